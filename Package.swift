@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+//
+// halo: the software layer of a highly available iSCSI SAN.
+//
+// Modules, bottom up (dependencies point one way; see docs/architecture.md):
+//   CHalo, CSystemd        C shims and system libraries (the only C surface)
+//   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
+//   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
+//   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
+//   Agents/*               one module per resource agent
+//   halo-agent             the one multi-call executable all agents are installed as
+import PackageDescription
+
+let package = Package(
+    name: "halo",
+    products: [
+        .executable(name: "halo-agent", targets: ["halo-agent"]),
+        .executable(name: "halo-conformance", targets: ["halo-conformance"]),
+    ],
+    dependencies: [
+        // Structured logging API the whole Swift server ecosystem shares (Logger, metadata,
+        // levels). Small, no transitive dependencies.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CHalo", path: "Sources/CHalo"),
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "HaloSystem",
+            dependencies: ["CHalo", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/HaloSystem"),
+        .target(
+            name: "HaloOCF",
+            dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/HaloOCF"),
+        .target(
+            name: "HaloConformance",
+            dependencies: ["HaloSystem", "HaloOCF"],
+            path: "Sources/HaloConformance"),
+        .executableTarget(
+            name: "halo-agent",
+            dependencies: ["HaloOCF"],
+            path: "Sources/halo-agent"),
+        .executableTarget(
+            name: "halo-conformance",
+            dependencies: ["HaloConformance"],
+            path: "Sources/halo-conformance"),
+
+        // Test-only: an agent that exercises every part of the core, with injectable faults
+        // so the conformance runner can be shown to catch them. Never installed.
+        .executableTarget(
+            name: "halo-test-agent",
+            dependencies: ["HaloOCF", "HaloSystem"],
+            path: "Tests/TestAgent"),
+        .target(
+            name: "HaloTesting",
+            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/HaloTesting"),
+        .testTarget(
+            name: "HaloSystemTests",
+            dependencies: ["HaloSystem", "HaloTesting"],
+            path: "Tests/HaloSystemTests"),
+        .testTarget(
+            name: "HaloOCFTests",
+            dependencies: ["HaloOCF", "HaloTesting"],
+            path: "Tests/HaloOCFTests",
+            exclude: ["Golden"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],
+            path: "Tests/ConformanceTests"),
+    ]
+)

@@ -1,0 +1,44 @@
+/*
+ * C shims for what Swift cannot import directly: variadic functions, macros and
+ * GNU extensions. No logic lives here: each function is one call.
+ */
+#ifndef CHALO_H
+#define CHALO_H
+
+#include <spawn.h>
+#include <sys/types.h>
+
+/* syslog(3) is variadic; always called with a "%s" format so a message is never a format. */
+void halo_openlog(const char *ident, int facility);
+void halo_syslog(int priority, const char *message);
+
+/* wait(2) status macros. */
+int halo_wifexited(int status);
+int halo_wexitstatus(int status);
+int halo_wifsignaled(int status);
+int halo_wtermsig(int status);
+int halo_wcoredump(int status);
+
+/* pidfd_open(2): a pollable handle on a child we spawned. */
+int halo_pidfd_open(pid_t pid);
+
+/* GNU extension: close every descriptor >= lowfd in the child. */
+int halo_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
+
+/* Names Swift resolves to the struct of the same name instead of the function. */
+struct stat;
+int halo_stat(const char *path, struct stat *info);
+int halo_lstat(const char *path, struct stat *info);
+int halo_fstat(int fd, struct stat *info);
+int halo_flock(int fd, int operation);
+
+/* pipe2(2) needs _GNU_SOURCE, which Swift's Glibc module is not built with. */
+int halo_pipe2(int fds[2], int flags);
+
+/* GNU extension: change directory in the child before exec. */
+int halo_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/* The process environment (a global in C). */
+char **halo_environ(void);
+
+#endif

@@ -1,0 +1,3 @@
+/* libsystemd: the native journal protocol (structured fields). */
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>

@@ -1,0 +1,64 @@
+/// An OCF resource agent: its description, its parameters and its actions.
+///
+/// The core does everything the OCF contract asks of every agent — meta-data, usage, the
+/// environment, parameter validation, check levels, deadlines, logging, the exit code and the
+/// exit reason — and calls these functions only with validated, typed parameters. An agent
+/// implements `start`, `stop` and `monitor`; it adopts `PromotableAgent`,
+/// `NotifyingAgent` or `ReloadingAgent` for the optional actions, and the meta-data lists
+/// exactly the actions it implements.
+///
+/// Rules the core cannot check, which every agent keeps (docs/writing-an-agent.md):
+/// start and stop are idempotent; monitor returns `.notRunning` only when cleanly stopped;
+/// a probe (`context.isProbe`) never fails for a missing device or file; stop fails only when
+/// the resource really could not be stopped.
+public protocol ResourceAgent: SendableMetatype {
+    associatedtype Parameters: ParameterDeclarations
+
+    /// Name, descriptions, recommended timeouts and monitors, supported check levels.
+    static var description: AgentDescription { get }
+
+    /// Brings the resource up; returns `.success` when it is fully up (already up included).
+    static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome
+    /// Takes the resource down; `.success` when it is down (already down included).
+    static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome
+    /// Reports the resource's state at `level` (already resolved to one the agent supports).
+    static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome
+    /// Checks this node for what the parameters need (binaries, devices, files), at `level` ≥ 10.
+    /// Syntax (level 0) is checked by the core before any action runs.
+    static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure)
+    /// `stop` when the parameters do not validate. The default reports success: Pacemaker
+    /// stops a resource with the parameters it was started with, so parameters that never
+    /// validated never started anything. Agents that can still identify and stop their
+    /// resource from what they have (DRBD: the resource name) override this.
+    static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext
+    ) throws(AgentFailure) -> AgentOutcome
+}
+
+extension ResourceAgent {
+    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {}
+
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext
+    ) throws(AgentFailure) -> AgentOutcome {
+        context.logger.warning("stop with invalid parameters: nothing can have been started with them",
+                               metadata: ["halo.problems": "\(problems)"])
+        return .success
+    }
+}
+
+/// An agent for a promotable clone (`promote`, `demote`, and monitor's `.runningPromoted`).
+public protocol PromotableAgent: ResourceAgent {
+    static func promote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome
+    static func demote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome
+}
+
+/// An agent that acts on clone notifications.
+public protocol NotifyingAgent: ResourceAgent {
+    static func notify(_ context: ActionContext<Parameters>, _ notification: Notification) throws(AgentFailure) -> AgentOutcome
+}
+
+/// An agent that applies changed `reloadable` parameters without a restart (OCF 1.1 `reload-agent`).
+public protocol ReloadingAgent: ResourceAgent {
+    static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome
+}

@@ -1,0 +1,71 @@
+import Glibc
+
+/// Reads and writes kernel attribute files — sysfs, procfs, configfs — and reports the
+/// kernel's answer as an `Errno`.
+///
+/// A kernel attribute is read whole and written with exactly one `write(2)`: sysfs hands the
+/// buffer of one write to the attribute's store function, so splitting a management command
+/// across writes would make it two different (wrong) commands. All paths are taken relative
+/// to `root`, which is `/` on a real system and a fixture tree or a mounted model in tests.
+public struct KernelAttributes: Sendable {
+    /// The directory that stands for `/`.
+    public let root: String
+
+    public init(root: String = "/") {
+        self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    /// The real path of `path` (an absolute path as seen on a live system).
+    public func resolve(_ path: String) -> String {
+        precondition(path.hasPrefix("/"), "kernel attribute paths are absolute: \(path)")
+        return root + path
+    }
+
+    /// The attribute's content, as the kernel printed it (usually ending in a newline).
+    ///
+    /// - Throws: the `errno` of `open(2)` or `read(2)`: `ENOENT` when the object does not exist,
+    ///   `EACCES` for a write-only attribute, whatever the kernel's show function returns.
+    public func read(_ path: String, limit: Int = 1 << 20) throws(Errno) -> String {
+        String(decoding: try FileSystem.readBytes(resolve(path), limit: limit), as: UTF8.self)
+    }
+
+    /// The attribute's content without its trailing newline.
+    public func readValue(_ path: String) throws(Errno) -> String {
+        var text = try read(path)
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+
+    /// Writes `line` followed by a newline to the attribute in one `write(2)`.
+    ///
+    /// - Precondition: `line` contains no newline and no NUL. A name that reaches a kernel
+    ///   interface must have been validated before; an embedded newline would be a second
+    ///   command (an injection), so it is a bug in the caller and traps here.
+    /// - Throws: the kernel's `errno` for the write — `EINVAL`, `EEXIST`, `ENOENT`, `EBUSY`,
+    ///   `EAGAIN` … exactly as the attribute's store function returned it. A short write
+    ///   (never seen from sysfs) is reported as `EIO`.
+    public func write(_ path: String, line: String) throws(Errno) {
+        precondition(!line.utf8.contains(10) && !line.utf8.contains(0),
+                     "a value written to a kernel attribute must be one line without NUL")
+        let fd = try Syscall.open(resolve(path), O_WRONLY | O_TRUNC)
+        defer { Syscall.close(fd) }
+        let bytes = Array((line + "\n").utf8)
+        let written = try Syscall.write(fd, bytes)
+        if written != bytes.count { throw .ioError }
+    }
+
+    /// Whether anything exists at the path (without following a final symbolic link).
+    public func exists(_ path: String) -> Bool {
+        (try? Syscall.linkStatus(resolve(path))) != nil
+    }
+
+    /// The names in a directory, sorted, without `.` and `..`.
+    public func list(_ path: String) throws(Errno) -> [String] {
+        try FileSystem.directoryEntries(resolve(path))
+    }
+
+    /// The target of a symbolic link, as stored.
+    public func linkTarget(_ path: String) throws(Errno) -> String {
+        try FileSystem.linkTarget(resolve(path))
+    }
+}

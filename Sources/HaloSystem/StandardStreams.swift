@@ -1,0 +1,57 @@
+import CHalo
+import Glibc
+
+/// Writing to the process's standard output and standard error without Foundation and
+/// without buffering: every call is complete when it returns, so nothing is lost when an
+/// agent exits right after.
+public enum StandardStream {
+    case output, error
+
+    var fd: Int32 { self == .output ? 1 : 2 }
+
+    /// Writes all of `text`. Errors (a closed descriptor, `EPIPE`) are ignored: there is
+    /// nowhere left to report them.
+    public func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { all -> Int in
+                Glibc.write(fd, all.baseAddress! + offset, all.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+        bytes.removeAll()
+    }
+}
+
+/// The process itself: its environment, identity and exit.
+public enum CurrentProcess {
+    /// The environment variables of this process.
+    public static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        guard var pointer = halo_environ() else { return result }
+        while let entry = pointer.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    /// Whether the process runs with root's effective user id.
+    public static var isRoot: Bool { Syscall.geteuid() == 0 }
+
+    /// This process's id.
+    public static var id: Int32 { Syscall.getpid() }
+
+    /// Ends the process with `status`, without running anything else.
+    public static func exit(_ status: Int32) -> Never {
+        Glibc.exit(status)
+    }
+}

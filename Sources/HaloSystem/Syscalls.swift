@@ -1,0 +1,131 @@
+import CHalo
+import Glibc
+
+// One-to-one call-throughs to the C library. Nothing outside HaloSystem calls these
+// functions, and nothing in HaloSystem calls the C functions except through here, so the
+// retry and error policy below is the only one.
+
+/// Runs `body` until it does not fail with `EINTR`, turning `-1` into the thrown `errno`.
+///
+/// - Parameter retryOnInterrupt: retry when the call was interrupted by a signal. Every
+///   caller in halo wants this; the parameter exists so the policy is visible where it is used.
+@inline(__always)
+func valueOrErrno<T: FixedWidthInteger>(
+    retryOnInterrupt: Bool = true, _ body: () -> T
+) throws(Errno) -> T {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let error = Errno.current
+        if retryOnInterrupt && error == .interrupted { continue }
+        throw error
+    }
+}
+
+enum Syscall {
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
+        try valueOrErrno { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    static func openAt(_ dir: Int32, _ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
+        try valueOrErrno { Glibc.openat(dir, path, flags | O_CLOEXEC, mode) }
+    }
+
+    static func close(_ fd: Int32) {
+        // close(2) must not be retried on EINTR on Linux: the descriptor is released either way.
+        _ = Glibc.close(fd)
+    }
+
+    /// Reads into `buffer`, returning the number of bytes read (0 at end of file).
+    static func read(_ fd: Int32, into buffer: inout [UInt8]) throws(Errno) -> Int {
+        try valueOrErrno { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+    }
+
+    /// Writes `bytes[offset...]`, returning how many bytes the kernel took.
+    static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int = 0) throws(Errno) -> Int {
+        precondition(offset <= bytes.count)
+        return try valueOrErrno {
+            bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+        }
+    }
+
+    static func fsync(_ fd: Int32) throws(Errno) {
+        _ = try valueOrErrno { Glibc.fsync(fd) }
+    }
+
+    static func flock(_ fd: Int32, _ operation: Int32) throws(Errno) {
+        _ = try valueOrErrno { halo_flock(fd, operation) }
+    }
+
+    static func fileStatus(_ fd: Int32) throws(Errno) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try valueOrErrno { halo_fstat(fd, &info) }
+        return info
+    }
+
+    static func linkStatus(_ path: String) throws(Errno) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try valueOrErrno { halo_lstat(path, &info) }
+        return info
+    }
+
+    static func fileStatus(_ path: String) throws(Errno) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try valueOrErrno { halo_stat(path, &info) }
+        return info
+    }
+
+    static func mkdir(_ path: String, _ mode: mode_t) throws(Errno) {
+        _ = try valueOrErrno { Glibc.mkdir(path, mode) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.rename(from, to) }
+    }
+
+    static func unlink(_ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.unlink(path) }
+    }
+
+    static func pipe() throws(Errno) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        _ = try valueOrErrno { halo_pipe2(&fds, O_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    static func poll(_ fds: inout [pollfd], _ timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+        let count = nfds_t(fds.count)
+        return try valueOrErrno {
+            fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, count, timeoutMilliseconds) }
+        }
+    }
+
+    static func pidfdOpen(_ pid: pid_t) throws(Errno) -> Int32 {
+        try valueOrErrno { halo_pidfd_open(pid) }
+    }
+
+    static func waitpid(_ pid: pid_t, _ options: Int32) throws(Errno) -> (pid: pid_t, status: Int32) {
+        var status: Int32 = 0
+        let reaped = try valueOrErrno { Glibc.waitpid(pid, &status, options) }
+        return (reaped, status)
+    }
+
+    static func kill(_ pid: pid_t, _ signal: Int32) throws(Errno) {
+        _ = try valueOrErrno { Glibc.kill(pid, signal) }
+    }
+
+    static func fcntl(_ fd: Int32, _ command: Int32, _ value: Int32) throws(Errno) -> Int32 {
+        try valueOrErrno { Glibc.fcntl(fd, command, value) }
+    }
+
+    static func readlink(_ path: String) throws(Errno) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = try valueOrErrno {
+            buffer.withUnsafeMutableBufferPointer { Glibc.readlink(path, $0.baseAddress!, $0.count - 1) }
+        }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func geteuid() -> uid_t { Glibc.geteuid() }
+    static func getpid() -> pid_t { Glibc.getpid() }
+}

@@ -1,0 +1,6 @@
+import HaloOCF
+
+/// The agents this build installs. Each agent module under Agents/ adds its entry here.
+enum Agents {
+    static let all: [AgentEntry] = []
+}

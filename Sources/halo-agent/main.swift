@@ -1,0 +1,6 @@
+import HaloOCF
+import HaloSystem
+
+// halo-agent: every halo resource agent in one executable. Installed once; each agent is a
+// symlink /usr/lib/ocf/resource.d/halo/<agent> → this binary, which dispatches on argv[0].
+MultiCall.main(agents: Agents.all, arguments: CommandLine.arguments, environment: CurrentProcess.environment())

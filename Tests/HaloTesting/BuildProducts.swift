@@ -1,0 +1,24 @@
+import HaloSystem
+
+/// Where SwiftPM put the executables the tests run: the directory of the running test binary.
+public enum BuildProducts {
+    /// The build products directory (e.g. `.build/debug`).
+    public static let directory: String = {
+        let executable = (try? FileSystem.linkTarget("/proc/self/exe")) ?? ""
+        var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
+        // …/.build/debug/haloPackageTests.xctest (a file, or a bundle directory on some setups)
+        while let last = parts.last, !last.hasSuffix(".xctest") && parts.count > 1 { parts.removeLast() }
+        parts.removeLast()
+        return parts.joined(separator: "/")
+    }()
+
+    /// The path of the built executable `name`.
+    public static func executable(_ name: String) -> String { "\(directory)/\(name)" }
+
+    /// The repository's root directory, from this source file's location.
+    public static let repositoryRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)  // Tests/HaloTesting/BuildProducts.swift
+        return parts.joined(separator: "/")
+    }()
+}
