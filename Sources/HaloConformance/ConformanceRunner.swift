@@ -172,12 +172,13 @@ struct Session {
         report.record("meta-data works without any tool on PATH and without parameters",
                       withoutTools.code == 0 && withoutTools.result.outputText == xml, withoutTools.summary)
         if runner.checkUnprivilegedMetadata {
-            let command = Command("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", agent.path, "meta-data"],
-                                  workingDirectory: "/")
+            // runuser(1) drops to nobody the way ocf-tester's `su nobody` does (setpriv keeps
+            // enough privilege to reach a root-only directory, so it would hide that problem).
+            let command = Command("runuser", ["-u", "nobody", "--", agent.path, "meta-data"], workingDirectory: "/")
             let result = try? runner.processes.run(command, deadline: .after(.seconds(20)))
             report.record("meta-data works as an unprivileged user (nobody)",
                           result?.succeeded == true && result?.outputText == xml,
-                          result.map { "\($0.termination) \($0.errorText.prefix(200))" } ?? "setpriv missing")
+                          result.map { "\($0.termination) \($0.errorText.prefix(200))" } ?? "runuser missing")
         }
         description = describe()
     }
