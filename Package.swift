@@ -3,7 +3,7 @@
 // halo: the software layer of a highly available iSCSI SAN.
 //
 // Modules, bottom up (dependencies point one way; see docs/architecture.md):
-//   CHalo, CSystemd        C shims and system libraries (the only C surface)
+//   CHalo                  C shims (the only C surface besides Glibc)
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
@@ -24,12 +24,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "CHalo", path: "Sources/CHalo"),
-        .systemLibrary(
-            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "HaloSystem",
-            dependencies: ["CHalo", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHalo", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloSystem"),
         .target(
             name: "HaloOCF",

@@ -23,6 +23,13 @@ public struct ConformanceRunner: Sendable {
         self.checkUnprivilegedMetadata = checkUnprivilegedMetadata
     }
 
+    /// Checks meta-data only (schemas, unprivileged and tool-less runs); starts nothing.
+    public func checkMetadata(_ agent: AgentUnderTest) -> ConformanceReport {
+        var session = Session(agent: agent, runner: self)
+        session.checkMetadata()
+        return session.report
+    }
+
     /// Runs every check; never throws — a problem running the agent is a failed check.
     public func run(_ agent: AgentUnderTest) -> ConformanceReport {
         var session = Session(agent: agent, runner: self)

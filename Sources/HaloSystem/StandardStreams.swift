@@ -35,9 +35,14 @@ public enum CurrentProcess {
         var result: [String: String] = [:]
         guard var pointer = halo_environ() else { return result }
         while let entry = pointer.pointee {
-            let pair = String(cString: entry)
-            if let equals = pair.firstIndex(of: "=") {
-                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            // Split on the first "=" in bytes: Character-wise search costs grapheme breaking.
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let buffer = UnsafeBufferPointer(start: bytes, count: length)
+                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
+                    result[String(decoding: buffer[..<equals], as: UTF8.self)] =
+                        String(decoding: buffer[(equals + 1)...], as: UTF8.self)
+                }
             }
             pointer += 1
         }

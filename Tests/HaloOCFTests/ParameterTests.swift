@@ -10,9 +10,11 @@ struct ParameterTests {
         return []
     }
 
-    @Test func declarations_areFoundInOrder_byReflection() {
+    @Test func declarations_areFoundInOrder() {
         #expect(SampleAgent.Parameters.specs.map(\.name) == [
             "target", "lun", "portal", "cache", "read_only", "secret_file", "write_cache", "settle"])
+        // Announced at initialisation and found by reflection: the same list.
+        #expect(SampleAgent.Parameters.reflectedParameters.map(\.spec) == SampleAgent.Parameters.specs)
     }
 
     @Test(arguments: [

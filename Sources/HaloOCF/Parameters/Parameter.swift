@@ -43,7 +43,7 @@ public struct ParameterSpec: Sendable, Hashable {
 ///                              short: "Pass TRIM through", long: "…", reloadable: true)
 /// }
 /// ```
-public struct Parameter<Value> {
+public struct Parameter<Value: Sendable>: Sendable {
     public let spec: ParameterSpec
     let type: ParameterType<Value>
     let defaultValue: Value?
@@ -73,6 +73,7 @@ public struct Parameter<Value> {
             name: name, shortDescription: short, longDescription: long, contentType: type.contentType,
             constraint: type.constraint, defaultText: defaultValue.map(type.render), isRequired: required,
             isReloadable: reloadable, isPrivate: isPrivate, uniqueGroup: uniqueGroup, deprecation: deprecated)
+        DeclarationRecorder.announce(self)
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -85,7 +86,7 @@ public struct Parameter<Value> {
 }
 
 /// The type-erased view the core uses to walk an agent's declarations.
-protocol AnyParameter {
+protocol AnyParameter: Sendable {
     var spec: ParameterSpec { get }
     /// The typed value for `raw` (nil = not set), or what is wrong with it.
     func resolve(_ raw: String?) -> Result<Any, ParameterProblem.Kind>

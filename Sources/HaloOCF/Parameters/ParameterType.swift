@@ -35,11 +35,11 @@ public struct ValueProblem: Error, Sendable, Hashable {
 /// let mode = Parameter("cache", .select(CachePolicy.self), default: .writeThrough, …)
 /// let peer = Parameter("neighbours", .list(of: .ipAddress), default: [], …)   // an agent's own type
 /// ```
-public struct ParameterType<Value> {
+public struct ParameterType<Value: Sendable>: Sendable {
     public let contentType: ContentType
     public let constraint: ValueConstraint
-    let parse: (String) -> Result<Value, ValueProblem>
-    let render: (Value) -> String
+    let parse: @Sendable (String) -> Result<Value, ValueProblem>
+    let render: @Sendable (Value) -> String
     /// The value of an absent parameter, for optional types only (`.some(nil)`).
     let absentValue: Value?
 
@@ -47,13 +47,13 @@ public struct ParameterType<Value> {
     /// the typed value or says, in a phrase, what is wrong with it.
     public init(
         contentType: ContentType = .string, constraint: ValueConstraint,
-        parse: @escaping (String) -> Result<Value, ValueProblem>, render: @escaping (Value) -> String
+        parse: @escaping @Sendable (String) -> Result<Value, ValueProblem>, render: @escaping @Sendable (Value) -> String
     ) {
         self.init(contentType: contentType, constraint: constraint, parse: parse, render: render, absentValue: nil)
     }
 
     init(contentType: ContentType, constraint: ValueConstraint,
-         parse: @escaping (String) -> Result<Value, ValueProblem>, render: @escaping (Value) -> String,
+         parse: @escaping @Sendable (String) -> Result<Value, ValueProblem>, render: @escaping @Sendable (Value) -> String,
          absentValue: Value?) {
         self.contentType = contentType
         self.constraint = constraint
@@ -118,7 +118,7 @@ extension ParameterType where Value == Bool {
     }
 }
 
-extension ParameterType where Value: CaseIterable & RawRepresentable, Value.RawValue == String {
+extension ParameterType where Value: CaseIterable & RawRepresentable & Sendable, Value.RawValue == String {
     /// One of an enumeration's raw values, exactly.
     public static func select(_ type: Value.Type) -> ParameterType<Value> {
         let options = Value.allCases.map(\.rawValue)

@@ -5,7 +5,7 @@
 /// parameter once `ParameterValues` does, so reading never fails.
 @dynamicMemberLookup
 public struct ParameterValues<Declarations: ParameterDeclarations> {
-    let declarations = Declarations()
+    let declarations: Declarations
     let values: [String: Any]
     /// Names of the parameters that were set explicitly (not from a default).
     public let explicitlySet: Set<String>
@@ -26,7 +26,7 @@ public struct ParameterValues<Declarations: ParameterDeclarations> {
     /// An empty value counts as not set. Names in `ignoredNames` (resource-agents' tracing
     /// parameters) are accepted and ignored.
     public static func validate(_ raw: [String: String]) -> Result<Self, ParameterProblems> {
-        let parameters = Declarations.parameters
+        let (declarations, parameters) = Declarations.recorded()
         let set = raw.filter { !$0.value.isEmpty }
         var values: [String: Any] = [:]
         var problems: [ParameterProblem] = []
@@ -62,7 +62,8 @@ public struct ParameterValues<Declarations: ParameterDeclarations> {
             }
         }
         if !problems.isEmpty { return .failure(ParameterProblems(problems: problems)) }
-        return .success(ParameterValues(values: values, explicitlySet: explicitlySet, warnings: warnings))
+        return .success(ParameterValues(declarations: declarations, values: values, explicitlySet: explicitlySet,
+                                        warnings: warnings))
     }
 
     /// Parameters any resource may carry without an agent declaring them: resource-agents'

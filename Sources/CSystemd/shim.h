@@ -1,3 +1,0 @@
-/* libsystemd: the native journal protocol (structured fields). */
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
