@@ -87,6 +87,9 @@ struct EnvironmentTests {
         #expect(OCFEnvironment(["HA_LOGFACILITY": "none"]).logging.facility == nil)
         #expect(OCFEnvironment(["HA_logfacility": "local7"]).logging.facility != .daemon)
         #expect(OCFEnvironment(["HA_LOGTAG": "storage"]).logging.tag == "storage")
+        let unknown = OCFEnvironment(["HA_LOGFACILITY": "local9"]).logging
+        #expect(unknown.facility == .daemon)
+        #expect(unknown.unknownFacility == "local9")
     }
 
     @Test func theExitReasonPrefix_canBeChangedByTheCaller() {

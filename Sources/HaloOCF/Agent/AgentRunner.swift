@@ -63,6 +63,10 @@ public enum AgentRunner {
             OCFLogHandler(sink: sink, agent: description.name, instance: instance, action: action.rawValue,
                           debug: environment.logging.debug)
         }
+        if let unknown = environment.logging.unknownFacility {
+            logger.warning("unknown syslog facility in HA_LOGFACILITY: using daemon",
+                           metadata: ["halo.facility": "\(unknown)"])
+        }
         let result = perform(agent, action: action, environment: environment, instance: instance,
                              logger: logger, now: now, processes: processes)
         let (code, reason) = ExitDecision.decide(result)

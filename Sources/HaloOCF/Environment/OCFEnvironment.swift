@@ -150,14 +150,21 @@ public struct LogSettings: Sendable, Hashable {
     public let facility: SyslogFacility?
     /// The syslog identifier, from `HA_LOGTAG`; the agent's name when unset.
     public let tag: String?
+    /// A facility name syslog does not know; `daemon` is used instead and the agent warns.
+    /// (A logging setting never fails a resource action.)
+    public let unknownFacility: String?
 
     init(_ variables: [String: String]) {
         debug = Self.isTrue(variables["HA_debug"] ?? "")
         // Pacemaker exports HA_logfacility; ocf-shellfuncs reads HA_LOGFACILITY. Honour both.
         let facilityName = variables["HA_LOGFACILITY"] ?? variables["HA_logfacility"] ?? "daemon"
         switch facilityName.lowercased() {
-        case "none", "": facility = nil
-        default: facility = SyslogFacility(name: facilityName) ?? .daemon
+        case "none", "":
+            facility = nil
+            unknownFacility = nil
+        default:
+            facility = SyslogFacility(name: facilityName) ?? .daemon
+            unknownFacility = SyslogFacility(name: facilityName) == nil ? facilityName : nil
         }
         tag = (variables["HA_LOGTAG"] ?? variables["HA_logtag"]).flatMap { $0.isEmpty ? nil : $0 }
     }
