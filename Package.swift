@@ -5,6 +5,7 @@
 // Modules, bottom up (dependencies point one way; see docs/architecture.md):
 //   CHalo                  C shims (the only C surface besides Glibc)
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
+//   HaloNet                rtnetlink (links, VLANs, addresses, neighbours), ARP and ICMPv6 packets
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
 //   Agents/*               one module per resource agent
@@ -24,10 +25,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "CHalo", path: "Sources/CHalo"),
+        .target(name: "CHaloNet", path: "Sources/CHaloNet"),
         .target(
             name: "HaloSystem",
             dependencies: ["CHalo", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloSystem"),
+        .target(
+            name: "HaloNet",
+            dependencies: ["CHaloNet", "CHalo", "HaloSystem"],
+            path: "Sources/HaloNet"),
         .target(
             name: "HaloOCF",
             dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
@@ -36,9 +42,13 @@ let package = Package(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
             path: "Sources/HaloConformance"),
+        .target(
+            name: "PortalAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloNet", .product(name: "Logging", package: "swift-log")],
+            path: "Agents/Portal"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF"],
+            dependencies: ["HaloOCF", "PortalAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -65,6 +75,14 @@ let package = Package(
             dependencies: ["HaloOCF", "HaloTesting"],
             path: "Tests/HaloOCFTests",
             exclude: ["Golden"]),
+        .testTarget(
+            name: "HaloNetTests",
+            dependencies: ["HaloNet", "HaloTesting"],
+            path: "Tests/HaloNetTests"),
+        .testTarget(
+            name: "PortalTests",
+            dependencies: ["PortalAgent", "HaloNet", "HaloTesting", "HaloConformance"],
+            path: "Tests/PortalTests"),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],

@@ -15,14 +15,25 @@ public struct AgentUnderTest: Sendable {
     /// Parameter sets that must be refused, beyond the ones the runner derives from the
     /// agent's own description (agents add their domain errors: a bad address, a bad IQN).
     public var invalidParameterSets: [InvalidParameters]
+    /// A command every action runs under, e.g. `["ip", "netns", "exec", "ns1"]` to run the agent
+    /// inside a network namespace.
+    public var commandPrefix: [String]
 
     public init(path: String, instance: String, parameters: [String: String],
-                environment: [String: String] = [:], invalidParameterSets: [InvalidParameters] = []) {
+                environment: [String: String] = [:], invalidParameterSets: [InvalidParameters] = [],
+                commandPrefix: [String] = []) {
         self.path = path
         self.instance = instance
         self.parameters = parameters
         self.environment = environment
         self.invalidParameterSets = invalidParameterSets
+        self.commandPrefix = commandPrefix
+    }
+
+    /// The command that runs `arguments` through the prefix.
+    func command(_ executable: String, _ arguments: [String], environment: [String: String]) -> Command {
+        guard let first = commandPrefix.first else { return Command(executable, arguments, environment: environment) }
+        return Command(first, Array(commandPrefix.dropFirst()) + [executable] + arguments, environment: environment)
     }
 }
 

@@ -71,7 +71,8 @@ struct Session {
     @discardableResult
     mutating func act(
         _ action: String, parameters: [String: String]? = nil, probe: Bool = false, role: String? = nil,
-        extra: [String: String] = [:], environment replacement: [String: String]? = nil, checkLevel: Int? = nil
+        extra: [String: String] = [:], environment replacement: [String: String]? = nil, checkLevel: Int? = nil,
+        direct: Bool = false
     ) -> ActionRun {
         let timeout = metadata?.timeout(action, role: role) ?? .seconds(20)
         var environment = replacement ?? baseEnvironment(parameters: parameters ?? agent.parameters)
@@ -84,7 +85,9 @@ struct Session {
         }
         if let checkLevel { environment["OCF_CHECK_LEVEL"] = String(checkLevel) }
         environment.merge(extra) { $1 }
-        let command = Command(agent.path, [action], environment: environment)
+        // `direct`: without the command prefix (meta-data needs no namespace, and runs with no PATH).
+        let command = direct ? Command(agent.path, [action], environment: environment)
+            : agent.command(agent.path, [action], environment: environment)
         let run: ActionRun
         do {
             run = ActionRun(action: action, result: try runner.processes.run(
@@ -175,7 +178,7 @@ struct Session {
 
         var bare = Command.minimalEnvironment
         bare["PATH"] = "/nonexistent"
-        let withoutTools = act("meta-data", environment: bare)
+        let withoutTools = act("meta-data", environment: bare, direct: true)
         report.record("meta-data works without any tool on PATH and without parameters",
                       withoutTools.code == 0 && withoutTools.result.outputText == xml, withoutTools.summary)
         if runner.checkUnprivilegedMetadata {

@@ -30,7 +30,7 @@ public struct RealOCFTester: Sendable {
         var environment = Command.minimalEnvironment
         environment.merge(agent.environment) { $1 }
         environment["HA_LOGFACILITY"] = environment["HA_LOGFACILITY"] ?? "none"
-        let result = try runner.run(Command(executable, arguments, environment: environment), deadline: deadline)
+        let result = try runner.run(agent.command(executable, arguments, environment: environment), deadline: deadline)
         let output = result.outputText + result.errorText
         return Outcome(passed: result.succeeded && output.contains("passed all tests"), output: output)
     }

@@ -1,6 +1,13 @@
 import HaloOCF
+import PortalAgent
 
-/// The agents this build installs. Each agent module under Agents/ adds its entry here.
+/// The agents this build installs, and the internal commands they need.
 enum Agents {
-    static let all: [AgentEntry] = []
+    static let all: [AgentEntry] = [
+        AgentEntry(PortalAgent.self),
+    ]
+
+    static let commands: [String: @Sendable ([String]) -> Never] = [
+        PortalAgent.announcerCommand: PortalAgent.runAnnouncer,
+    ]
 }

@@ -25,8 +25,11 @@ public enum MultiCall {
     ///
     /// - Parameter programName: the binary's own name; invoked under any other name that is not
     ///   an agent, it answers "not installed".
+    /// - Parameter commands: internal sub-commands (`halo-agent <command> …`) that are not
+    ///   agents, e.g. the portal's background announcer.
     public static func main(
-        agents: [AgentEntry], arguments: [String], environment: [String: String], programName: String = "halo-agent"
+        agents: [AgentEntry], commands: [String: @Sendable ([String]) -> Never] = [:], arguments: [String],
+        environment: [String: String], programName: String = "halo-agent"
     ) -> Never {
         let invokedAs = String((arguments.first ?? programName).split(separator: "/").last ?? "")
         if let agent = agents.first(where: { $0.name == invokedAs }) {
@@ -55,6 +58,8 @@ public enum MultiCall {
             }
             StandardStream.output.write(agent.describe())
             CurrentProcess.exit(0)
+        case let name? where commands[name] != nil:
+            commands[name]!(rest)
         case let name?:
             guard let agent = agents.first(where: { $0.name == name }) else {
                 StandardStream.error.write("\(programName): no agent named \(name) (agents: \(names(agents)))\n")

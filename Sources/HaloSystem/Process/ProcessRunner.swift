@@ -43,6 +43,16 @@ public struct ProcessRunner: Sendable {
             timedOut: session.timedOut, duration: start.duration(to: .now))
     }
 
+    /// Starts `command` in a session of its own, with standard input, output and error on
+    /// /dev/null, and does not wait for it: for work that must outlive the agent (a portal's
+    /// later announcements). Nothing it inherits can hold the executor's pipes open.
+    ///
+    /// - Returns: the process id.
+    public func launchDetached(_ command: Command) throws(SpawnError) -> Int32 {
+        let path = try Self.resolve(command)
+        return try Spawner.spawnDetached(path: path, command: command).get()
+    }
+
     /// The absolute path of the program: `executable` itself when it contains a slash, else the
     /// first executable match in the `PATH` of the command's own environment.
     static func resolve(_ command: Command) throws(SpawnError) -> String {
