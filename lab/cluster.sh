@@ -1,0 +1,114 @@
+# lab/cluster.sh — helpers for tests that need DRBD or a corosync/Pacemaker cluster on the
+# storage nodes. Sourced by lib.sh; uses lab_ssh/lab_sh.
+#
+#   lab_drbd_res NAME DISK [PORT] [MINOR]   print a DRBD 8.4 resource over the replication link
+#   lab_corosync_conf                        print the lab's corosync.conf (knet, two links, two_node)
+#   lab_cluster_up                           start corosync + pacemaker on node1/node2, wait for both
+#                                            online, configure the fence device fence-lab
+#   lab_cluster_down                         stop both and forget the CIB (next start is fresh)
+
+# lab_drbd_res NAME DISK [PORT] [MINOR] — DRBD 8.4 syntax (the guests' kernel has DRBD 8.4.11).
+lab_drbd_res() {
+    local name=$1 disk=$2 port=${3:-7789} minor=${4:-0}
+    cat <<EOF
+resource $name {
+  protocol C;
+  device /dev/drbd$minor;
+  disk $disk;
+  meta-disk internal;
+  disk { c-plan-ahead 0; resync-rate 100M; }
+  net { cram-hmac-alg sha1; shared-secret "halolab"; }
+  on node1 { address $LAB_REPL_NET.${LAB_N[node1]}:$port; }
+  on node2 { address $LAB_REPL_NET.${LAB_N[node2]}:$port; }
+}
+EOF
+}
+
+# The lab's corosync.conf: knet over the management (link 0) and replication (link 1) networks,
+# two_node quorum. One key per line (corosync's parser rejects `node { name: x nodeid: 1 }`).
+lab_corosync_conf() {
+    cat <<EOF
+# corosync.conf of the halo lab (written by lab/cluster.sh)
+totem {
+    version: 2
+    cluster_name: halolab
+    transport: knet
+    token: 3000
+    crypto_cipher: aes256
+    crypto_hash: sha256
+}
+nodelist {
+EOF
+    local vm id=1
+    for vm in "${LAB_NODES[@]}"; do
+        cat <<EOF
+    node {
+        name: $vm
+        nodeid: $id
+        ring0_addr: $LAB_MGMT_NET.${LAB_N[$vm]}
+        ring1_addr: $LAB_REPL_NET.${LAB_N[$vm]}
+    }
+EOF
+        id=$((id + 1))
+    done
+    cat <<EOF
+}
+quorum {
+    provider: corosync_votequorum
+    two_node: 1
+}
+logging {
+    to_logfile: yes
+    logfile: /var/log/corosync/corosync.log
+    to_syslog: yes
+    timestamp: on
+}
+EOF
+}
+
+# Number of nodes Pacemaker reports online, as seen from node1 (0 if it cannot tell).
+lab_cluster_online_count() {
+    lab_sh node1 "crm_mon -1 --output-as=xml 2>/dev/null | xmllint --xpath 'count(//nodes/node[@online=\"true\"])' - 2>/dev/null" </dev/null || echo 0
+}
+
+lab_cluster_all_online() { [ "$(lab_cluster_online_count)" = "${#LAB_NODES[@]}" ]; }
+
+# lab_cluster_up — bring up the 2-node cluster with the fence device `fence-lab`
+# (stonith:fence_halolab, pcmk_host_list="node1 node2") and stonith-enabled=true.
+lab_cluster_up() {
+    local conf key vm
+    conf=$(mktemp) key=$(mktemp)
+    lab_corosync_conf >"$conf"
+    head -c 256 /dev/urandom >"$key"
+    for vm in "${LAB_NODES[@]}"; do
+        lab_copy "$vm" "$conf" /etc/corosync/corosync.conf
+        lab_copy "$vm" "$key" /etc/corosync/authkey
+        lab_ssh "$vm" chmod 0400 /etc/corosync/authkey
+    done
+    rm -f "$conf" "$key"
+    for vm in "${LAB_NODES[@]}"; do
+        lab_ssh "$vm" systemctl start corosync pacemaker </dev/null &
+    done
+    wait
+    lab_wait_until 240 "both nodes online in Pacemaker" lab_cluster_all_online
+    lab_ssh node1 cibadmin --create -o resources --xml-text \
+        '<primitive id="fence-lab" class="stonith" type="fence_halolab">
+           <instance_attributes id="fence-lab-ia">
+             <nvpair id="fence-lab-hosts" name="pcmk_host_list" value="node1 node2"/>
+           </instance_attributes>
+           <operations><op id="fence-lab-monitor" name="monitor" interval="60s"/></operations>
+         </primitive>' </dev/null
+    lab_ssh node1 crm_attribute -t crm_config -n stonith-enabled -v true </dev/null
+    lab_wait_until 120 "fence device fence-lab registered on node1" \
+        lab_sh node1 'stonith_admin --list-registered | grep -qw fence-lab'
+}
+
+# lab_cluster_down — stop Pacemaker and corosync on the storage nodes that run them and remove
+# the CIB, so that a later lab_cluster_up starts from an empty configuration.
+lab_cluster_down() {
+    local vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" 'systemctl stop pacemaker corosync; rm -f /var/lib/pacemaker/cib/*' </dev/null &
+    done
+    wait
+}

@@ -1,0 +1,243 @@
+# lab/lib.sh — shared definitions and helpers of the halo VM lab.
+#
+# Sourced (never executed) by lab/lab, the image build and every lab/tests/*.sh. It defines the
+# topology constants and cache paths, logging, remote execution in guests over ssh, waiting,
+# output capture in the fixture format of reference/captures, and small helpers for tests.
+# Sourcing it has no side effects besides defining variables and functions.
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_REPO=$(dirname "$LAB_DIR")
+
+# Cache: image builds keyed by recipe hash, plus the state of the running lab (run/).
+LAB_CACHE=${HALO_LAB_CACHE:-/var/cache/halo/lab}
+LAB_RUN=$LAB_CACHE/run
+
+# Topology. Everything lives in the network namespace $LAB_NS; only 198.18.0.0/15 is used.
+LAB_NS=halolab
+LAB_VMS=(node1 node2 client)
+LAB_NODES=(node1 node2)               # storage nodes: replication link + two extra disks each
+declare -A LAB_N=([node1]=11 [node2]=12 [client]=13)   # last octet, MAC suffix, machine-id suffix
+LAB_MGMT_NET=198.18.0                 # /24 on br-mgmt: guests .N, host side .254
+LAB_REPL_NET=198.18.1                 # /24 on br-repl: node1 .11, node2 .12
+LAB_HOST_IP=198.18.0.254
+LAB_FENCE_PORT=8088                   # fence service (lab/fenced) on $LAB_HOST_IP
+LAB_VLANS=(24 25 26 27 28 29)         # portal VLANs on br-trunk; VLAN v uses 198.19.v.N/24
+LAB_TRUNK_MTU=9000
+LAB_MEM_MIB=${HALO_LAB_MEM_MIB:-1280}
+LAB_DISK_SIZE=512M                    # each of the two extra disks of a storage node (vdb, vdc)
+LAB_BOOT_TIMEOUT=${HALO_LAB_BOOT_TIMEOUT:-300}
+
+LAB_T0=${LAB_T0:-$(date +%s)}
+
+# --- logging ---------------------------------------------------------------------------------
+
+lab_elapsed() { local s=$(( $(date +%s) - LAB_T0 )); printf '%d:%02d' $((s / 60)) $((s % 60)); }
+lab_say()  { printf '[lab %s] %s\n' "$(lab_elapsed)" "$*" >&2; }
+lab_warn() { printf '[lab %s] WARNING: %s\n' "$(lab_elapsed)" "$*" >&2; }
+lab_die()  { printf '[lab %s] ERROR: %s\n' "$(lab_elapsed)" "$*" >&2; exit 1; }
+
+# Monotonic-enough wall clock in milliseconds, for measurements.
+lab_now_ms() { date +%s%3N; }
+
+# --- recipe hashes ---------------------------------------------------------------------------
+
+# Hash of the given files and directories (paths relative to lab/image, and contents; not
+# modes, which depend on the checkout's umask: configure.sh sets the modes that matter).
+_lab_hash_of() {
+    (cd "$LAB_DIR/image" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+        sha256sum | cut -c1-16
+}
+# The debootstrap stage depends only on the package list and its script.
+lab_bootstrap_hash() { _lab_hash_of packages bootstrap.sh; }
+# The finished image depends on the whole recipe directory.
+lab_recipe_hash() { _lab_hash_of .; }
+lab_image_dir() { echo "$LAB_CACHE/$(lab_recipe_hash)"; }
+
+# --- namespace and guests --------------------------------------------------------------------
+
+lab_ns() { ip netns exec "$LAB_NS" "$@"; }
+lab_is_up() { [ -e "/run/netns/$LAB_NS" ]; }
+lab_require_up() { lab_is_up || lab_die "the lab is not up (run: lab/lab up)"; }
+lab_ip() { echo "$LAB_MGMT_NET.${LAB_N[$1]:?unknown guest $1}"; }
+lab_check_vm() { [ -n "${LAB_N[$1]:-}" ] || lab_die "unknown guest '$1' (guests: ${LAB_VMS[*]})"; }
+
+# PID of a guest's qemu, from its pidfile, only if that process is alive and is that guest's qemu.
+lab_vm_pid() {
+    local pid
+    pid=$(cat "$LAB_RUN/$1.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-name $1," || return 1
+    echo "$pid"
+}
+
+# --- ssh into guests -------------------------------------------------------------------------
+
+# Options shared by every ssh/scp call (ssh keeps the FIRST value given for an option, so
+# call-specific options go before these). A master connection per guest (lab_master_start)
+# makes later calls cheap; without one (or when it died with its guest) ssh connects directly.
+lab_ssh_opts() {
+    LAB_SSH_OPTS=(-i "$LAB_RUN/id_ed25519" -o BatchMode=yes -o StrictHostKeyChecking=no
+        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5
+        -o ServerAliveInterval=2 -o ServerAliveCountMax=3 -o "ControlPath=$LAB_RUN/ssh/%h")
+}
+
+# lab_ssh VM [--] ARGV... — run ARGV in the guest (each word quoted, no re-splitting); returns
+# the remote exit status (255 = ssh itself failed). stdin is passed through.
+lab_ssh() {
+    local vm=$1; shift; lab_check_vm "$vm"
+    [ "${1:-}" = "--" ] && shift
+    [ $# -gt 0 ] || lab_die "lab_ssh $vm: no command"
+    lab_ssh_opts
+    local cmd; cmd=$(printf '%q ' "$@")
+    lab_ns ssh "${LAB_SSH_OPTS[@]}" "root@$(lab_ip "$vm")" -- "$cmd"
+}
+
+# lab_sh VM SCRIPT — run a bash script text in the guest (set -e is NOT implied).
+lab_sh() { local vm=$1; shift; lab_ssh "$vm" bash -c "$1"; }
+
+# lab_copy VM SRC... DST — copy host files/directories into the guest.
+lab_copy() {
+    local vm=$1; shift; lab_check_vm "$vm"
+    [ $# -ge 2 ] || lab_die "usage: lab copy VM SRC... DST"
+    local dst=${*: -1} srcs=("${@:1:$#-1}")
+    lab_ssh_opts
+    lab_ns scp -q -r "${LAB_SSH_OPTS[@]}" "${srcs[@]}" "root@$(lab_ip "$vm"):$dst"
+}
+
+# lab_fetch VM SRC DST — copy a guest file/directory to the host.
+lab_fetch() {
+    local vm=$1; lab_check_vm "$vm"; lab_ssh_opts
+    lab_ns scp -q -r "${LAB_SSH_OPTS[@]}" "root@$(lab_ip "$vm"):$2" "$3"
+}
+
+# Start (or restart) the background master connection to a guest; its PID goes to ssh/VM.pid.
+lab_master_start() {
+    local vm=$1 ip; ip=$(lab_ip "$vm"); lab_ssh_opts
+    mkdir -p "$LAB_RUN/ssh"
+    lab_master_stop "$vm"
+    lab_ns ssh -o ControlMaster=yes -o ControlPersist=yes "${LAB_SSH_OPTS[@]}" -f -N \
+        "root@$ip" </dev/null >>"$LAB_RUN/ssh/masters.log" 2>&1 || return 1
+    lab_ns ssh "${LAB_SSH_OPTS[@]}" -O check "root@$ip" 2>&1 |
+        sed -n 's/.*pid=\([0-9]*\).*/\1/p' >"$LAB_RUN/ssh/$vm.pid"
+}
+
+# Stop a guest's master connection by its PID (it is ours: started by lab_master_start).
+lab_master_stop() {
+    local vm=$1 pid
+    pid=$(cat "$LAB_RUN/ssh/$vm.pid" 2>/dev/null) || true
+    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^ssh .*-N'; then
+        kill "$pid" 2>/dev/null || true
+    fi
+    rm -f "$LAB_RUN/ssh/$vm.pid" "$LAB_RUN/ssh/$(lab_ip "$vm")"
+}
+
+# Bounded wait until a guest runs commands over ssh; on timeout, point at its serial log.
+# lab_wait_ssh VM [TIMEOUT_S]
+lab_wait_ssh() {
+    local vm=$1 timeout=${2:-$LAB_BOOT_TIMEOUT} start; start=$(date +%s)
+    lab_ssh_opts
+    while :; do
+        if lab_ns ssh -o ConnectTimeout=3 -o ControlPath=none "${LAB_SSH_OPTS[@]}" \
+            "root@$(lab_ip "$vm")" true </dev/null >/dev/null 2>&1; then
+            lab_master_start "$vm" || lab_warn "$vm: no ssh master connection (calls stay direct)"
+            return 0
+        fi
+        if ! lab_vm_pid "$vm" >/dev/null; then
+            lab_serial_tail "$vm"
+            lab_die "$vm: its qemu is not running (serial log: $LAB_RUN/$vm.serial, qemu log: $LAB_RUN/$vm.qemu.log)"
+        fi
+        if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
+            lab_serial_tail "$vm"
+            lab_die "$vm: no ssh answer within ${timeout}s (serial log: $LAB_RUN/$vm.serial)"
+        fi
+        sleep 2
+    done
+}
+
+lab_serial_tail() {
+    echo "---- last lines of $LAB_RUN/$1.serial ----" >&2
+    tail -n 20 "$LAB_RUN/$1.serial" 2>/dev/null | tr -d '\r' >&2 || true
+    echo "----" >&2
+}
+
+# --- fence service ---------------------------------------------------------------------------
+
+# lab_fence_request ACTION [VM] — ask the host-side fence service (as a guest's fence agent does);
+# prints its JSON answer, returns 0 if it answered ok.
+lab_fence_request() {
+    local method=GET
+    case $1 in on|off|reset) method=POST ;; esac
+    lab_ns /usr/bin/python3 - "$method" "http://$LAB_HOST_IP:$LAB_FENCE_PORT/$1${2:+/$2}" <<'EOF'
+import json, sys, urllib.request, urllib.error
+try:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urllib.request.Request(sys.argv[2], method=sys.argv[1]), timeout=60) as r:
+        body = r.read().decode()
+except urllib.error.HTTPError as e:
+    body = e.read().decode()
+print(body)
+sys.exit(0 if json.loads(body).get("ok") else 1)
+EOF
+}
+
+# --- output capture (format of shared/reference/captures/README.md) ----------------------------
+
+# lab_capture DIR TOOL STATE VM COMMAND — run COMMAND (through bash -c) in VM and store stdout as
+# DIR/TOOL-STATE-VM.txt with a '# command:' header; stderr, if any, goes to the .stderr.txt twin.
+# Returns the command's exit status.
+lab_capture() {
+    local dir=$1 tool=$2 state=$3 vm=$4 cmd=$5 out err rc when
+    mkdir -p "$dir"
+    out=$(mktemp) err=$(mktemp)
+    when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    lab_sh "$vm" "$cmd" </dev/null >"$out" 2>"$err" && rc=0 || rc=$?
+    local base="$dir/$tool-$state-$vm" header
+    header=$(printf '# command: %s\n# state: %s\n# host: %s\n# exit: %s\n# captured: %s' \
+        "$cmd" "$state" "$vm" "$rc" "$when")
+    {
+        echo "$header"
+        [ -s "$err" ] && echo "# stderr: see $(basename "$base").stderr.txt"
+        cat "$out"
+    } >"$base.txt"
+    if [ -s "$err" ]; then
+        { echo "$header"; echo "# stream: stderr"; cat "$err"; } >"$base.stderr.txt"
+    fi
+    rm -f "$out" "$err"
+    return "$rc"
+}
+
+# --- helpers for tests -----------------------------------------------------------------------
+
+# lab_step TEXT — progress line inside a test.
+lab_step() { printf '  [%s] %s\n' "$(lab_elapsed)" "$*"; }
+
+# lab_expect DESCRIPTION COMMAND... — run a host-side command; on failure print and exit 1.
+lab_expect() {
+    local what=$1; shift
+    if "$@"; then printf '  ok: %s\n' "$what"; else printf '  FAILED: %s\n' "$what"; exit 1; fi
+}
+
+# lab_match STRING REGEX — for lab_expect: does STRING match the extended REGEX?
+lab_match() { [[ $1 =~ $2 ]]; }
+
+# lab_wait_until TIMEOUT_S DESCRIPTION COMMAND... — poll COMMAND every second until it succeeds;
+# prints how long it took, exits the test on timeout.
+lab_wait_until() {
+    local timeout=$1 what=$2 t0; shift 2; t0=$(lab_now_ms)
+    while ! "$@" >/dev/null 2>&1; do
+        if [ $(( ($(lab_now_ms) - t0) / 1000 )) -ge "$timeout" ]; then
+            printf '  FAILED: %s (not within %ss)\n' "$what" "$timeout"; exit 1
+        fi
+        sleep 1
+    done
+    printf '  ok: %s (%s ms)\n' "$what" $(( $(lab_now_ms) - t0 ))
+}
+
+# lab_result NAME VALUE — record a measurement of the current test (shown in the summary).
+lab_result() {
+    printf '  measured: %s = %s\n' "$1" "$2"
+    [ -n "${LAB_RESULTS:-}" ] && printf '%s\t%s\t%s\n' "${LAB_TEST_NAME:-?}" "$1" "$2" >>"$LAB_RESULTS"
+    return 0
+}
+
+source "$LAB_DIR/cluster.sh"

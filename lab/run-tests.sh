@@ -1,0 +1,138 @@
+#!/bin/bash
+# lab/run-tests.sh — `lab/lab test`: the tests that need real kernels, run in the VM lab.
+#
+# usage: lab/lab test [--reuse] [--keep] [PATTERN...]
+#   PATTERN  run only lab/tests/*PATTERN*.sh (default: all, in file-name order)
+#   --reuse  use the lab that is already up (and leave it up)
+#   --keep   leave the lab up afterwards (for debugging; lab/lab down when done)
+# When this machine cannot run the lab it prints a line starting with "LAB SKIPPED:" and exits 0.
+# Otherwise it installs what it needs (apt-get), builds/refreshes the image, boots the lab, runs
+# each test (PASS/FAIL and wall time each), tears the lab down (also on failure or interrupt) and
+# exits 1 if any test failed. Per-test output: $LAB_RUN/tests/NAME.log. HALO_LAB=skip skips.
+set -uo pipefail
+source "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+reuse=0 keep=0 patterns=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --reuse) reuse=1 ;;
+        --keep) keep=1 ;;
+        -*) echo "usage: lab/lab test [--reuse] [--keep] [PATTERN...]" >&2; exit 2 ;;
+        *) patterns+=("$1") ;;
+    esac
+    shift
+done
+
+skip() { echo "LAB SKIPPED: $* — the tests that need real kernels did not run."; exit 0; }
+
+HOST_PACKAGES=(qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client iproute2 python3)
+HOST_TOOLS=(qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 ssh ssh-keygen ip /usr/bin/python3)
+
+# --- can this machine run the lab? ------------------------------------------------------------
+
+preflight() {
+    [ "${HALO_LAB:-}" = skip ] && skip "HALO_LAB=skip is set"
+    [ "$(id -u)" = 0 ] || skip "not root (the lab needs network namespaces, tap devices and debootstrap)"
+    [ -c /dev/net/tun ] || skip "/dev/net/tun is missing (no tap devices for the guests)"
+    local avail_kib need_mib=5500
+    avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+    [ $((avail_kib / 1024)) -ge $need_mib ] ||
+        skip "only $((avail_kib / 1024)) MiB RAM available, the three guests need about $need_mib MiB"
+    local dir=$LAB_CACHE free_mib need_disk=3000
+    [ -f "$(lab_image_dir)/ready" ] || need_disk=8000
+    while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+    free_mib=$(df -Pm "$dir" | awk 'NR == 2 {print $4}')
+    [ "$free_mib" -ge $need_disk ] ||
+        skip "only $free_mib MiB free under $dir, the lab needs $need_disk MiB"
+
+    local missing=() tool
+    for tool in "${HOST_TOOLS[@]}"; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        lab_say "installing host packages (missing: ${missing[*]})"
+        if ! { apt-get install -y -q --no-install-recommends "${HOST_PACKAGES[@]}" >/dev/null 2>&1 ||
+               { apt-get update -q >/dev/null 2>&1 &&
+                 apt-get install -y -q --no-install-recommends "${HOST_PACKAGES[@]}" >/dev/null 2>&1; }; }; then
+            skip "cannot install ${HOST_PACKAGES[*]} with apt-get (missing: ${missing[*]})"
+        fi
+        for tool in "${HOST_TOOLS[@]}"; do
+            command -v "$tool" >/dev/null || skip "$tool is still missing after apt-get install"
+        done
+    fi
+    if ! ip netns add halolab-probe 2>/dev/null; then skip "cannot create network namespaces"; fi
+    if ! ip netns exec halolab-probe ip link add probe0 type bridge 2>/dev/null; then
+        ip netns del halolab-probe; skip "the host kernel cannot create bridges"
+    fi
+    ip netns del halolab-probe
+}
+
+# --- run ----------------------------------------------------------------------------------------
+
+teardown() {
+    [ "$reuse" = 1 ] || [ "$keep" = 1 ] && return 0
+    "$LAB_DIR/lab" down || true
+}
+
+main() {
+    local t_start; t_start=$(lab_now_ms)
+    preflight
+    local tests=() t p
+    for t in "$LAB_DIR"/tests/*.sh; do
+        [ -e "$t" ] || continue
+        if [ ${#patterns[@]} -eq 0 ]; then tests+=("$t"); continue; fi
+        for p in "${patterns[@]}"; do [[ ${t##*/} == *"$p"* ]] && { tests+=("$t"); break; }; done
+    done
+    [ ${#tests[@]} -gt 0 ] || { echo "lab test: no test matches ${patterns[*]}" >&2; exit 2; }
+
+    local t_image t_up t_tests
+    if [ "$reuse" = 1 ]; then
+        lab_require_up
+    else
+        t_image=$(lab_now_ms)
+        "$LAB_DIR/lab" image >/dev/null || { echo "lab test: FAILED to build the image"; exit 1; }
+        t_up=$(lab_now_ms)
+        trap 'teardown' EXIT
+        trap 'echo "lab test: interrupted"; exit 130' INT TERM
+        "$LAB_DIR/lab" up || { echo "lab test: FAILED to bring the lab up"; exit 1; }
+    fi
+
+    mkdir -p "$LAB_RUN/tests"
+    export LAB_RESULTS=$LAB_RUN/tests/results.tsv
+    : >"$LAB_RESULTS"
+    local name rc ms failed=0 summary=()
+    t_tests=$(lab_now_ms)
+    for t in "${tests[@]}"; do
+        name=$(basename "$t" .sh)
+        echo "=== $name"
+        ms=$(lab_now_ms)
+        LAB_TEST_NAME=$name LAB_T0=$(date +%s) timeout "${HALO_LAB_TEST_TIMEOUT:-900}" \
+            bash "$t" </dev/null 2>&1 | tee "$LAB_RUN/tests/$name.log"
+        rc=${PIPESTATUS[0]}
+        ms=$(( $(lab_now_ms) - ms ))
+        if [ "$rc" = 0 ]; then
+            summary+=("$(printf 'PASS  %-28s %6.1f s' "$name" "$(awk "BEGIN{print $ms/1000}")")")
+        else
+            [ "$rc" = 124 ] && echo "  (timed out)"
+            summary+=("$(printf 'FAIL  %-28s %6.1f s  (exit %s, log %s)' "$name" \
+                "$(awk "BEGIN{print $ms/1000}")" "$rc" "$LAB_RUN/tests/$name.log")")
+            failed=$((failed + 1))
+        fi
+        echo "${summary[-1]}"
+    done
+
+    echo "=== lab test summary"
+    printf '%s\n' "${summary[@]}"
+    if [ -s "$LAB_RESULTS" ]; then
+        echo "--- measurements"
+        awk -F'\t' '{printf "  %-24s %-32s %s\n", $1, $2, $3}' "$LAB_RESULTS"
+    fi
+    local now; now=$(lab_now_ms)
+    if [ "$reuse" = 0 ]; then
+        printf -- '--- wall time: image %.1f s, boot %.1f s, tests %.1f s, total %.1f s\n' \
+            "$(awk "BEGIN{print ($t_up-$t_image)/1000}")" "$(awk "BEGIN{print ($t_tests-$t_up)/1000}")" \
+            "$(awk "BEGIN{print ($now-$t_tests)/1000}")" "$(awk "BEGIN{print ($now-$t_start)/1000}")"
+    fi
+    echo "lab test: $(( ${#tests[@]} - failed )) passed, $failed failed"
+    [ "$failed" = 0 ]
+}
+
+main
