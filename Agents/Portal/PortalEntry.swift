@@ -116,16 +116,16 @@ public struct PortalEntries: Sendable, Hashable, CustomStringConvertible {
             case .failure(let problem): return .failure(problem)
             }
         }
-        var seen = Set<IPAddress>()
-        for entry in entries where !seen.insert(entry.address).inserted {
-            return .failure(ValueProblem("lists \(entry.address) twice"))
-        }
-        var interfaces: [String: PortalEntry] = [:]
-        for entry in entries {
-            if let other = interfaces[entry.interface], other.parent != entry.parent || other.vlanID != entry.vlanID {
-                return .failure(ValueProblem("uses the interface \(entry.interface) as two different things (\(other.description), \(entry.description))"))
+        // Pairwise over a handful of entries: no Set or Dictionary, whose runtime instantiation
+        // would cost every agent run more than the whole check (callgrind).
+        for (index, entry) in entries.enumerated() {
+            for other in entries[..<index] {
+                if other.address == entry.address { return .failure(ValueProblem("lists \(entry.address) twice")) }
+                if other.interface == entry.interface && (other.parent != entry.parent || other.vlanID != entry.vlanID) {
+                    return .failure(ValueProblem(
+                        "uses the interface \(entry.interface) as two different things (\(other.description), \(entry.description))"))
+                }
             }
-            interfaces[entry.interface] = entry
         }
         return .success(PortalEntries(entries: entries))
     }
