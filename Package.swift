@@ -35,6 +35,13 @@ let package = Package(
             dependencies: ["CHaloNet", "CHalo", "HaloSystem"],
             path: "Sources/HaloNet"),
         .target(
+            name: "HaloDRBD",
+            path: "Sources/HaloDRBD"),
+        .target(
+            name: "HaloPacemaker",
+            dependencies: ["HaloSystem"],
+            path: "Sources/HaloPacemaker"),
+        .target(
             name: "HaloOCF",
             dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloOCF"),
@@ -46,9 +53,14 @@ let package = Package(
             name: "PortalAgent",
             dependencies: ["HaloOCF", "HaloSystem", "HaloNet", .product(name: "Logging", package: "swift-log")],
             path: "Agents/Portal"),
+        .target(
+            name: "DRBDAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloDRBD", "HaloPacemaker",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Agents/DRBD"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent"],
+            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -63,7 +75,7 @@ let package = Package(
             path: "Tests/TestAgent"),
         .target(
             name: "HaloTesting",
-            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance",
+            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/HaloTesting"),
         .testTarget(
@@ -83,6 +95,10 @@ let package = Package(
             name: "PortalTests",
             dependencies: ["PortalAgent", "HaloNet", "HaloTesting", "HaloConformance"],
             path: "Tests/PortalTests"),
+        .testTarget(
+            name: "DRBDTests",
+            dependencies: ["DRBDAgent", "HaloDRBD", "HaloPacemaker", "HaloOCF", "HaloTesting", "HaloConformance"],
+            path: "Tests/DRBDTests"),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],

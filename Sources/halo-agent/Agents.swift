@@ -1,13 +1,17 @@
+import DRBDAgent
 import HaloOCF
 import PortalAgent
 
 /// The agents this build installs, and the internal commands they need.
 enum Agents {
     static let all: [AgentEntry] = [
+        AgentEntry(DRBDAgent.self),
         AgentEntry(PortalAgent.self),
     ]
 
     static let commands: [String: @Sendable ([String]) -> Never] = [
         PortalAgent.announcerCommand: PortalAgent.runAnnouncer,
+        FencePeerCommand.fenceCommand: FencePeerCommand.main,
+        FencePeerCommand.unfenceCommand: FencePeerCommand.main,
     ]
 }

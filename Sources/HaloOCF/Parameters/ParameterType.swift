@@ -62,6 +62,10 @@ public struct ParameterType<Value: Sendable>: Sendable {
         self.absentValue = absentValue
     }
 
+    /// Parses `text` as a value of this type (for agents that must read a raw value outside
+    /// validation, e.g. a stop with otherwise invalid parameters).
+    public func value(from text: String) -> Result<Value, ValueProblem> { parse(text) }
+
     /// `base`, for a parameter that may be left unset: absent reads as `nil`.
     ///
     /// ```swift

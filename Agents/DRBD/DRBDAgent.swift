@@ -1,0 +1,195 @@
+import HaloDRBD
+import HaloOCF
+import HaloSystem
+
+/// `ocf:halo:drbd`: a DRBD resource as a promotable clone, with promotion scores from its data
+/// state and peer fencing (`drbd-fence-peer`) built in.
+public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
+    public typealias Parameters = DRBDParameters
+
+    public static let description = AgentDescription(
+        name: "drbd",
+        shortDescription: "DRBD resource as a promotable clone, with promotion scores and peer fencing",
+        longDescription: "Manages one DRBD resource (DRBD 8.4 or 9 kernel, drbd-utils 9) as a promotable clone: start "
+            + "brings it up as Secondary and waits briefly for the peer, promote refuses without access to UpToDate "
+            + "data (and backs off), monitor reports 8 when Primary and 9 when Primary without its local disk, and "
+            + "the promotion score follows the data state, written only when it changes. For peer fencing, point "
+            + "DRBD's fence-peer handler at `halo-agent drbd-fence-peer` (docs/drbd.md).",
+        timeouts: [.start: .seconds(240), .stop: .seconds(100), .promote: .seconds(90), .demote: .seconds(90),
+                   .notify: .seconds(90), .reloadAgent: .seconds(30), .monitor: .seconds(20)],
+        monitors: [MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20), role: .promoted),
+                   MonitorRecommendation(interval: .seconds(20), timeout: .seconds(20), role: .unpromoted)],
+        monitorLevels: [.basic, .thorough, .deep],
+        validateLevels: [.basic, .thorough])
+
+    static func effects(_ context: ActionContext<Parameters>) -> DRBDEffects {
+        DRBDEffects(resource: context.parameters.resource, instance: context.instance,
+                    tools: DRBDTools(configuration: context.parameters.configuration, runner: context.processes),
+                    state: context.state, logger: context.logger, deadline: context.deadline)
+    }
+
+    static func requireClone(_ context: ActionContext<Parameters>) throws(AgentFailure) {
+        if let problem = DRBDDecision.cloneProblem(context.environment.clone, dualPrimary: context.parameters.dualPrimary) {
+            throw .misconfigured(Reason(problem))
+        }
+    }
+
+    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        try requireClone(context)
+        let effects = effects(context)
+        try effects.loadModule()
+        if try effects.observe().state == nil {
+            try effects.drbdadm("adjust") { result in
+                .generic(Reason("drbdadm adjust \(context.parameters.resource) failed (\(result.termination)): \(firstLine(result.errorText))"))
+            }
+        }
+        let wait = Deadline.after(context.parameters.connectTimeout).earlier(context.deadline.portion(0.5))
+        var observation = try effects.waitForConnection(until: wait)
+        guard observation.state != nil else {
+            throw .generic(Reason("drbdadm adjust \(context.parameters.resource) ran, but the resource is not up"))
+        }
+        if observation.state?.role == .primary {
+            // A promotable resource leaves start unpromoted.
+            try demote(context)
+            observation = try effects.observe()
+        }
+        effects.apply(DRBDDecision.score(observation.state, scores: context.parameters.scores), force: true)
+        return .success
+    }
+
+    public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let effects = effects(context)
+        var observation = try effects.observe()
+        if observation.state?.role == .primary {
+            _ = try demote(context)
+            observation = try effects.observe()
+        }
+        if observation.state != nil {
+            try effects.drbdadm("down") { result in
+                .generic(Reason("drbdadm down failed: \(firstLine(result.errorText))\(effects.users(observation))"))
+            }
+            if try effects.observe().state != nil {
+                throw .generic(Reason("\(context.parameters.resource) is still up after drbdadm down\(effects.users(observation))"))
+            }
+        }
+        effects.apply(.remove, force: true)
+        return .success
+    }
+
+    public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
+        let effects = effects(context)
+        let observation = try effects.observe()
+        let outcome = DRBDDecision.monitor(observation, level: level)
+        if observation.state != nil || !context.isProbe {
+            // A probe may follow a Pacemaker restart, which forgets transient attributes: write.
+            effects.apply(DRBDDecision.score(observation.state, scores: context.parameters.scores), force: context.isProbe)
+        }
+        if level >= .deep && observation.state?.role == .primary {
+            try effects.readProbe(observation)
+        }
+        return outcome
+    }
+
+    public static func promote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        try requireClone(context)
+        let started = ContinuousClock.now
+        let effects = effects(context)
+        let observation = try effects.observe()
+        if observation.state?.role == .primary { return .success }
+        if let refusal = DRBDDecision.refusalToPromote(observation.state) {
+            throw backOff(Reason(refusal), since: started, context: context, effects: effects)
+        }
+        let result = try effects.tools.drbdadm("primary", context.parameters.resource, deadline: context.deadline)
+        guard result.succeeded else {
+            let why: String
+            switch result.exitStatus {
+            case 17: why = "DRBD refused promotion without access to UpToDate data"
+            case 11: why = "DRBD refused promotion: the peer is Primary, or the device is held open"
+            default: why = "drbdadm primary failed (\(result.termination))"
+            }
+            throw backOff(Reason("\(why): \(firstLine(result.errorText))"), since: started, context: context, effects: effects)
+        }
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        return .success
+    }
+
+    /// A refused promote: no score here any more, and no return before `promote_backoff` has
+    /// passed, so Pacemaker does not retry in a tight loop.
+    static func backOff(_ reason: Reason, since started: ContinuousClock.Instant, context: ActionContext<Parameters>,
+                        effects: DRBDEffects) -> AgentFailure {
+        effects.apply(.remove, force: true)
+        let until = Deadline(started + context.parameters.promoteBackoff).earlier(context.deadline)
+        Pause.for(until.remaining())
+        return .generic(reason)
+    }
+
+    @discardableResult
+    public static func demote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let effects = effects(context)
+        let observation = try effects.observe()
+        guard let state = observation.state, state.role == .primary else { return .success }
+        try effects.drbdadm("secondary") { result in
+            let why = result.exitStatus == 11 ? "the device is held open" : "drbdadm secondary failed (\(result.termination))"
+            return .generic(Reason("cannot demote \(context.parameters.resource): \(why)\(effects.users(observation))"))
+        }
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        return .success
+    }
+
+    public static func notify(_ context: ActionContext<Parameters>, _ notification: Notification) throws(AgentFailure) -> AgentOutcome {
+        guard notification.phase == .post else { return .success }
+        let effects = effects(context)
+        if notification.operation == "start" && !notification.starting.nodes.isEmpty,
+           let state = try effects.observe().state,
+           state.connections.contains(where: { $0.state != .connected }) {
+            // A peer started: make sure this side connects to it.
+            _ = try effects.tools.drbdadm("adjust", context.parameters.resource, deadline: context.deadline)
+        }
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        return .success
+    }
+
+    public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let effects = effects(context)
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        return .success
+    }
+
+    /// Level 10: the tools are installed, the configuration names the resource, the clone
+    /// settings are supported.
+    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
+        try requireClone(context)
+        let tools = DRBDTools(configuration: context.parameters.configuration, runner: context.processes)
+        let result = try tools.drbdadm("dump", context.parameters.resource, deadline: context.deadline)
+        guard result.succeeded else {
+            throw .notInstalled(Reason("resource \(context.parameters.resource) is not in \(context.parameters.configuration) on this node: \(firstLine(result.errorText))"))
+        }
+        if context.environment.clone?.promotedMax == 2 && !result.outputText.contains("allow-two-primaries") {
+            throw .misconfigured(Reason("promoted-max=2 needs allow-two-primaries in the net section of \(context.parameters.resource)"))
+        }
+    }
+
+    /// Stop with parameters that do not validate: if the resource name itself is usable, take
+    /// the resource down with drbdsetup (no configuration needed) rather than fail the stop —
+    /// a failed stop gets the node fenced.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext
+    ) throws(AgentFailure) -> AgentOutcome {
+        guard let resource = context.environment.parameters["resource"],
+              case .success = DRBDParameters.resourceName.value(from: resource) else {
+            context.logger.warning("stop with invalid parameters and no usable resource name: nothing to stop",
+                                   metadata: ["halo.problems": "\(problems)"])
+            return .success
+        }
+        let tools = DRBDTools(configuration: "/etc/drbd.conf", runner: context.processes)
+        guard DRBDObservation.moduleVersion(KernelAttributes()) != nil else { return .success }
+        _ = try? tools.run(Command("drbdsetup", ["secondary", resource]), deadline: context.deadline)
+        let result = try tools.run(Command("drbdsetup", ["down", resource]), deadline: context.deadline)
+        context.logger.warning("stop with invalid parameters: took the resource down with drbdsetup",
+                               metadata: ["halo.problems": "\(problems)", "halo.result": "\(result.termination)"])
+        guard result.succeeded else {
+            throw .generic(Reason("stop with invalid parameters: drbdsetup down \(resource) failed: \(firstLine(result.errorText))"))
+        }
+        return .success
+    }
+}

@@ -1,0 +1,97 @@
+import HaloDRBD
+import HaloOCF
+import HaloPacemaker
+import HaloSystem
+import Logging
+
+/// What the DRBD agent changes: the resource through drbdadm, and its promotion score through
+/// crm_attribute — written only when it changes (a cache in the state directory), except where
+/// Pacemaker may have forgotten it (start, probes, notifications, promote, reload).
+struct DRBDEffects {
+    let resource: String
+    let instance: String
+    let tools: DRBDTools
+    let pacemaker = PacemakerTools()
+    let attributes = KernelAttributes()
+    let state: StateDirectory
+    let logger: Logger
+    let deadline: Deadline
+
+    func observe() throws(AgentFailure) -> DRBDObservation {
+        try DRBDObservation.read(resource, attributes: attributes, tools: tools, deadline: deadline)
+    }
+
+    /// Loads the DRBD module when it is not loaded.
+    func loadModule() throws(AgentFailure) {
+        guard DRBDObservation.moduleVersion(attributes) == nil else { return }
+        let result = try tools.run(Command("modprobe", ["drbd"]), deadline: deadline)
+        guard result.succeeded, DRBDObservation.moduleVersion(attributes) != nil else {
+            throw .notInstalled(Reason("cannot load the drbd kernel module: \(firstLine(result.errorText))"))
+        }
+    }
+
+    /// `drbdadm VERB`, failing with DRBD's own first line of complaint.
+    func drbdadm(_ verb: String, failure: (ProcessResult) -> AgentFailure) throws(AgentFailure) {
+        let result = try tools.drbdadm(verb, resource, deadline: deadline)
+        guard result.succeeded else { throw failure(result) }
+    }
+
+    /// Waits until every connection is Connected, or `until`.
+    func waitForConnection(until wait: Deadline) throws(AgentFailure) -> DRBDObservation {
+        while true {
+            let observation = try observe()
+            let connections = observation.state?.connections ?? []
+            if !connections.isEmpty && connections.allSatisfy({ $0.state == .connected }) || wait.hasPassed() {
+                return observation
+            }
+            Pause.for(.milliseconds(200))
+        }
+    }
+
+    /// Why a device cannot change role: its users, from sysfs and procfs.
+    func users(_ observation: DRBDObservation) -> String {
+        let minors = observation.state?.devices.compactMap(\.minor) ?? []
+        let users = minors.flatMap { BlockDeviceUsers.describe("drbd\($0)", attributes: attributes) }
+        return users.isEmpty ? "" : " — used by " + users.joined(separator: ", ")
+    }
+
+    /// Applies a score decision. `force` writes even when the cache says it is unchanged.
+    func apply(_ decision: ScoreDecision, force: Bool) {
+        let cacheName = "score-\(instance.map { $0 == "/" ? "_" : $0 })"
+        let wanted: String
+        switch decision {
+        case .keep: return
+        case .set(let score): wanted = "set \(score)"
+        case .remove: wanted = "remove"
+        }
+        let cached = (try? state.read(cacheName)).map { String(decoding: $0, as: UTF8.self) }
+        if !force && cached == wanted { return }
+        // A bounded share of the action's time: a slow attribute daemon must not fail a monitor.
+        let scoreDeadline = Deadline.after(.seconds(5)).earlier(deadline)
+        do {
+            switch decision {
+            case .set(let score): try pacemaker.setPromotionScore(score, resource: instance, deadline: scoreDeadline)
+            case .remove: try pacemaker.removePromotionScore(resource: instance, deadline: scoreDeadline)
+            case .keep: return
+            }
+            try? state.write(cacheName, Array(wanted.utf8))
+            if cached != wanted { logger.info("promotion score", metadata: ["halo.score": "\(wanted)"]) }
+        } catch {
+            // Next monitor retries: the cache was not updated.
+            try? state.remove(cacheName)
+            logger.warning("cannot write the promotion score", metadata: ["halo.error": "\(error)"])
+        }
+    }
+
+    /// Reads one block of each device through DRBD (check level 20), in a child process so a
+    /// hung device cannot hang the agent past its deadline.
+    func readProbe(_ observation: DRBDObservation) throws(AgentFailure) {
+        for minor in observation.state?.devices.compactMap(\.minor) ?? [] {
+            let result = try tools.run(Command("dd", ["if=/dev/drbd\(minor)", "of=/dev/null", "bs=4096", "count=1", "iflag=direct"]),
+                                       deadline: deadline)
+            guard result.succeeded else {
+                throw .generic(Reason("reading /dev/drbd\(minor) failed: \(firstLine(result.errorText))"))
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import HaloDRBD
+import HaloOCF
+import HaloPacemaker
+import HaloSystem
+
+/// `halo-agent drbd-fence-peer` and `halo-agent drbd-unfence-peer`: DRBD's handlers for peer
+/// fencing under Pacemaker (the crm-fence-peer semantics, over XML from cibadmin).
+///
+/// ```
+/// disk { fencing resource-and-stonith; }          # DRBD 8.4 (net { … } on DRBD 9)
+/// handlers {
+///   fence-peer "/usr/lib/halo/halo-agent drbd-fence-peer";
+///   after-resync-target "/usr/lib/halo/halo-agent drbd-unfence-peer";   # unfence-peer on DRBD 9
+/// }
+/// ```
+public enum FencePeerCommand {
+    public static let fenceCommand = "drbd-fence-peer"
+    public static let unfenceCommand = "drbd-unfence-peer"
+
+    /// The entry point; `arguments` start with the command's name.
+    public static func main(_ arguments: [String]) -> Never {
+        let environment = CurrentProcess.environment()
+        let log = SystemLog(identifier: "halo-drbd-fence-peer", facility: .daemon)
+        func say(_ text: String, _ priority: SyslogPriority = .notice) {
+            StandardStream.error.write("\(arguments.first ?? fenceCommand): \(text)\n")
+            log.send(text, priority: priority, fields: [("halo.resource", environment["DRBD_RESOURCE"] ?? "")])
+        }
+        var timeout = Duration.seconds(90)
+        if let index = arguments.firstIndex(of: "--timeout"), index + 1 < arguments.count,
+           let value = DurationText.parse(arguments[index + 1]) {
+            timeout = value
+        }
+        guard let resource = environment["DRBD_RESOURCE"],
+              case .success = DRBDParameters.resourceName.value(from: resource) else {
+            say("DRBD_RESOURCE is missing or invalid: run by DRBD as a handler", .error)
+            CurrentProcess.exit(FencePeer.Answer.failed.rawValue)
+        }
+        let deadline = Deadline.after(timeout)
+        let answer: FencePeer.Answer
+        do {
+            answer = arguments.first == unfenceCommand
+                ? try unfence(resource, deadline: deadline, say: say)
+                : try fence(resource, environment: environment, deadline: deadline, say: say)
+        } catch {
+            say("\(error)", .error)
+            answer = .failed
+        }
+        CurrentProcess.exit(arguments.first == unfenceCommand && answer != .failed ? 0 : answer.rawValue)
+    }
+
+    static func localState(_ resource: String, deadline: Deadline) throws(AgentFailure) -> DRBDResourceState? {
+        let tools = DRBDTools(configuration: "/etc/drbd.conf", runner: ProcessRunner())
+        do {
+            return try Events2.state(of: resource, from: try tools.events2(resource, deadline: deadline))
+        } catch let error as Events2Problem {
+            throw AgentFailure.generic(Reason("\(error)"))
+        } catch let error as AgentFailure {
+            throw error
+        } catch {
+            preconditionFailure("unreachable: \(error)")
+        }
+    }
+
+    static func fence(_ resource: String, environment: [String: String], deadline: Deadline,
+                      say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        try fence(resource, environment: environment, localState: try localState(resource, deadline: deadline),
+                  pacemaker: PacemakerTools(), deadline: deadline, say: say)
+    }
+
+    /// The fence decision and its one change to the CIB, given this node's DRBD state.
+    static func fence(_ resource: String, environment: [String: String], localState: DRBDResourceState?,
+                      pacemaker: PacemakerTools, deadline: Deadline, say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        guard try pacemaker.hasQuorum(deadline: deadline) else {
+            say("refusing to fence the peer of \(resource) without quorum: this node may be the isolated one", .error)
+            return .failed
+        }
+        guard let localState, localState.allDisksUpToDate else {
+            say("refusing to fence the peer of \(resource): this node's data is not UpToDate", .error)
+            return .failed
+        }
+        let local = try pacemaker.localNodeName(deadline: deadline)
+        var cib = try pacemaker.cib(deadline: deadline)
+        guard let clone = FencePeer.cloneID(for: resource, in: cib) else {
+            say("no promotable clone of ocf:halo:drbd with resource=\(resource) in the CIB", .error)
+            return .failed
+        }
+        let upToDate = Array(Set([local] + FencePeer.upToDateNodes(environment))).sorted()
+        try pacemaker.putConstraint(FencePeer.constraint(resource: resource, clone: clone, upToDate: upToDate,
+                                                         role: FencePeer.promotedRoleName(cib)), deadline: deadline)
+        say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))", .notice)
+        // Wait (bounded) for a lost peer to be fenced, so DRBD learns it is gone for good.
+        while true {
+            let peers = cib.descendants("node_state").compactMap { $0["uname"] }.filter { !upToDate.contains($0) }
+            let answer = FencePeer.answer(peers: peers.map { FencePeer.status(of: $0, in: cib) })
+            if answer != .peerUnreachable || deadline.remaining() < .seconds(2) { return answer }
+            Pause.for(.seconds(1))
+            cib = try pacemaker.cib(deadline: deadline)
+        }
+    }
+
+    static func unfence(_ resource: String, deadline: Deadline, say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        try unfence(resource, localState: try localState(resource, deadline: deadline), pacemaker: PacemakerTools(),
+                    deadline: deadline, say: say)
+    }
+
+    /// Removes the constraint once this node's data is UpToDate again.
+    static func unfence(_ resource: String, localState: DRBDResourceState?, pacemaker: PacemakerTools,
+                        deadline: Deadline, say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        guard let localState, localState.allDisksUpToDate else {
+            say("keeping the fencing constraint of \(resource): this node's data is not UpToDate yet", .notice)
+            return .peerOutdated
+        }
+        try pacemaker.deleteConstraint(id: FencePeer.constraintID(resource), deadline: deadline)
+        say("removed \(FencePeer.constraintID(resource)): the data is UpToDate again", .notice)
+        return .peerOutdated
+    }
+}

@@ -1,0 +1,104 @@
+@testable import DRBDAgent
+import HaloDRBD
+import HaloPacemaker
+import HaloSystem
+import HaloTesting
+import Testing
+
+@Suite("Peer fencing decisions over a real CIB")
+struct FencePeerTests {
+    static func cib() throws -> XMLElement {
+        try XMLElement.parse(try Fixtures.text("pacemaker-2.1.5/cib-one-node-drbd-clone.xml"))
+    }
+
+    @Test func theCloneOfAResource_isFoundInTheCIB() throws {
+        let cib = try Self.cib()
+        #expect(FencePeer.cloneID(for: "r0", in: cib) == "drbd-r0-clone")
+        #expect(FencePeer.cloneID(for: "r1", in: cib) == nil)
+        #expect(FencePeer.promotedRoleName(cib) == "Promoted")
+    }
+
+    @Test func theConstraint_isWellFormed_andAllowsOnlyUpToDateNodes() throws {
+        let xml = FencePeer.constraint(resource: "r0", clone: "drbd-r0-clone", upToDate: ["node1", "node\"3"], role: "Promoted")
+        let element = try XMLElement.parse(xml)
+        #expect(element.name == "rsc_location")
+        #expect(element["rsc"] == "drbd-r0-clone")
+        #expect(element["id"] == "halo-fence-r0")
+        let rule = try #require(element.child("rule"))
+        #expect(rule["role"] == "Promoted")
+        #expect(rule["score"] == "-INFINITY")
+        #expect(rule.children("expression").map { $0["value"] } == ["node1", "node\"3"])
+        #expect(rule.children("expression").allSatisfy { $0["operation"] == "ne" && $0["attribute"] == "#uname" })
+    }
+
+    @Test(arguments: [
+        ("<node_state uname=\"node2\" in_ccm=\"true\" crmd=\"online\" expected=\"member\"/>", FencePeer.PeerStatus.member),
+        ("<node_state uname=\"node2\" in_ccm=\"1700000000\" crmd=\"1700000000\" expected=\"member\"/>", .member),
+        ("<node_state uname=\"node2\" in_ccm=\"false\" crmd=\"offline\" expected=\"member\"/>", .lost),
+        ("<node_state uname=\"node2\" in_ccm=\"false\" crmd=\"offline\" expected=\"down\"/>", .cleanlyDown),
+        ("<node_state uname=\"node3\" in_ccm=\"true\"/>", .unknown),
+    ])
+    func peerStatus_comesFromNodeState(xml: String, status: FencePeer.PeerStatus) throws {
+        let cib = try XMLElement.parse("<cib><status>\(xml)</status></cib>")
+        #expect(FencePeer.status(of: "node2", in: cib) == status)
+    }
+
+    @Test func drbdIsToldWhatBecameOfThePeer() {
+        #expect(FencePeer.answer(peers: [.member]) == .peerOutdated)
+        #expect(FencePeer.answer(peers: [.cleanlyDown]) == .peerFenced)
+        #expect(FencePeer.answer(peers: [.lost]) == .peerUnreachable)
+        #expect(FencePeer.answer(peers: []) == .peerUnreachable)
+    }
+
+    @Test func drbd9sUpToDateNodes_areDecoded() {
+        #expect(FencePeer.upToDateNodes(["UP_TO_DATE_NODES": "0x5", "DRBD_NODE_ID_0": "node1", "DRBD_NODE_ID_2": "node3",
+                                         "DRBD_NODE_ID_1": "node2"]) == ["node1", "node3"])
+        #expect(FencePeer.upToDateNodes([:]).isEmpty)
+    }
+}
+
+/// The handler's change to the CIB, against a real one-node Pacemaker in a network namespace.
+@Suite("Peer fencing against real Pacemaker", .enabled(if: PacemakerNode.isAvailable), .serialized)
+struct FencePeerPacemakerTests {
+    @Test func theConstraintIsPlaced_andRemoved_andScoresAreWrittenAndRemoved() throws {
+        let node = try PacemakerNode()
+        try node.configureDRBDClone(resource: "r0")
+        let tools = PacemakerTools(commandPrefix: node.prefix)
+        let upToDate = try Events2.state(of: "r0", from: try Fixtures.text("drbd-8.4/drbdsetup-events2-now-prisec-uptodate-node1.txt"))
+        let outdated = try Events2.state(of: "r0", from: try Fixtures.text("drbd-8.4/drbdsetup-events2-now-outdated-wfconnection-node2.txt"))
+        var said: [String] = []
+        let say: (String, SyslogPriority) -> Void = { text, _ in said.append(text) }
+
+        // Without UpToDate data this node never claims promotion for itself.
+        #expect(try FencePeerCommand.fence("r0", environment: [:], localState: outdated, pacemaker: tools,
+                                           deadline: .after(.seconds(30)), say: say) == .failed)
+        #expect(try node.constraints().isEmpty)
+
+        let answer = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, pacemaker: tools,
+                                                deadline: .after(.seconds(30)), say: say)
+        #expect(answer == .peerUnreachable)  // one node: no peer in the CIB to report on
+        let constraint = try #require(try node.constraints().first)
+        #expect(constraint["id"] == "halo-fence-r0")
+        #expect(constraint["rsc"] == "drbd-r0-clone")
+        #expect(constraint.descendants("expression").map { $0["value"] } == ["node1"])
+
+        // Placing it twice keeps one constraint.
+        _ = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, pacemaker: tools,
+                                       deadline: .after(.seconds(30)), say: say)
+        #expect(try node.constraints().count == 1)
+
+        #expect(try FencePeerCommand.unfence("r0", localState: outdated, pacemaker: tools, deadline: .after(.seconds(30)), say: say) == .peerOutdated)
+        #expect(try node.constraints().count == 1)
+        _ = try FencePeerCommand.unfence("r0", localState: upToDate, pacemaker: tools, deadline: .after(.seconds(30)), say: say)
+        #expect(try node.constraints().isEmpty)
+        #expect(said.contains { $0.hasPrefix("placed halo-fence-r0: drbd-r0-clone may be promoted only on node1") })
+
+        // The same node (a cluster takes ~20 s to form): promotion scores.
+        try tools.setPromotionScore(1000, resource: "drbd-r0", deadline: .after(.seconds(20)))
+        #expect(try node.run(["crm_attribute", "--promotion=drbd-r0", "--query", "--quiet"]).outputText == "1000\n")
+        try tools.removePromotionScore(resource: "drbd-r0", deadline: .after(.seconds(20)))
+        try tools.removePromotionScore(resource: "drbd-r0", deadline: .after(.seconds(20)))
+        #expect(try tools.hasQuorum(deadline: .after(.seconds(20))))
+        #expect(try tools.localNodeName(deadline: .after(.seconds(20))) == "node1")
+    }
+}
