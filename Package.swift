@@ -6,6 +6,8 @@
 //   CHalo                  C shims (the only C surface besides Glibc)
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
+//   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
+//   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as
@@ -32,13 +34,24 @@ let package = Package(
             name: "HaloOCF",
             dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloOCF"),
+        // Declarations only: libcryptsetup is loaded with dlopen by the actions that open, close
+        // or verify, so no other agent pays its load time (docs/luks.md).
+        .target(name: "CCryptsetup", path: "Sources/CCryptsetup"),
+        .target(
+            name: "HaloCryptsetup",
+            dependencies: ["CCryptsetup", "HaloSystem"],
+            path: "Sources/HaloCryptsetup"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
             path: "Sources/HaloConformance"),
+        .target(
+            name: "LuksAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
+            path: "Agents/Luks"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF"],
+            dependencies: ["HaloOCF", "LuksAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -69,5 +82,10 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],
             path: "Tests/ConformanceTests"),
+        .testTarget(
+            name: "LuksAgentTests",
+            dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],
+            path: "Tests/LuksAgentTests",
+            exclude: ["Fixtures"]),
     ]
 )

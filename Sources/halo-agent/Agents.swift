@@ -1,6 +1,9 @@
 import HaloOCF
+import LuksAgent
 
 /// The agents this build installs. Each agent module under Agents/ adds its entry here.
 enum Agents {
-    static let all: [AgentEntry] = []
+    static let all: [AgentEntry] = [
+        AgentEntry(LuksAgent.self),
+    ]
 }
