@@ -180,10 +180,10 @@ enum LuksDecision {
         case .ours(let found), .unidentifiable(let found, _, _): mapping = found
         }
         if users.isEmpty { return .close(mapping) }
-        let stacked = users.holders.isEmpty && users.mounts.isEmpty && users.swaps.isEmpty
-        if settings.forceStop && stacked { return .endProcessesThenClose(mapping, users.processes) }
-        let advice = settings.forceStop || stacked && users.processes.isEmpty
-            ? "stop what is stacked on it first" : "stop them first, or set force_stop=true"
+        // Stacked devices, mounts and swap are other resources' to stop; signals do not end them.
+        let hasStackedUsers = !users.holders.isEmpty || !users.mounts.isEmpty || !users.swaps.isEmpty
+        if settings.forceStop && !hasStackedUsers { return .endProcessesThenClose(mapping, users.processes) }
+        let advice = hasStackedUsers ? "stop what is stacked on it first" : "stop them first, or set force_stop=true"
         return .refuse(.generic(Reason("\(settings.name) is in use (\(describe(users))): \(advice)",
                                        details: ["halo.users": describe(users)])))
     }

@@ -17,6 +17,11 @@ struct LuksHeaderIdentity: Hashable, Sendable {
     static let uuidOffset = 168
     static let uuidLength = 40
 
+    init(version: LuksVersion, uuid: LuksUUID) {
+        self.version = version
+        self.uuid = uuid
+    }
+
     /// The identity in `bytes`, the start of a device; `nil` when they do not start a LUKS1 or
     /// LUKS2 header with a valid UUID.
     init?(_ bytes: [UInt8]) {
