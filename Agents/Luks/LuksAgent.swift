@@ -186,10 +186,8 @@ struct Environment: ~Copyable {
     var observation: EnvironmentObservation
     var keyFile: SecretFile?
     let library: Cryptsetup?
-    let settings: LuksSettings
 
     init(_ settings: LuksSettings, _ view: SystemView) {
-        self.settings = settings
         let facts: KeyFileFacts
         var keyFile: SecretFile? = nil
         switch settings.key {

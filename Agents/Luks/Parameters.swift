@@ -3,6 +3,7 @@ import HaloOCF
 
 /// The parameters of `ocf:halo:luks`, each declared once.
 public struct LuksParameters: ParameterDeclarations {
+    /// Builds the declarations (the core does, once per invocation).
     public init() {}
 
     let device = Parameter(

@@ -33,20 +33,22 @@ public struct SecretFile: ~Copyable {
     }
 
     /// The file's content, at most `limit` bytes, read straight into a `Secret` (no other copy
-    /// of the bytes exists in this process).
+    /// of the bytes exists in this process). The storage is sized from the file's size, so a
+    /// 32-byte key locks one page, not `limit` bytes.
     ///
-    /// - Throws: `outOfRange` (`ERANGE`) when the file holds more than `limit` bytes, the
-    ///   `errno` of `pread(2)` otherwise (`EISDIR` for a directory).
+    /// - Throws: `outOfRange` (`ERANGE`) when the file holds more than `limit` bytes (or grew
+    ///   since it was opened), the `errno` of `pread(2)` otherwise (`EISDIR` for a directory).
     public func read(limit: Int) throws(Errno) -> Secret {
         let descriptor = self.descriptor
-        return try Secret(capacity: limit + 1) { buffer throws(Errno) in
+        let expected = info.type == .regular ? min(Int(max(info.size, 0)), limit) : limit
+        return try Secret(capacity: expected + 1) { buffer throws(Errno) in
             var total = 0
             while total < buffer.count {
                 let count = try Syscall.pread(descriptor, buffer.baseAddress! + total, buffer.count - total, Int64(total))
                 if count == 0 { break }
                 total += count
             }
-            if total > limit { throw .outOfRange }
+            if total > expected { throw .outOfRange }
             return total
         }
     }
