@@ -81,10 +81,13 @@ struct LuksConformanceTests {
         let agent = try InstalledLuksAgent()
         let image = try LuksTestImage(loop: true)
         let trace = image.directory.file("strace.txt")
-        let keyHex = image.key.utf8.map { "\\x" + String($0, radix: 16) }.joined()
+        func hex(_ text: String) -> String {  // as strace -xx writes bytes: \x0a, \x6b
+            text.utf8.map { "\\x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        }
+        let keyHex = hex(image.key)
         // validate-all at depth 20 reads the key and runs libcryptsetup's verification; start reads
         // it when this machine can open (the VM lab). Debug logging on, to syslog and stderr.
-        for (action, level) in [("validate-all", "20"), ("start", "0"), ("stop", "0")] {
+        for (action, level) in [("validate-all", "20"), ("start", "0"), ("monitor", "20"), ("stop", "0")] {
             var environment = Command.minimalEnvironment
             environment.merge(["OCF_ROOT": "/usr/lib/ocf", "OCF_RESOURCE_INSTANCE": "halo-secret", "HA_debug": "1",
                                "HA_LOGFACILITY": "daemon", "OCF_CHECK_LEVEL": level, "HA_RSCTMP": agent.directory.file("rsc"),
@@ -92,7 +95,7 @@ struct LuksConformanceTests {
                                "OCF_RESKEY_key": image.keyPath]) { $1 }
             let result = try ProcessRunner().run(Command(strace, [
                 "-f", "-qq", "-s", "1000000", "-xx", "-o", trace,
-                "-e", "trace=%process,read,pread64,write,writev,pwrite64,sendto,sendmsg",
+                "-e", "trace=%process,openat,read,pread64,write,writev,pwrite64,sendto,sendmsg",
                 agent.path, action,
             ], environment: environment), deadline: .after(.seconds(60)))
             let lines = String(decoding: try FileSystem.readBytes(trace, limit: 64 << 20), as: UTF8.self).split(separator: "\n")
@@ -104,7 +107,12 @@ struct LuksConformanceTests {
                 ["write(", "writev(", "pwrite64(", "sendto(", "sendmsg(", "execve("].contains { line.contains(" \($0)") }
             }
             #expect(!leaving.contains { $0.contains(keyHex) }, "\(action): the key left the process")
+            if action == "monitor" {
+                // A monitor never loads libcryptsetup (it is opened with dlopen by start, stop and validate-all).
+                #expect(!lines.contains { $0.contains(hex("libcryptsetup")) }, "monitor loaded libcryptsetup")
+            }
             if action == "validate-all" {
+                #expect(lines.contains { $0.contains("openat(") && $0.contains(hex("libcryptsetup")) })
                 // The trace does see the key where it is read: the check above can fail.
                 #expect(lines.contains { $0.contains("pread64(") && $0.contains(keyHex) })
             }
