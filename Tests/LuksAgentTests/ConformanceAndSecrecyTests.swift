@@ -34,13 +34,13 @@ struct LuksConformanceTests {
             environment: ["HA_RSCTMP": agent.directory.file("rsctmp")],
             invalidParameterSets: Self.invalidSets(image, device))
         let report = ConformanceRunner().runWithoutStarting(underTest)
-        print(report.rendered)
         let failures = report.failures.map(\.name)
         if hasDeviceMapper {
-            #expect(failures.isEmpty)
+            #expect(failures.isEmpty, "\(report.rendered)")
         } else {
             // Only validate-all's environment levels fail here, and only for the missing kernel part.
-            #expect(failures == ["validate-all at check level 10 exits 0", "validate-all at check level 20 exits 0"])
+            #expect(failures == ["validate-all at check level 10 exits 0", "validate-all at check level 20 exits 0"],
+                    "\(report.rendered)")
             for failure in report.failures {
                 #expect(failure.detail.contains("this kernel has no device-mapper"), "\(failure.detail)")
             }
