@@ -7,6 +7,8 @@
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloNet                rtnetlink (links, VLANs, addresses, neighbours), ARP and ICMPv6 packets
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
+//   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
+//   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as
@@ -45,6 +47,13 @@ let package = Package(
             name: "HaloOCF",
             dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloOCF"),
+        // Declarations only: libcryptsetup is loaded with dlopen by the actions that open, close
+        // or verify, so no other agent pays its load time (docs/luks.md).
+        .target(name: "CCryptsetup", path: "Sources/CCryptsetup"),
+        .target(
+            name: "HaloCryptsetup",
+            dependencies: ["CCryptsetup", "HaloSystem"],
+            path: "Sources/HaloCryptsetup"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -58,9 +67,13 @@ let package = Package(
             dependencies: ["HaloOCF", "HaloSystem", "HaloDRBD", "HaloPacemaker",
                            .product(name: "Logging", package: "swift-log")],
             path: "Agents/DRBD"),
+        .target(
+            name: "LuksAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
+            path: "Agents/Luks"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent"],
+            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -103,5 +116,10 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],
             path: "Tests/ConformanceTests"),
+        .testTarget(
+            name: "LuksAgentTests",
+            dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],
+            path: "Tests/LuksAgentTests",
+            exclude: ["Fixtures"]),
     ]
 )

@@ -46,6 +46,23 @@ public struct ConformanceRunner: Sendable {
         session.checkInvalidParameters()
         return session.report
     }
+
+    /// Every check that does not need the resource to start: meta-data, action names,
+    /// validate-all at each level, monitor and probe of the stopped resource, and the refused
+    /// parameter sets (with stop and "nothing runs" after each). For agents whose start needs a
+    /// kernel this machine lacks (dm-crypt, DRBD); the VM lab runs `run` for the rest.
+    public func runWithoutStarting(_ agent: AgentUnderTest) -> ConformanceReport {
+        var session = Session(agent: agent, runner: self)
+        session.checkMetadata()
+        guard session.metadata != nil else { return session.report }
+        session.checkActionNames()
+        session.checkValidate()
+        guard session.checkStartsStopped() else { return session.report }
+        session.checkInvalidParameters()
+        session.report.skip("start, monitors of the started resource, stop/start cycle",
+                            "not run: this machine cannot start the resource (the VM lab runs them)")
+        return session.report
+    }
 }
 
 /// One conformance run: the agent, what was learnt about it, and the report so far.

@@ -41,6 +41,12 @@ enum Syscall {
         try valueOrErrno { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
     }
 
+    /// Reads up to `count` bytes at `offset` into `buffer` (which the caller owns and sizes),
+    /// returning the number read (0 at end of file).
+    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(Errno) -> Int {
+        try valueOrErrno { Glibc.pread(fd, buffer, count, off_t(offset)) }
+    }
+
     /// Writes `bytes[offset...]`, returning how many bytes the kernel took.
     static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int = 0) throws(Errno) -> Int {
         precondition(offset <= bytes.count)
@@ -108,6 +114,10 @@ enum Syscall {
         var status: Int32 = 0
         let reaped = try valueOrErrno { Glibc.waitpid(pid, &status, options) }
         return (reaped, status)
+    }
+
+    static func pidfdSendSignal(_ pidfd: Int32, _ signal: Int32) throws(Errno) {
+        _ = try valueOrErrno { halo_pidfd_send_signal(pidfd, signal) }
     }
 
     static func kill(_ pid: pid_t, _ signal: Int32) throws(Errno) {

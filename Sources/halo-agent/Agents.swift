@@ -1,11 +1,13 @@
 import DRBDAgent
 import HaloOCF
+import LuksAgent
 import PortalAgent
 
 /// The agents this build installs, and the internal commands they need.
 enum Agents {
     static let all: [AgentEntry] = [
         AgentEntry(DRBDAgent.self),
+        AgentEntry(LuksAgent.self),
         AgentEntry(PortalAgent.self),
     ]
 

@@ -1,0 +1,49 @@
+import HaloSystem
+
+extension SystemView {
+    /// The block device the configured `device` names on this node.
+    ///
+    /// A path is `stat`ed. A UUID is looked for in the first block of every block device in
+    /// `/sys/class/block` (disks and partitions) that has a size and no holder, through its
+    /// devtmpfs node `/dev/<kernel name>`; `LuksDecision.resolve` picks the answer.
+    func resolve(_ device: EncryptedDevice) -> DeviceResolution {
+        switch device {
+        case .path(let path):
+            switch identity(of: device) {
+            case .device(_, let number): return .found(path: path, number)
+            case .unavailable(_, let errno): return .pathUnusable(path: path, errno)
+            case .uuid: preconditionFailure("a path resolves to a device number or an errno")
+            }
+        case .uuid(let uuid):
+            return LuksDecision.resolve(uuid, among: scanBlockDevices())
+        }
+    }
+
+    /// Every block device with a size, and the LUKS identity of those no other device holds.
+    func scanBlockDevices() -> [ScannedDevice] {
+        var scanned: [ScannedDevice] = []
+        for name in (try? kernel.list("/sys/class/block")) ?? [] {
+            let base = "/sys/class/block/\(name)"
+            guard let number = deviceNumber("\(base)/dev"), let sectors = try? self.number("\(base)/size"), sectors > 0
+            else { continue }
+            // Kernel names with a slash (cciss/c0d0) appear in sysfs with "!" instead.
+            let path = "/dev/" + String(name.map { $0 == "!" ? "/" : $0 })
+            let isHeld = !((try? kernel.list("\(base)/holders")) ?? []).isEmpty
+            scanned.append(ScannedDevice(kernelName: name, path: path, deviceNumber: number, isHeld: isHeld,
+                                         header: isHeld ? nil : header(path, expecting: number)))
+        }
+        return scanned
+    }
+
+    /// `header(path)`, but only when the node really is the device sysfs listed (a stale or
+    /// foreign node under /dev is reported unreadable rather than trusted).
+    func header(_ path: String, expecting number: DeviceNumber) -> HeaderReading {
+        do {
+            let (info, bytes) = try BlockDevice.read(resolve(path), offset: 0, length: 4096)
+            guard DeviceNumber(info) == number else { return .unreadable(path: path, .noSuchDeviceOrAddress) }
+            return LuksHeaderIdentity.reading(bytes)
+        } catch {
+            return .unreadable(path: path, error)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Glibc
+import HaloSystem
+import HaloTesting
+import Testing
+
+@Suite("Secret and SecretFile: key bytes in one locked owner, facts from the open descriptor")
+struct SecretTests {
+    @Test func aSecret_holdsExactlyItsBytes_andIsLockedInMemory_asRoot() throws {
+        let secret = try Secret(copying: Array("s3cret\n".utf8))
+        let (count, bytes, isLocked) = (secret.count, secret.withUnsafeBytes { Array($0) }, secret.isLocked)
+        #expect(count == 7)
+        #expect(bytes == Array("s3cret\n".utf8))
+        if CurrentProcess.isRoot { #expect(isLocked) }
+    }
+
+    @Test func aFill_thatThrows_leavesNoSecret() {
+        #expect(throws: Errno.ioError) {
+            _ = try Secret(capacity: 16) { _ throws(Errno) in throw .ioError }
+        }
+    }
+
+    @Test func aKeyFile_isReadWhole_andItsFactsDescribeTheOpenFile() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("key")
+        try FileSystem.writeAtomically(path, Array("passphrase".utf8), permissions: 0o400)
+        let file = try SecretFile(opening: path)
+        // Replacing the path after the open changes nothing about what is checked and read.
+        try FileSystem.writeAtomically(path, Array("other".utf8), permissions: 0o644)
+        let info = file.info
+        #expect(info.type == .regular)
+        #expect(info.permissions == 0o400)
+        #expect(info.size == 10)
+        let key = try file.read(limit: 1024)
+        let bytes = key.withUnsafeBytes { Array($0) }
+        #expect(bytes == Array("passphrase".utf8))
+    }
+
+    @Test func aKeyFile_largerThanTheLimit_isRefused_notCut() throws {
+        let directory = TemporaryDirectory()
+        try FileSystem.writeAtomically(directory.file("big"), [UInt8](repeating: 65, count: 100))
+        let file = try SecretFile(opening: directory.file("big"))
+        #expect(throws: Errno.outOfRange) { _ = try file.read(limit: 99) }
+        let whole = try file.read(limit: 100).count
+        #expect(whole == 100)
+    }
+
+    @Test func aDirectory_opens_andSaysSo_aMissingFile_isENOENT_aFIFO_doesNotBlock() throws {
+        let directory = TemporaryDirectory()
+        let directoryType = try SecretFile(opening: directory.path).info.type
+        #expect(directoryType == .directory)
+        #expect(throws: Errno.noSuchFile) { _ = try SecretFile(opening: directory.file("missing")) }
+        #expect(mkfifo(directory.file("fifo"), 0o600) == 0)
+        let fifoType = try SecretFile(opening: directory.file("fifo")).info.type
+        #expect(fifoType == .fifo)
+    }
+}
+
+@Suite("BlockDevice: direct reads of block devices only")
+struct BlockDeviceTests {
+    @Test func aRegularFile_isNotABlockDevice() throws {
+        let directory = TemporaryDirectory()
+        try FileSystem.writeAtomically(directory.file("file"), [UInt8](repeating: 0, count: 8192))
+        #expect(throws: Errno.notBlockDevice) { _ = try BlockDevice.read(directory.file("file"), offset: 0, length: 4096) }
+        #expect(throws: Errno.noSuchFile) { _ = try BlockDevice.read(directory.file("missing"), offset: 0, length: 4096) }
+    }
+
+    @Test func anUnboundLoopDevice_readsAsEmpty_andReportsItsNumber() throws {
+        // An unbound loop device has size 0: the read ends at once, and the node's facts come back.
+        guard let info = try? FileSystem.info("/dev/loop7"), info.type == .blockDevice else {
+            print("SKIPPED: no /dev/loop7 on this machine")
+            return
+        }
+        guard let (read, bytes) = try? BlockDevice.read("/dev/loop7", offset: 0, length: 4096) else {
+            print("SKIPPED: /dev/loop7 is bound or not readable here")
+            return
+        }
+        #expect(read.deviceMajor == 7 && read.deviceMinor == 7)
+        #expect(bytes.count == 0 || bytes.count == 4096)
+    }
+}
+
+@Suite("ProcessSet: ending processes we did not start, through pidfds", .serialized)
+struct ProcessSetTests {
+    @Test func terminate_endsAProcessWithSIGTERM_withinTheGrace() throws {
+        let pid = try spawnForTest("/bin/sleep", ["sleep", "60"])
+        defer { reapForTest(pid) }
+        var set = ProcessSet(pids: [pid])
+        let start = ContinuousClock.now
+        #expect(set.terminate(grace: .seconds(5), deadline: .after(.seconds(10))).isEmpty)
+        #expect(start.duration(to: .now) < .seconds(4))
+    }
+
+    @Test func terminate_killsAProcessThatIgnoresSIGTERM_afterTheGrace() throws {
+        let pid = try spawnForTest("/bin/sh", ["sh", "-c", "trap '' TERM; exec sleep 60"])
+        defer { reapForTest(pid) }
+        Pause.for(.milliseconds(200))  // let the shell install its trap before the signal comes
+        var set = ProcessSet(pids: [pid])
+        let start = ContinuousClock.now
+        #expect(set.terminate(grace: .milliseconds(500), deadline: .after(.seconds(10))).isEmpty)
+        #expect(start.duration(to: .now) >= .milliseconds(500))
+        #expect(reapForTest(pid) == SIGKILL)
+    }
+
+    @Test func aPidThatIsGone_isLeftOut() throws {
+        let pid = try spawnForTest("/bin/true", ["true"])
+        reapForTest(pid)
+        let set = ProcessSet(pids: [pid])
+        let pids = set.pids
+        #expect(pids.isEmpty)
+    }
+}
+
+/// Starts a background process the test reaps itself (`ProcessRunner` waits for its children).
+func spawnForTest(_ path: String, _ arguments: [String]) throws -> pid_t {
+    var pid: pid_t = 0
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    // The test runner's blocked and ignored signals would be inherited: reset them, as agents' children get.
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let result = posix_spawn(&pid, path, nil, &attributes, &argv, nil)
+    guard result == 0 else { throw Errno(rawValue: result) }
+    return pid
+}
+
+/// Reaps a child; returns the signal that ended it, 0 when it exited.
+@discardableResult
+func reapForTest(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    guard waitpid(pid, &status, 0) == pid else { return -1 }
+    return status & 0x7f
+}
