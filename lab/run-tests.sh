@@ -69,9 +69,28 @@ preflight() {
 
 # --- run ----------------------------------------------------------------------------------------
 
+# Children run in the background and are waited for, so that INT/TERM are handled at once
+# (bash defers traps while a foreground child runs): the handler ends the child's process tree,
+# by PID, and the EXIT trap tears the lab down.
+child=""
+run_child() { "$@" & child=$!; wait "$child"; local rc=$?; child=""; return "$rc"; }
+kill_tree() { local c; for c in $(pgrep -P "$1"); do kill_tree "$c"; done; kill -TERM "$1" 2>/dev/null; }
+on_signal() {
+    echo "lab test: interrupted"
+    [ -n "$child" ] && kill_tree "$child" && wait "$child" 2>/dev/null
+    exit 130
+}
+
 teardown() {
     [ "$reuse" = 1 ] || [ "$keep" = 1 ] && return 0
     "$LAB_DIR/lab" down || true
+}
+
+# One test with its timeout; output to the terminal and to run/tests/NAME.log; its exit status.
+run_test() {
+    LAB_TEST_NAME=$2 LAB_T0=$(date +%s) timeout "${HALO_LAB_TEST_TIMEOUT:-900}" \
+        bash "$1" </dev/null 2>&1 | tee "$LAB_RUN/tests/$2.log"
+    return "${PIPESTATUS[0]}"
 }
 
 main() {
@@ -86,15 +105,15 @@ main() {
     [ ${#tests[@]} -gt 0 ] || { echo "lab test: no test matches ${patterns[*]}" >&2; exit 2; }
 
     local t_image t_up t_tests
+    trap on_signal INT TERM
     if [ "$reuse" = 1 ]; then
         lab_require_up
     else
         t_image=$(lab_now_ms)
-        "$LAB_DIR/lab" image >/dev/null || { echo "lab test: FAILED to build the image"; exit 1; }
+        run_child "$LAB_DIR/lab" image >/dev/null || { echo "lab test: FAILED to build the image"; exit 1; }
         t_up=$(lab_now_ms)
         trap 'teardown' EXIT
-        trap 'echo "lab test: interrupted"; exit 130' INT TERM
-        "$LAB_DIR/lab" up || { echo "lab test: FAILED to bring the lab up"; exit 1; }
+        run_child "$LAB_DIR/lab" up || { echo "lab test: FAILED to bring the lab up"; exit 1; }
     fi
 
     mkdir -p "$LAB_RUN/tests"
@@ -106,9 +125,8 @@ main() {
         name=$(basename "$t" .sh)
         echo "=== $name"
         ms=$(lab_now_ms)
-        LAB_TEST_NAME=$name LAB_T0=$(date +%s) timeout "${HALO_LAB_TEST_TIMEOUT:-900}" \
-            bash "$t" </dev/null 2>&1 | tee "$LAB_RUN/tests/$name.log"
-        rc=${PIPESTATUS[0]}
+        run_child run_test "$t" "$name"
+        rc=$?
         ms=$(( $(lab_now_ms) - ms ))
         if [ "$rc" = 0 ]; then
             summary+=("$(printf 'PASS  %-28s %6.1f s' "$name" "$(awk "BEGIN{print $ms/1000}")")")
