@@ -54,6 +54,23 @@ let package = Package(
             name: "HaloCryptsetup",
             dependencies: ["CCryptsetup", "HaloSystem"],
             path: "Sources/HaloCryptsetup"),
+        // iSCSI target definitions both target-stack agents share: names, SCSI identity, portals,
+        // CHAP credentials, session parameters, and their parameter declarations.
+        .target(
+            name: "HaloISCSI",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloNet"],
+            path: "Sources/HaloISCSI"),
+        // Test-only: a strict model of SCST's sysfs interface, served over FUSE by
+        // halo-scst-model (docs/scst.md). Never installed.
+        .target(
+            name: "HaloSCSTModel",
+            dependencies: ["HaloSystem"],
+            path: "Sources/HaloSCSTModel"),
+        .target(name: "CFuse", path: "Sources/CFuse", linkerSettings: [.linkedLibrary("fuse3")]),
+        .executableTarget(
+            name: "halo-scst-model",
+            dependencies: ["HaloSCSTModel", "HaloSystem", "CFuse"],
+            path: "Sources/halo-scst-model"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],

@@ -55,6 +55,16 @@ enum Syscall {
         }
     }
 
+    /// Writes the bytes in `bytes` (memory the caller owns), returning how many the kernel took.
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try valueOrErrno { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Reads up to `count` bytes into `buffer` (memory the caller owns), returning how many.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, _ count: Int) throws(Errno) -> Int {
+        try valueOrErrno { Glibc.read(fd, buffer, count) }
+    }
+
     static func fsync(_ fd: Int32) throws(Errno) {
         _ = try valueOrErrno { Glibc.fsync(fd) }
     }
