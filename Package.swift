@@ -88,9 +88,13 @@ let package = Package(
             name: "LuksAgent",
             dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
             path: "Agents/Luks"),
+        .target(
+            name: "SCSTAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
+            path: "Agents/SCST"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent"],
+            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",

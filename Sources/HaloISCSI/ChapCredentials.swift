@@ -54,6 +54,13 @@ public struct ChapCredentials: ~Copyable {
         init(_ description: String) { self.description = description }
     }
 
+    /// Lends the incoming or the outgoing credential to `body`.
+    public borrowing func withCredential<Result, Failure: Error>(
+        outgoing: Bool, _ body: (borrowing ChapCredential?) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        if outgoing { try body(self.outgoing) } else { try body(incoming) }
+    }
+
     /// The largest credentials file read.
     public static let fileLimit = 4096
 

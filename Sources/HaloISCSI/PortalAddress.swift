@@ -62,15 +62,19 @@ public struct PortalAddress: Sendable, Hashable, Comparable, CustomStringConvert
 }
 
 extension ParameterType where Value == [PortalAddress]? {
-    /// Portals separated by spaces; none twice.
-    public static var portalAddresses: ParameterType<[PortalAddress]?> {
+    /// Portals separated by spaces; none twice; with a port only where `acceptsPorts`.
+    public static func portalAddresses(acceptsPorts: Bool) -> ParameterType<[PortalAddress]?> {
         .optional(ParameterType<[PortalAddress]>(
-            constraint: .format("addresses separated by spaces: 198.18.1.21, 198.18.1.21:3260, fd00::10, [fd00::10]:3260."),
+            constraint: .format(acceptsPorts ? "addresses separated by spaces: 198.18.1.21, 198.18.1.21:3260, fd00::10, [fd00::10]:3260."
+                                    : "addresses separated by spaces: 198.18.1.21, fd00::10."),
             parse: { raw in
                 var portals: [PortalAddress] = []
                 for word in raw.split(separator: " ") {
                     switch PortalAddress.parse(String(word)) {
                     case .success(let portal):
+                        if !acceptsPorts, portal.port != nil {
+                            return .failure(ValueProblem("gives the port of \(portal): only addresses here (iscsi-scstd listens on its own port)"))
+                        }
                         if portals.contains(portal) { return .failure(ValueProblem("names \(portal) twice")) }
                         portals.append(portal)
                     case .failure(let problem):

@@ -71,11 +71,14 @@ public enum TargetParameters {
                       + "so it is set explicitly).")
     }
 
-    public static func allowedPortals() -> Parameter<[PortalAddress]?> {
-        Parameter("allowed_portals", .portalAddresses,
+    /// - Parameter acceptsPorts: whether the stack lets a target choose its port (LIO binds each
+    ///   portal; SCST's iscsi-scstd listens on one port for all targets).
+    public static func allowedPortals(acceptsPorts: Bool, unsetMeaning: String) -> Parameter<[PortalAddress]?> {
+        Parameter("allowed_portals", .portalAddresses(acceptsPorts: acceptsPorts),
                   short: "Portal addresses of the target",
                   long: "The addresses (the portal agent's) at which initiators may reach and discover this target, "
-                      + "separated by spaces.")
+                      + "separated by spaces\(acceptsPorts ? ", each with an optional :PORT (default 3260)" : " (addresses only: iscsi-scstd's own port applies)"). "
+                      + unsetMeaning)
     }
 
     public static func initiators() -> Parameter<[ISCSIName]?> {

@@ -148,4 +148,11 @@ enum Syscall {
 
     static func geteuid() -> uid_t { Glibc.geteuid() }
     static func getpid() -> pid_t { Glibc.getpid() }
+
+    /// The node name `uname(2)` reports (the kernel's host name).
+    static func nodeName() -> String {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "" }
+        return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
 }

@@ -2,6 +2,7 @@ import DRBDAgent
 import HaloOCF
 import LuksAgent
 import PortalAgent
+import SCSTAgent
 
 /// The agents this build installs, and the internal commands they need.
 enum Agents {
@@ -9,6 +10,7 @@ enum Agents {
         AgentEntry(DRBDAgent.self),
         AgentEntry(LuksAgent.self),
         AgentEntry(PortalAgent.self),
+        AgentEntry(SCSTAgent.self),
     ]
 
     static let commands: [String: @Sendable ([String]) -> Never] = [

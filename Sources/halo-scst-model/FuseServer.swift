@@ -37,7 +37,10 @@ final class FuseServer: @unchecked Sendable {
 
     static let sysfsPrefix = ["sys", "kernel", "scst_tgt"]
 
+    /// Where a FUSE path points, after completing what is due (a session whose `force_close`
+    /// took effect is gone for the next lookup, as on a real node).
     func place(_ path: String) -> Place? {
+        model.tick(now: .now)
         let components = path.split(separator: "/").map(String.init)
         if components.count >= 3 && Array(components.prefix(3)) == Self.sysfsPrefix { return .sysfs(Array(components.dropFirst(3))) }
         if components.first == "control" {
