@@ -138,6 +138,10 @@ let package = Package(
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],
             path: "Tests/ConformanceTests"),
         .testTarget(
+            name: "SCSTModelTests",
+            dependencies: ["HaloSCSTModel", "HaloTesting", "halo-scst-model"],
+            path: "Tests/SCSTModelTests"),
+        .testTarget(
             name: "LuksAgentTests",
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],
             path: "Tests/LuksAgentTests",
