@@ -142,6 +142,10 @@ let package = Package(
             dependencies: ["HaloSCSTModel", "HaloTesting", "halo-scst-model"],
             path: "Tests/SCSTModelTests"),
         .testTarget(
+            name: "SCSTAgentTests",
+            dependencies: ["SCSTAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent", "halo-scst-model"],
+            path: "Tests/SCSTAgentTests"),
+        .testTarget(
             name: "LuksAgentTests",
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],
             path: "Tests/LuksAgentTests",

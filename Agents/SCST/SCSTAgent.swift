@@ -89,7 +89,7 @@ public enum SCSTAgent: ResourceAgent {
         }
         let credentials = try readCredentials(settings)
         var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.device != nil { observation.deepRead = view.deepRead(settings.backing.path) }
+        if level >= .deep, observation.device != nil { observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler) }
         return try SCSTDecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
     }
 

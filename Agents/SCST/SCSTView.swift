@@ -186,10 +186,15 @@ struct SCSTView {
         }
     }
 
-    /// Reads one block of the backing store, past the page cache (depth 20).
-    func deepRead(_ path: String) -> SCSTObservation.DeepRead {
+    /// Reads one block of the backing store the way the handler reads it (depth 20): a block
+    /// device past the page cache (vdisk_blockio bypasses it), a file through it (vdisk_fileio
+    /// uses it).
+    func deepRead(_ path: String, handler: SCSTHandler) -> SCSTObservation.DeepRead {
         do {
-            _ = try BlockDevice.read(kernel.resolve(path), offset: 0, length: 4096)
+            switch handler {
+            case .blockio: _ = try BlockDevice.read(kernel.resolve(path), offset: 0, length: 4096)
+            case .fileio: _ = try FileSystem.readBytes(kernel.resolve(path), limit: 4096)
+            }
             return .readable
         } catch {
             return .failed(path: path, error)
