@@ -49,8 +49,43 @@ extension SCSTDecision {
     /// attributes, ACL group, CHAP → LUN → enable target → enable the driver.
     static func start(_ settings: SCSTSettings, _ observation: SCSTObservation, chap: ChapUsers, node: String?) -> [SCSTStep] {
         var target = observation.target ?? TargetState()
-        var steps: [SCSTStep] = []
+        let deviceSteps = deviceSteps(settings, observation, target: &target)
+        var targetSteps: [SCSTStep] = []
+        if let configured = settings.relativeTargetID?.id(on: node), configured != target.relativeID {
+            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
+        }
+        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {
+            targetSteps.append(.setTargetAttribute(attribute: parameter.key.rawValue, value: parameter.value))
+        }
+        let portals = settings.portals.map(\.addressText)
+        targetSteps += target.allowedPortals.filter { !portals.contains($0) }.map { .deleteAllowedPortal($0) }
+        targetSteps += portals.filter { !target.allowedPortals.contains($0) }.map { .addAllowedPortal($0) }
+        targetSteps += chapSteps(target, chap)
+        targetSteps += aclSteps(settings, target)
 
+        let touchesExports = deviceSteps.contains { step in
+            switch step {
+            case .deleteDevice, .deleteLUN: true
+            default: false
+            }
+        }
+        let wasEnabled = observation.target?.isEnabled == true
+        let mustDisable = wasEnabled && (touchesExports || !targetSteps.isEmpty)
+        var steps: [SCSTStep] = mustDisable ? [.disableTarget] : []
+        steps += deviceSteps
+        if observation.target == nil { steps.append(.addTarget) }
+        steps += targetSteps
+        if !wasEnabled || mustDisable { steps.append(.enableTarget) }
+        if observation.iscsi?.isEnabled != true { steps.append(.enableDriver) }
+        return steps
+    }
+
+    /// The device (and the LUN-0 placeholder): re-created when it differs from the
+    /// configuration, created when missing, its identity set while it is not exported. `target`
+    /// is updated to what it will be once these steps ran (deleting a device, or withdrawing it
+    /// to change its identity, takes its LUNs away).
+    static func deviceSteps(_ settings: SCSTSettings, _ observation: SCSTObservation, target: inout TargetState) -> [SCSTStep] {
+        var steps: [SCSTStep] = []
         let devices = [(settings.device.text, settings.handler.rawValue, deviceParameters(settings), observation.device, true)]
             + (settings.placeholderName.map { [($0.text, "vdisk_nullio", "dummy=1; read_only=1; size_mb=1", observation.placeholder, false)] } ?? [])
         for (name, handler, parameters, found, isMain) in devices {
@@ -64,37 +99,17 @@ extension SCSTDecision {
                 steps.append(.addDevice(name: name, handler: handler, parameters: parameters))
             }
             guard isMain else { continue }
-            let wanted = identityAttributes(settings.identity)
             let fresh = current == nil
-            let changes = wanted.filter { attribute in
+            let changes = identityAttributes(settings.identity).filter { attribute in
                 fresh ? attribute.attribute != "t10_dev_id" && !(attribute.attribute == "eui64_id" && attribute.value.isEmpty)
                     : observedIdentity(current!.identity, attribute.attribute) != attribute.value
             }
             if !changes.isEmpty && !fresh {
-                // Identity is set before the LUN is exported: take the device off its LUNs first.
                 for lun in target.luns(of: name) { steps.append(.deleteLUN(group: lun.group, lun: lun.lun)) }
                 target.forget(device: name)
             }
             steps += changes.map { .setDeviceAttribute(device: name, attribute: $0.attribute, value: $0.value) }
         }
-
-        if observation.target == nil { steps.append(.addTarget) }
-        var targetSteps: [SCSTStep] = []
-        if let configured = settings.relativeTargetID?.id(on: node), configured != target.relativeID {
-            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
-        }
-        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {
-            targetSteps.append(.setTargetAttribute(attribute: parameter.key.rawValue, value: parameter.value))
-        }
-        let portals = settings.portals.map(\.addressText)
-        targetSteps += target.allowedPortals.filter { !portals.contains($0) }.map { .deleteAllowedPortal($0) }
-        targetSteps += portals.filter { !target.allowedPortals.contains($0) }.map { .addAllowedPortal($0) }
-        targetSteps += chapSteps(target, chap)
-        targetSteps += aclSteps(settings, target)
-        if !targetSteps.isEmpty && target.isEnabled { steps.append(.disableTarget) }
-        steps += targetSteps
-        if !target.isEnabled || !targetSteps.isEmpty { steps.append(.enableTarget) }
-        if observation.iscsi?.isEnabled != true { steps.append(.enableDriver) }
         return steps
     }
 
