@@ -92,9 +92,13 @@ let package = Package(
             name: "SCSTAgent",
             dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
             path: "Agents/SCST"),
+        .target(
+            name: "LIOAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
+            path: "Agents/LIO"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent"],
+            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -145,6 +149,10 @@ let package = Package(
             name: "SCSTAgentTests",
             dependencies: ["SCSTAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent", "halo-scst-model"],
             path: "Tests/SCSTAgentTests"),
+        .testTarget(
+            name: "LIOAgentTests",
+            dependencies: ["LIOAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent"],
+            path: "Tests/LIOAgentTests"),
         .testTarget(
             name: "LuksAgentTests",
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],

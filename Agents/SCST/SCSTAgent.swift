@@ -145,6 +145,6 @@ public enum SCSTAgent: ResourceAgent {
     /// The CHAP credentials, from a file that must be root's and readable by root only.
     static func readCredentials(_ settings: SCSTSettings) throws(AgentFailure) -> ChapCredentials? {
         guard let path = settings.chapFile else { return nil }
-        return try ChapFile.read(path)
+        return try ChapCredentialsFile.read(path)
     }
 }

@@ -95,6 +95,14 @@ enum Syscall {
         _ = try valueOrErrno { Glibc.mkdir(path, mode) }
     }
 
+    static func rmdir(_ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.rmdir(path) }
+    }
+
+    static func symlink(_ target: String, _ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.symlink(target, path) }
+    }
+
     static func rename(_ from: String, _ to: String) throws(Errno) {
         _ = try valueOrErrno { Glibc.rename(from, to) }
     }

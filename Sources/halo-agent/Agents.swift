@@ -1,5 +1,6 @@
 import DRBDAgent
 import HaloOCF
+import LIOAgent
 import LuksAgent
 import PortalAgent
 import SCSTAgent
@@ -8,6 +9,7 @@ import SCSTAgent
 enum Agents {
     static let all: [AgentEntry] = [
         AgentEntry(DRBDAgent.self),
+        AgentEntry(LIOAgent.self),
         AgentEntry(LuksAgent.self),
         AgentEntry(PortalAgent.self),
         AgentEntry(SCSTAgent.self),

@@ -71,6 +71,31 @@ public struct KernelAttributes: Sendable {
 }
 
 extension KernelAttributes {
+    /// Creates a directory: in configfs, the object a directory stands for (a LIO target, a
+    /// LUN, an ACL) comes into being with it.
+    ///
+    /// - Throws: the kernel's `errno`: `EEXIST`, `ENOENT` (no parent), whatever the subsystem
+    ///   refuses (LIO: `EADDRNOTAVAIL` for a portal on an address the node does not have).
+    public func makeDirectory(_ path: String, permissions: mode_t = 0o755) throws(Errno) {
+        try Syscall.mkdir(resolve(path), permissions)
+    }
+
+    /// Removes a directory (in configfs: the object; it must hold no user-made entries).
+    public func removeDirectory(_ path: String) throws(Errno) {
+        try Syscall.rmdir(resolve(path))
+    }
+
+    /// Creates the symbolic link `path` → `target` (in configfs: a LUN mapping). `target` is
+    /// an absolute path on the live system; it is not remapped.
+    public func makeLink(_ path: String, to target: String) throws(Errno) {
+        try Syscall.symlink(target, resolve(path))
+    }
+
+    /// Removes a symbolic link (in configfs: unmaps).
+    public func removeLink(_ path: String) throws(Errno) {
+        try Syscall.unlink(resolve(path))
+    }
+
     /// Writes `prefix`, the bytes of `secret`, `suffix` and a newline to the attribute in one
     /// `write(2)`, for management commands that carry a secret (a CHAP password). The line is
     /// composed in a `Secret` of its own, so the secret is never copied into ordinary memory.

@@ -1,12 +1,16 @@
-import HaloISCSI
 import HaloOCF
 import HaloSystem
 
 /// Reading a CHAP credentials file, with the hygiene rule both target agents apply: a regular
 /// file owned by root, with no access for group or others. The path is private (never in a
 /// reason); so is the content, of course.
-enum ChapFile {
-    static func read(_ path: String) throws(AgentFailure) -> ChapCredentials {
+public enum ChapCredentialsFile {
+    /// The credentials in the file at `path`.
+    ///
+    /// - Throws: `notInstalled` when the file is missing on this node, `insufficientPrivileges`
+    ///   when it cannot be read, `invalidArgument` when it breaks the hygiene rule or does not
+    ///   parse (both are about this node's copy of the file, so never `misconfigured`).
+    public static func read(_ path: String) throws(AgentFailure) -> ChapCredentials {
         let file: SecretFile
         do {
             file = try SecretFile(opening: path)
