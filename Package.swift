@@ -10,6 +10,8 @@
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
 //   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
+//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
+//   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as
 import PackageDescription
