@@ -11,6 +11,8 @@
 # exits 1 if any test failed. Per-test output: $LAB_RUN/tests/NAME.log. HALO_LAB=skip skips.
 set -uo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
+source "$LAB_DIR/net.sh"
+source "$LAB_DIR/vm.sh"
 
 reuse=0 keep=0 patterns=()
 while [ $# -gt 0 ]; do
@@ -125,6 +127,11 @@ main() {
         echo "--- measurements"
         awk -F'\t' '{printf "  %-24s %-32s %s\n", $1, $2, $3}' "$LAB_RESULTS"
     fi
+    local vm rss=() total=0 mib
+    for vm in "${LAB_VMS[@]}"; do
+        mib=$(lab_vm_rss_mib "$vm"); total=$((total + mib)); rss+=("$vm ${mib} MiB")
+    done
+    echo "--- qemu RSS after the tests: $(IFS=,; echo "${rss[*]}"), total $total MiB"
     local now; now=$(lab_now_ms)
     if [ "$reuse" = 0 ]; then
         printf -- '--- wall time: image %.1f s, boot %.1f s, tests %.1f s, total %.1f s\n' \

@@ -22,7 +22,7 @@ lab_vm_prepare() {
     append+=" lab.host=$vm lab.n=$n"
     [ "$vm" = client ] && append+=" lab.vlans=$(IFS=,; echo "${LAB_VLANS[*]}")"
 
-    local args=(-name "$vm,process=halolab-$vm" -accel tcg,tb-size=256 -cpu max
+    local args=(-name "$vm,process=halolab-$vm" -accel tcg,tb-size=256 -cpu ${HALO_LAB_CPU:-max}
         -m "$LAB_MEM_MIB" -smp 1 -nodefaults -no-user-config -display none -vga none
         -kernel "$kernel" -initrd "$image/initrd" -append "$append"
         -drive "file=$run/$vm.qcow2,if=none,id=root,format=qcow2,cache=unsafe,discard=unmap"
@@ -73,6 +73,13 @@ lab_vm_stop() {
     done
     lab_warn "$vm: qemu $pid ignored SIGTERM; killing it"
     kill -KILL "$pid" 2>/dev/null || true
+}
+
+# CPU time (user + system, seconds) a guest's QEMU has used: the work of a boot, independent of
+# how many host cores other work leaves the lab.
+lab_vm_cpu_s() {
+    local pid; pid=$(lab_vm_pid "$1") || { echo 0; return; }
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f\n", ($14 + $15) / hz}' "/proc/$pid/stat"
 }
 
 # Resident memory of a guest's QEMU in MiB.

@@ -59,7 +59,11 @@ struct DRBDDecisionTests {
         #expect(DRBDDecision.score(state, scores: Self.scores) == .remove)
         state.devices[0].disk = .attaching
         state.devices[0].hasQuorum = nil
-        #expect(DRBDDecision.score(state, scores: Self.scores) == .keep || DRBDDecision.score(state, scores: Self.scores) == .set(10))
+        // Attaching while the connected peer is UpToDate: the peer's data counts.
+        #expect(DRBDDecision.score(state, scores: Self.scores) == .set(10))
+        // Attaching with the peer unknown: in transition, the score stays as it is.
+        state.peerDevices[0].peerDisk = .unknown
+        #expect(DRBDDecision.score(state, scores: Self.scores) == .keep)
     }
 
     @Test(arguments: [

@@ -82,8 +82,8 @@ struct BlockDeviceTests {
 @Suite("ProcessSet: ending processes we did not start, through pidfds", .serialized)
 struct ProcessSetTests {
     @Test func terminate_endsAProcessWithSIGTERM_withinTheGrace() throws {
-        let pid = try spawnForTest("/bin/sleep", ["sleep", "60"])
-        defer { reapForTest(pid) }
+        let pid = try spawnBackground("/bin/sleep", ["sleep", "60"])
+        defer { reapChild(pid) }
         var set = ProcessSet(pids: [pid])
         let start = ContinuousClock.now
         #expect(set.terminate(grace: .seconds(5), deadline: .after(.seconds(10))).isEmpty)
@@ -91,50 +91,22 @@ struct ProcessSetTests {
     }
 
     @Test func terminate_killsAProcessThatIgnoresSIGTERM_afterTheGrace() throws {
-        let pid = try spawnForTest("/bin/sh", ["sh", "-c", "trap '' TERM; exec sleep 60"])
-        defer { reapForTest(pid) }
+        let pid = try spawnBackground("/bin/sh", ["sh", "-c", "trap '' TERM; exec sleep 60"])
+        defer { reapChild(pid) }
         Pause.for(.milliseconds(200))  // let the shell install its trap before the signal comes
         var set = ProcessSet(pids: [pid])
         let start = ContinuousClock.now
         #expect(set.terminate(grace: .milliseconds(500), deadline: .after(.seconds(10))).isEmpty)
         #expect(start.duration(to: .now) >= .milliseconds(500))
-        #expect(reapForTest(pid) == SIGKILL)
+        #expect(reapChild(pid) == SIGKILL)
     }
 
     @Test func aPidThatIsGone_isLeftOut() throws {
-        let pid = try spawnForTest("/bin/true", ["true"])
-        reapForTest(pid)
+        let pid = try spawnBackground("/bin/true", ["true"])
+        reapChild(pid)
         let set = ProcessSet(pids: [pid])
         let pids = set.pids
         #expect(pids.isEmpty)
     }
 }
 
-/// Starts a background process the test reaps itself (`ProcessRunner` waits for its children).
-func spawnForTest(_ path: String, _ arguments: [String]) throws -> pid_t {
-    var pid: pid_t = 0
-    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // The test runner's blocked and ignored signals would be inherited: reset them, as agents' children get.
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let result = posix_spawn(&pid, path, nil, &attributes, &argv, nil)
-    guard result == 0 else { throw Errno(rawValue: result) }
-    return pid
-}
-
-/// Reaps a child; returns the signal that ended it, 0 when it exited.
-@discardableResult
-func reapForTest(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    guard waitpid(pid, &status, 0) == pid else { return -1 }
-    return status & 0x7f
-}

@@ -91,33 +91,5 @@ func fixture(_ name: String) -> SystemView {
 
 /// Starts `/bin/sh` with `arguments`, its standard input open on `path`; the test reaps it.
 func spawnHolding(_ path: String, _ arguments: [String]) throws -> pid_t {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
-    var pid: pid_t = 0
-    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // The test runner's blocked and ignored signals would be inherited: reset them, as agents' children get.
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, nil)
-    guard result == 0 else { throw Errno(rawValue: result) }
-    return pid
-}
-
-/// Reaps a child; returns the signal that ended it, 0 when it exited.
-@discardableResult
-func reapChild(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    guard waitpid(pid, &status, 0) == pid else { return -1 }
-    return status & 0x7f
+    try spawnBackground("/bin/sh", arguments, standardInputFile: path)
 }

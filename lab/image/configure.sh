@@ -53,9 +53,12 @@ echo "enabled units: $(echo $enabled)"
 
 # Boot work the lab does not need (each costs seconds of emulated CPU at every boot): drbd-utils
 # loads the drbd module at boot (lab tests load modules themselves); no logins via PAM, so no
-# logind; no graphics.
+# logind and no utmp; no graphics, binfmt, fuse or hugepages.
 ln -sf /dev/null "$rootfs/etc/modules-load.d/drbd.conf"
-for unit in systemd-logind.service modprobe@drm.service; do
+for unit in systemd-logind.service modprobe@drm.service systemd-binfmt.service \
+    proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount systemd-update-utmp.service \
+    systemd-update-utmp-runlevel.service modprobe@fuse.service sys-fs-fuse-connections.mount \
+    dev-hugepages.mount sys-kernel-tracing.mount; do
     ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 

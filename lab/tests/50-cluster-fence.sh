@@ -25,6 +25,7 @@ trap lab_cluster_down EXIT
 t0=$(lab_now_ms)
 lab_cluster_up
 lab_result cluster-up-ms $(( $(lab_now_ms) - t0 ))
+lab_expect "crm_verify -L: the configuration with fence-lab is valid" lab_ssh node1 crm_verify -L
 lab_expect "votequorum: 2Node, quorate" lab_sh node1 'corosync-quorumtool -s | grep -q "Flags:.*2Node Quorate"'
 lab_expect "knet: both links connected on node1" \
     lab_sh node1 '[ "$(corosync-cfgtool -s | grep -c "nodeid:.*2:.*connected")" = 2 ]'
