@@ -33,9 +33,8 @@ public final class SCSTModelProcess: @unchecked Sendable {
         mount = directory.file("mnt")
         try FileSystem.makeDirectories(mount, permissions: 0o755)
         let ready = directory.file("ready")
-        pid = try ProcessRunner().launchDetached(Command(
-            BuildProducts.executable("halo-scst-model"),
-            ["serve", "--mount", mount, "--captures", Self.captures, "--ready-file", ready] + options))
+        let model = BuildProducts.executable("halo-scst-model")
+        pid = try spawnBackground(model, [model, "serve", "--mount", mount, "--captures", Self.captures, "--ready-file", ready] + options)
         let deadline = Deadline.after(.seconds(10))
         while (try? FileSystem.info(ready)) == nil || (try? FileSystem.info("\(mount)/control/daemon")) == nil {
             var status: Int32 = 0
@@ -78,7 +77,7 @@ public final class SCSTModelProcess: @unchecked Sendable {
         while waitpid(pid, &status, WNOHANG) != pid && !deadline.hasPassed() { Pause.for(.milliseconds(10)) }
         if !deadline.hasPassed() { return }
         kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
+        reapChild(pid)
         _ = umount2(mount, Int32(MNT_DETACH))
     }
 }
