@@ -10,6 +10,8 @@
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
 //   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
+//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
+//   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as
 import PackageDescription
@@ -54,6 +56,23 @@ let package = Package(
             name: "HaloCryptsetup",
             dependencies: ["CCryptsetup", "HaloSystem"],
             path: "Sources/HaloCryptsetup"),
+        // iSCSI target definitions both target-stack agents share: names, SCSI identity, portals,
+        // CHAP credentials, session parameters, and their parameter declarations.
+        .target(
+            name: "HaloISCSI",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloNet"],
+            path: "Sources/HaloISCSI"),
+        // Test-only: a strict model of SCST's sysfs interface, served over FUSE by
+        // halo-scst-model (docs/scst.md). Never installed.
+        .target(
+            name: "HaloSCSTModel",
+            dependencies: ["HaloSystem"],
+            path: "Sources/HaloSCSTModel"),
+        .target(name: "CFuse", path: "Sources/CFuse", linkerSettings: [.linkedLibrary("fuse3")]),
+        .executableTarget(
+            name: "halo-scst-model",
+            dependencies: ["HaloSCSTModel", "HaloSystem", "CFuse"],
+            path: "Sources/halo-scst-model"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -71,9 +90,17 @@ let package = Package(
             name: "LuksAgent",
             dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
             path: "Agents/Luks"),
+        .target(
+            name: "SCSTAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
+            path: "Agents/SCST"),
+        .target(
+            name: "LIOAgent",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
+            path: "Agents/LIO"),
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent"],
+            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
             path: "Sources/halo-agent"),
         .executableTarget(
             name: "halo-conformance",
@@ -116,6 +143,18 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["HaloConformance", "HaloTesting", "halo-test-agent"],
             path: "Tests/ConformanceTests"),
+        .testTarget(
+            name: "SCSTModelTests",
+            dependencies: ["HaloSCSTModel", "HaloTesting", "halo-scst-model"],
+            path: "Tests/SCSTModelTests"),
+        .testTarget(
+            name: "SCSTAgentTests",
+            dependencies: ["SCSTAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent", "halo-scst-model"],
+            path: "Tests/SCSTAgentTests"),
+        .testTarget(
+            name: "LIOAgentTests",
+            dependencies: ["LIOAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent"],
+            path: "Tests/LIOAgentTests"),
         .testTarget(
             name: "LuksAgentTests",
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],

@@ -38,6 +38,10 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     public static let noExecutableFormat = Errno(rawValue: ENOEXEC)
     public static let connectionRefused = Errno(rawValue: ECONNREFUSED)
     public static let noSuchDeviceOrAddress = Errno(rawValue: ENXIO)
+    /// `EBADSLT`: SCST's answer to a relative target port id that another target already uses.
+    public static let invalidSlot = Errno(rawValue: EBADSLT)
+    public static let addressNotAvailable = Errno(rawValue: EADDRNOTAVAIL)
+    public static let notEmpty = Errno(rawValue: ENOTEMPTY)
 
     /// The symbolic name (`ENOENT`) followed by the C library's message, for exit reasons and logs.
     public var description: String {
@@ -72,6 +76,13 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
         case ENOEXEC: "ENOEXEC"
         case ECONNREFUSED: "ECONNREFUSED"
         case ENXIO: "ENXIO"
+        case EBADSLT: "EBADSLT"
+        case EADDRNOTAVAIL: "EADDRNOTAVAIL"
+        case ENOTEMPTY: "ENOTEMPTY"
+        case ENOTBLK: "ENOTBLK"
+        case EMEDIUMTYPE: "EMEDIUMTYPE"
+        case EOVERFLOW: "EOVERFLOW"
+        case EADDRINUSE: "EADDRINUSE"
         default: "errno \(rawValue)"
         }
     }

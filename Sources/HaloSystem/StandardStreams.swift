@@ -55,6 +55,10 @@ public enum CurrentProcess {
     /// This process's id.
     public static var id: Int32 { Syscall.getpid() }
 
+    /// The machine's node name (`uname -n`), which Pacemaker uses as the node's name unless
+    /// configured otherwise.
+    public static var nodeName: String { Syscall.nodeName() }
+
     /// Ends the process with `status`, without running anything else.
     public static func exit(_ status: Int32) -> Never {
         Glibc.exit(status)

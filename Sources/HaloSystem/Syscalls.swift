@@ -55,6 +55,16 @@ enum Syscall {
         }
     }
 
+    /// Writes the bytes in `bytes` (memory the caller owns), returning how many the kernel took.
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try valueOrErrno { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Reads up to `count` bytes into `buffer` (memory the caller owns), returning how many.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, _ count: Int) throws(Errno) -> Int {
+        try valueOrErrno { Glibc.read(fd, buffer, count) }
+    }
+
     static func fsync(_ fd: Int32) throws(Errno) {
         _ = try valueOrErrno { Glibc.fsync(fd) }
     }
@@ -83,6 +93,14 @@ enum Syscall {
 
     static func mkdir(_ path: String, _ mode: mode_t) throws(Errno) {
         _ = try valueOrErrno { Glibc.mkdir(path, mode) }
+    }
+
+    static func rmdir(_ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.rmdir(path) }
+    }
+
+    static func symlink(_ target: String, _ path: String) throws(Errno) {
+        _ = try valueOrErrno { Glibc.symlink(target, path) }
     }
 
     static func rename(_ from: String, _ to: String) throws(Errno) {
@@ -138,4 +156,11 @@ enum Syscall {
 
     static func geteuid() -> uid_t { Glibc.geteuid() }
     static func getpid() -> pid_t { Glibc.getpid() }
+
+    /// The node name `uname(2)` reports (the kernel's host name).
+    static func nodeName() -> String {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "" }
+        return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
 }

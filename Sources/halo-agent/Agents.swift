@@ -1,14 +1,18 @@
 import DRBDAgent
 import HaloOCF
+import LIOAgent
 import LuksAgent
 import PortalAgent
+import SCSTAgent
 
 /// The agents this build installs, and the internal commands they need.
 enum Agents {
     static let all: [AgentEntry] = [
         AgentEntry(DRBDAgent.self),
+        AgentEntry(LIOAgent.self),
         AgentEntry(LuksAgent.self),
         AgentEntry(PortalAgent.self),
+        AgentEntry(SCSTAgent.self),
     ]
 
     static let commands: [String: @Sendable ([String]) -> Never] = [

@@ -69,3 +69,75 @@ public struct KernelAttributes: Sendable {
         try FileSystem.linkTarget(resolve(path))
     }
 }
+
+extension KernelAttributes {
+    /// Creates a directory: in configfs, the object a directory stands for (a LIO target, a
+    /// LUN, an ACL) comes into being with it.
+    ///
+    /// - Throws: the kernel's `errno`: `EEXIST`, `ENOENT` (no parent), whatever the subsystem
+    ///   refuses (LIO: `EADDRNOTAVAIL` for a portal on an address the node does not have).
+    public func makeDirectory(_ path: String, permissions: mode_t = 0o755) throws(Errno) {
+        try Syscall.mkdir(resolve(path), permissions)
+    }
+
+    /// Removes a directory (in configfs: the object; it must hold no user-made entries).
+    public func removeDirectory(_ path: String) throws(Errno) {
+        try Syscall.rmdir(resolve(path))
+    }
+
+    /// Creates the symbolic link `path` → `target` (in configfs: a LUN mapping). `target` is
+    /// an absolute path on the live system; it is not remapped.
+    public func makeLink(_ path: String, to target: String) throws(Errno) {
+        try Syscall.symlink(target, resolve(path))
+    }
+
+    /// Removes a symbolic link (in configfs: unmaps).
+    public func removeLink(_ path: String) throws(Errno) {
+        try Syscall.unlink(resolve(path))
+    }
+
+    /// Writes `prefix`, the bytes of `secret`, `suffix` and a newline to the attribute in one
+    /// `write(2)`, for management commands that carry a secret (a CHAP password). The line is
+    /// composed in a `Secret` of its own, so the secret is never copied into ordinary memory.
+    ///
+    /// - Precondition: no part contains a newline or a NUL (see `write(_:line:)`).
+    /// - Throws: the kernel's `errno` for the write, as `write(_:line:)` does.
+    public func write(_ path: String, prefix: String, secret: borrowing Secret, suffix: String = "") throws(Errno) {
+        let head = Array(prefix.utf8)
+        let tail = Array((suffix + "\n").utf8)
+        precondition(!head.contains(10) && !head.contains(0) && !tail.dropLast().contains(10) && !tail.contains(0),
+                     "a value written to a kernel attribute must be one line without NUL")
+        let line = try Secret(capacity: head.count + secret.count + tail.count) { (buffer) throws(Errno) -> Int in
+            secret.withUnsafeBytes { bytes in
+                precondition(!bytes.contains(10) && !bytes.contains(0), "a secret written to a kernel attribute must be one line")
+                buffer.copyBytes(from: head)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[head.count...]).copyMemory(from: bytes)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[(head.count + bytes.count)...]).copyBytes(from: tail)
+            }
+            return head.count + secret.count + tail.count
+        }
+        let fd = try Syscall.open(resolve(path), O_WRONLY | O_TRUNC)
+        defer { Syscall.close(fd) }
+        let written = try line.withUnsafeBytes { (bytes) throws(Errno) -> Int in try Syscall.write(fd, bytes) }
+        if written != line.count { throw .ioError }
+    }
+
+    /// The attribute's content read straight into a `Secret`, for attributes that show a secret
+    /// (SCST's `IncomingUser`). At most `limit` bytes.
+    ///
+    /// - Throws: the `errno` of `open(2)` or `read(2)`; `ERANGE` when the content is longer.
+    public func readSecret(_ path: String, limit: Int = 4096) throws(Errno) -> Secret {
+        let fd = try Syscall.open(resolve(path), O_RDONLY)
+        defer { Syscall.close(fd) }
+        return try Secret(capacity: limit + 1) { (buffer) throws(Errno) -> Int in
+            var total = 0
+            while total < buffer.count {
+                let count = try Syscall.read(fd, into: buffer.baseAddress! + total, buffer.count - total)
+                if count == 0 { break }
+                total += count
+            }
+            if total > limit { throw .outOfRange }
+            return total
+        }
+    }
+}

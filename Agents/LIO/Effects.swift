@@ -1,0 +1,49 @@
+import HaloISCSI
+import HaloSystem
+import Logging
+
+/// What `ocf:halo:lio` changes: configfs objects (mkdir, rmdir, links) and attributes, each one
+/// system call, in order, under the node's LIO lock.
+struct LIOEffects {
+    let kernel: KernelAttributes
+    let logger: Logging.Logger
+
+    struct StepFailure: Error, Hashable {
+        let step: LIOStep
+        let errno: Errno
+    }
+
+    func apply(_ steps: [LIOStep], credentials: borrowing ChapCredentials?) throws(StepFailure) {
+        for step in steps {
+            do {
+                try apply(step, credentials: credentials)
+            } catch {
+                throw StepFailure(step: step, errno: error)
+            }
+            logger.debug("done", metadata: ["halo.step": "\(step)"])
+        }
+    }
+
+    func apply(_ step: LIOStep, credentials: borrowing ChapCredentials?) throws(Errno) {
+        let base = LIOView.base
+        switch step {
+        case .makeDirectory(let path): try kernel.makeDirectory("\(base)/\(path)")
+        case .removeDirectory(let path): try kernel.removeDirectory("\(base)/\(path)")
+        case .makeLink(let path, let target): try kernel.makeLink("\(base)/\(path)", to: "\(base)/\(target)")
+        case .removeLink(let path): try kernel.removeLink("\(base)/\(path)")
+        case .write(let path, let value): try kernel.write("\(base)/\(path)", line: value)
+        case .writeSecret(let path, let outgoing):
+            switch credentials {
+            case .some(let configured):
+                try configured.withCredential(outgoing: outgoing) { (credential) throws(Errno) in
+                    switch credential {
+                    case .some(let present): try kernel.write("\(base)/\(path)", prefix: "", secret: present.secret)
+                    case .none: preconditionFailure("a CHAP password is written only for a configured credential")
+                    }
+                }
+            case .none:
+                preconditionFailure("a CHAP password is written only with credentials")
+            }
+        }
+    }
+}

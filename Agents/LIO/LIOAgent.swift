@@ -1,0 +1,127 @@
+import HaloISCSI
+import HaloOCF
+import HaloSystem
+
+/// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
+/// CHAP and session parameters — carried out through LIO's configfs directly
+/// (`/sys/kernel/config/target`): no targetcli, no process.
+public enum LIOAgent: ResourceAgent {
+    public typealias Parameters = LIOParameters
+
+    public static let description = AgentDescription(
+        name: "lio",
+        shortDescription: "Exports one LUN as a LIO iSCSI target",
+        longDescription: "Creates a LIO storage object for the backing store with the same SCSI identity ocf:halo:scst gives "
+            + "it (so a LUN keeps its identity on either stack), an iSCSI target with TPG 1, its network portals, LUN, "
+            + "node ACLs (or open access when no initiators are listed), CHAP and session parameters, and enables the "
+            + "TPG. Stop disables the TPG (LIO drops its sessions) and removes only the target and the storage object it "
+            + "owns. Monitor depth 0 checks the export, 10 the configuration and identity, 20 reads a block of the "
+            + "backing store.",
+        timeouts: [.start: .seconds(60), .stop: .seconds(60), .monitor: .seconds(20), .validateAll: .seconds(20)],
+        monitors: [
+            MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
+            MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
+        ],
+        monitorLevels: [.basic, .thorough, .deep],
+        validateLevels: [.basic, .thorough])
+
+    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = LIOSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        let users = chapUsers(credentials)
+        let lock = try lockLIO(context)
+        let view = LIOView()
+        let observation = try observe(view, settings, .full, credentials)
+        if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
+        let steps = LIODecision.start(settings, observation, chap: users)
+        if !steps.isEmpty {
+            do {
+                try LIOEffects(kernel: view.kernel, logger: context.logger).apply(steps, credentials: credentials)
+            } catch {
+                throw LIODecision.failure(error.step, error.errno, settings)
+            }
+            context.logger.info("target configured", metadata: ["halo.target": "\(settings.target)", "halo.operations": "\(steps.count)"])
+        }
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: users) {
+            throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
+    }
+
+    public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = LIOSettings(context.parameters)
+        let lock = try lockLIO(context)
+        let view = LIOView()
+        let steps = LIODecision.stop(settings, try observe(view, settings, .basic, nil))
+        do {
+            try LIOEffects(kernel: view.kernel, logger: context.logger).apply(steps, credentials: nil)
+        } catch {
+            if !LIODecision.stop(settings, try observe(view, settings, .basic, nil)).isEmpty {
+                throw LIODecision.failure(error.step, error.errno, settings)
+            }
+        }
+        _ = consume lock
+        return .success
+    }
+
+    public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
+        let settings = LIOSettings(context.parameters)
+        let view = LIOView()
+        guard level >= .thorough else {
+            return try LIODecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
+        }
+        let credentials = try readCredentials(settings)
+        var observation = try observe(view, settings, .full, credentials)
+        if level >= .deep, observation.storage != nil { observation.deepRead = view.deepRead(settings) }
+        return try LIODecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+    }
+
+    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
+        let settings = LIOSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        if let refusal = LIODecision.startRefusal(settings, try observe(LIOView(), settings, .full, credentials)) { throw refusal }
+    }
+
+    // MARK: Helpers
+
+    static func lockLIO(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+        do {
+            return try context.state.lock("lio.lock", deadline: context.deadline)
+        } catch {
+            throw .generic(Reason("cannot take the node's LIO lock: \(error)"))
+        }
+    }
+
+    static func observe(_ view: LIOView, _ settings: LIOSettings, _ depth: LIOView.Depth,
+                        _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> LIOObservation {
+        do {
+            return try view.observe(settings, depth: depth, credentials: credentials)
+        } catch {
+            throw AgentFailure.generic(Reason("cannot read LIO's state in /sys/kernel/config/target: \(error)", details: ["halo.errno": error.symbol]))
+        }
+    }
+
+    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> LIODecision.ChapUsers {
+        switch credentials {
+        case .some(let configured):
+            LIODecision.ChapUsers(incoming: configured.withCredential(outgoing: false) { user($0) },
+                                  outgoing: configured.withCredential(outgoing: true) { user($0) })
+        case .none:
+            .none
+        }
+    }
+
+    static func user(_ credential: borrowing ChapCredential?) -> String? {
+        switch credential {
+        case .some(let present): present.user.text
+        case .none: nil
+        }
+    }
+
+    static func readCredentials(_ settings: LIOSettings) throws(AgentFailure) -> ChapCredentials? {
+        guard let path = settings.chapFile else { return nil }
+        return try ChapCredentialsFile.read(path)
+    }
+}

@@ -1,0 +1,188 @@
+import HaloISCSI
+import HaloSystem
+
+/// LIO's configfs (`/sys/kernel/config/target`) as `ocf:halo:lio` reads it, under one root: `/`
+/// on a node, a fixture tree in tests. Attributes, directory listings and links only.
+struct LIOView {
+    let kernel: KernelAttributes
+
+    static let base = "/sys/kernel/config/target"
+    /// The entries of a TPG LUN directory that are LIO's own; the other one is the link.
+    static let lunAttributes: Set<String> = ["alua_tg_pt_gp", "alua_tg_pt_offline", "alua_tg_pt_status", "alua_tg_pt_write_md", "statistics"]
+    static let serialPrefix = "T10 VPD Unit Serial Number: "
+
+    init(root: String = "/") {
+        kernel = KernelAttributes(root: root)
+    }
+
+    enum Depth {
+        case basic
+        case full
+    }
+
+    func observe(_ settings: LIOSettings, depth: Depth, credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
+        var observation = LIOObservation()
+        guard kernel.exists(Self.base) else { return observation }
+        observation.isLoaded = true
+        observation.hasISCSIFabric = kernel.exists("\(Self.base)/iscsi")
+        observation.hasHBA = kernel.exists("\(Self.base)/core/\(settings.backstore.hba)")
+        observation.storage = try storage("\(Self.base)/core/\(settings.backstore.hba)/\(settings.device.text)", depth: depth)
+        observation.target = try target(settings, depth: depth, credentials: credentials)
+        if depth == .full { observation.backing = backing(settings.backing.path) }
+        return observation
+    }
+
+    func storage(_ path: String, depth: Depth) throws(Errno) -> StorageObjectState? {
+        guard let enable = try value("\(path)/enable") else { return nil }
+        var state = StorageObjectState(isEnabled: enable == "1")
+        guard depth == .full else { return state }
+        state.udevPath = try value("\(path)/udev_path") ?? ""
+        let serial = try value("\(path)/wwn/vpd_unit_serial") ?? ""
+        state.serial = serial.hasPrefix(Self.serialPrefix) ? String(serial.dropFirst(Self.serialPrefix.count)) : serial
+        state.vendor = try value("\(path)/wwn/vendor_id") ?? ""
+        state.product = try value("\(path)/wwn/product_id") ?? ""
+        state.revision = try value("\(path)/wwn/revision") ?? ""
+        state.blockSize = try value("\(path)/attrib/block_size").flatMap { Int($0) } ?? 512
+        state.emulatesWriteCache = try value("\(path)/attrib/emulate_write_cache") == "1"
+        return state
+    }
+
+    func target(_ settings: LIOSettings, depth: Depth, credentials: borrowing ChapCredentials?) throws(Errno) -> LIOTargetState? {
+        let path = "\(Self.base)/iscsi/\(settings.target.text)"
+        guard try list(path) != nil else { return nil }
+        var state = LIOTargetState()
+        let tpg = "\(path)/tpgt_1"
+        guard try list(tpg) != nil else { return state }
+        state.hasTPG = true
+        state.isEnabled = try value("\(tpg)/enable") == "1"
+        state.generatesNodeACLs = try value("\(tpg)/attrib/generate_node_acls") == "1"
+        state.requiresAuthentication = try value("\(tpg)/attrib/authentication") == "1"
+        for entry in try list("\(tpg)/lun") ?? [] {
+            guard entry.hasPrefix("lun_"), let number = Int(entry.dropFirst(4)) else { continue }
+            if let (name, target) = try link(in: "\(tpg)/lun/\(entry)") {
+                state.luns[number] = LUNLink(linkName: name, storage: target.split(separator: "/").suffix(2).joined(separator: "/"))
+            } else {
+                state.luns[number] = LUNLink(linkName: "", storage: "")
+            }
+        }
+        state.portals = try list("\(tpg)/np") ?? []
+        for initiator in try list("\(tpg)/acls") ?? [] {
+            var acl = ACLState()
+            for entry in try list("\(tpg)/acls/\(initiator)") ?? [] {
+                guard entry.hasPrefix("lun_"), let number = Int(entry.dropFirst(4)) else { continue }
+                let found = try link(in: "\(tpg)/acls/\(initiator)/\(entry)")
+                let tpgLUN = found.flatMap { Int($0.target.split(separator: "/").last?.dropFirst(4) ?? "") } ?? -1
+                acl.mappedLUNs[number] = MappedLUN(linkName: found?.name ?? "", tpgLUN: tpgLUN)
+            }
+            if depth == .full { acl.authentication = try authentication("\(tpg)/acls/\(initiator)/auth", credentials) }
+            state.acls[initiator] = acl
+        }
+        guard depth == .full else { return state }
+        state.tpgAuthentication = try authentication("\(tpg)/auth", credentials)
+        for parameter in settings.sessionParameters {
+            state.parameters[parameter.key.rawValue] = try value(LIODecision.parameterPath(parameter.key).map { "\(tpg)/\($0)" } ?? "")
+        }
+        return state
+    }
+
+    /// The one link in a LUN directory: its name and target.
+    func link(in directory: String) throws(Errno) -> (name: String, target: String)? {
+        for entry in try list(directory) ?? [] where !Self.lunAttributes.contains(entry) && entry != "write_protect" {
+            do {
+                return (entry, try kernel.linkTarget("\(directory)/\(entry)"))
+            } catch {
+                if error == .invalidArgument || error == .noSuchFile { continue }
+                throw error
+            }
+        }
+        return nil
+    }
+
+    /// An `auth/` directory: users, and whether the passwords are the configured secrets.
+    func authentication(_ path: String, _ credentials: borrowing ChapCredentials?) throws(Errno) -> ChapPair {
+        var pair = ChapPair()
+        pair.incomingUser = try value("\(path)/userid") ?? ""
+        pair.outgoingUser = try value("\(path)/userid_mutual") ?? ""
+        switch credentials {
+        case .some(let configured):
+            pair.incomingMatches = try configured.withCredential(outgoing: false) { (credential) throws(Errno) in
+                try secretMatches("\(path)/password", credential)
+            }
+            pair.outgoingMatches = try configured.withCredential(outgoing: true) { (credential) throws(Errno) in
+                try secretMatches("\(path)/password_mutual", credential)
+            }
+        case .none:
+            break
+        }
+        return pair
+    }
+
+    func secretMatches(_ path: String, _ credential: borrowing ChapCredential?) throws(Errno) -> Bool {
+        switch credential {
+        case .none:
+            return false
+        case .some(let configured):
+            let content: Secret
+            do {
+                content = try kernel.readSecret(path)
+            } catch {
+                if error == .noSuchFile { return false }
+                throw error
+            }
+            return content.withUnsafeBytes { bytes in
+                let line = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.firstIndex(of: 10) ?? bytes.count)])
+                return configured.secret.withUnsafeBytes { secret in
+                    guard secret.count == line.count else { return false }
+                    var difference: UInt8 = 0
+                    for index in 0..<secret.count { difference |= secret[index] ^ line[index] }
+                    return difference == 0
+                }
+            }
+        }
+    }
+
+    func backing(_ path: String) -> LIOBackingState {
+        do {
+            let info = try FileSystem.info(kernel.resolve(path))
+            let size: UInt64 = info.type == .blockDevice
+                ? ((try? value("/sys/dev/block/\(info.deviceMajor):\(info.deviceMinor)/size")).flatMap { $0.flatMap { UInt64($0) } } ?? 0) * 512
+                : UInt64(max(info.size, 0))
+            return .present(type: info.type, size: size)
+        } catch {
+            return .missing(error)
+        }
+    }
+
+    /// One block of the backing store, read as the backstore reads it (block: past the page
+    /// cache; fileio: through it).
+    func deepRead(_ settings: LIOSettings) -> LIOObservation.DeepRead {
+        let path = kernel.resolve(settings.backing.path)
+        do {
+            switch settings.backstore {
+            case .block: _ = try BlockDevice.read(path, offset: 0, length: 4096)
+            case .fileio: _ = try FileSystem.readBytes(path, limit: 4096)
+            }
+            return .readable
+        } catch {
+            return .failed(path: settings.backing.path, error)
+        }
+    }
+
+    func value(_ path: String) throws(Errno) -> String? {
+        do {
+            return String(try kernel.read(path).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        } catch {
+            if error == .noSuchFile || error == .notDirectory || error == .noSuchDevice { return nil }
+            throw error
+        }
+    }
+
+    func list(_ path: String) throws(Errno) -> [String]? {
+        do {
+            return try kernel.list(path)
+        } catch {
+            if error == .noSuchFile || error == .notDirectory { return nil }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import HaloISCSI
+import HaloOCF
+
+/// SCST's vdisk handler for the LUN's backing store.
+enum SCSTHandler: String, CaseIterable, Sendable {
+    /// A block device, opened exclusively and written with direct block I/O.
+    case blockio = "vdisk_blockio"
+    /// A file (or a block device through the page cache).
+    case fileio = "vdisk_fileio"
+}
+
+/// The relative target port id a node gives this target (`rel_tgt_id`): a port's identity in
+/// ALUA and in persistent reservations, so the target's port on each node needs its own.
+///
+/// Written `N` (every node the same: for a target only ever enabled on one node at a time) or
+/// `NODE=N NODE=N …` (one per node, by Pacemaker's node name). Unset: SCST picks one when the
+/// target is enabled.
+enum RelativeTargetID: Sendable, Hashable, CustomStringConvertible {
+    case everywhere(Int)
+    case perNode([String: Int])
+
+    static func parse(_ raw: String) -> Result<RelativeTargetID, ValueProblem> {
+        let words = raw.split(separator: " ")
+        if words.count == 1, !words[0].contains("="), let id = Int(words[0]), (1...65535).contains(id) {
+            return .success(.everywhere(id))
+        }
+        var map: [String: Int] = [:]
+        for word in words {
+            let parts = word.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, let id = Int(parts[1]), (1...65535).contains(id) else {
+                return .failure(ValueProblem("has \(ParameterProblem.quoted(String(word))), not N or NODE=N with N in 1…65535"))
+            }
+            guard parts[0].unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.generalCategory != .control }) else {
+                return .failure(ValueProblem("has a node name with a control character"))
+            }
+            guard map[String(parts[0])] == nil else { return .failure(ValueProblem("names node \(parts[0]) twice")) }
+            guard !map.values.contains(id) else { return .failure(ValueProblem("gives \(id) to two nodes (each node's port needs its own)")) }
+            map[String(parts[0])] = id
+        }
+        return .success(.perNode(map))
+    }
+
+    /// The id for `node`; `nil` when a per-node list has no entry for it.
+    func id(on node: String?) -> Int? {
+        switch self {
+        case .everywhere(let id): id
+        case .perNode(let map): node.flatMap { map[$0] }
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .everywhere(let id): String(id)
+        case .perNode(let map): map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+    }
+}
+
+/// The name of the initiator group that holds the LUN when initiators are listed: 1 to 64
+/// letters, digits, '.', '_' or '-' (it becomes a sysfs directory and a mgmt argument).
+struct GroupName: Sendable, Hashable, CustomStringConvertible {
+    let text: String
+
+    static func parse(_ raw: String) -> Result<GroupName, ValueProblem> {
+        StorageName.parse(raw).map { GroupName(text: $0.text) }
+    }
+
+    var description: String { text }
+}
+
+extension ParameterType where Value == RelativeTargetID? {
+    static var relativeTargetID: ParameterType<RelativeTargetID?> {
+        .optional(ParameterType<RelativeTargetID>(constraint: .format("N, or NODE=N pairs separated by spaces (N 1 to 65535)."),
+                                                  parse: RelativeTargetID.parse, render: \.description))
+    }
+}
+
+extension ParameterType where Value == GroupName {
+    static var groupName: ParameterType<GroupName> {
+        ParameterType(constraint: .format("1 to 64 letters, digits, '.', '_' or '-'."), parse: GroupName.parse, render: \.text)
+    }
+}

@@ -1,0 +1,120 @@
+import HaloISCSI
+import HaloOCF
+
+/// The parameters of `ocf:halo:scst`, each declared once; those it shares with `ocf:halo:lio`
+/// come from `TargetParameters`.
+public struct SCSTParameters: ParameterDeclarations {
+    public init() {}
+
+    let iqn = TargetParameters.iqn()
+    let lun = TargetParameters.lun()
+    let deviceName = TargetParameters.deviceName()
+    let backing = TargetParameters.backing()
+    let handler = Parameter(
+        "handler", .select(SCSTHandler.self), default: .blockio,
+        short: "SCST handler for the backing store",
+        long: "vdisk_blockio for a block device (DRBD, device-mapper, md): direct block I/O, the device opened "
+            + "exclusively. vdisk_fileio for an image file.")
+    let blockSize = TargetParameters.blockSize()
+    let writeCache = Parameter(
+        "write_cache", .select(WriteCachePolicy.self), default: .writeThrough,
+        short: "Write cache policy",
+        long: "write_through (write_through=1, nv_cache=0): a write is acknowledged once the backing device has it, "
+            + "so a failover loses nothing acknowledged; the safe choice for replicated storage, and what DRBD "
+            + "dual-primary requires. write_back: initiators are told of a volatile cache and must flush what must "
+            + "last. non_volatile (nv_cache=1): cache flushes are ignored; only for battery- or flash-backed caches on "
+            + "every node.")
+    let serial = TargetParameters.serial()
+    let t10DeviceID = Parameter(
+        "t10_dev_id", .t10DeviceID,
+        short: "SCST T10 device id",
+        long: "SCST's t10_dev_id (ESXi tells LUNs apart by its first 8 characters; it also names the DLM lockspace "
+            + "in cluster mode). Unset: the serial.")
+    let naaID = Parameter(
+        "naa_id", .naaIdentifier,
+        short: "NAA designator (VPD 0x83)",
+        long: "The NAA designator initiators' multipath takes as the LUN's WWID. Unset: the value LIO derives from the "
+            + "serial (6001405 followed by the serial's hex digits), so the LUN keeps its WWID on either stack.")
+    let eui64ID = Parameter(
+        "eui64_id", .eui64Identifier,
+        short: "EUI-64 designator (VPD 0x83)",
+        long: "An EUI-64 designator to present besides the NAA one. Unset: none.")
+    let vendor = TargetParameters.vendor()
+    let product = TargetParameters.product()
+    let revision = TargetParameters.revision()
+    let allowedPortals = TargetParameters.allowedPortals(
+        acceptsPorts: false, unsetMeaning: "Unset: every address iscsi-scstd listens on (it binds the wildcard address).")
+    let initiators = TargetParameters.initiators()
+    let initiatorGroup = Parameter(
+        "initiator_group", .groupName, default: GroupName(text: "halo"),
+        short: "Name of the initiator group (ACL)",
+        long: "The SCST initiator group that holds the listed initiators and the LUN. The LUN is never put in the "
+            + "target's default LUN set while initiators are listed: an initiator outside the group sees nothing.")
+    let chapFile = TargetParameters.chapFile()
+    let relativeTargetID = Parameter(
+        "relative_target_id", .relativeTargetID,
+        short: "Relative target port id, per node",
+        long: "SCST's rel_tgt_id of this target: NODE=N pairs (Pacemaker node names) giving each node's port its own id, "
+            + "as ALUA and persistent reservations need, or one N for every node. SCST refuses to enable a target "
+            + "whose id another target of the node uses. Unset: SCST picks one.")
+    let sessionParameters = TargetParameters.sessionParameters()
+}
+
+/// The parameters as the decisions read them: plain values, so that tests build them directly.
+struct SCSTSettings: Hashable, Sendable {
+    var target: ISCSIName
+    var lun: Int
+    var device: StorageName
+    var backing: BackingPath
+    var handler: SCSTHandler
+    var blockSize: Int
+    var writeCache: WriteCachePolicy
+    var identity: SCSIIdentity
+    var portals: [PortalAddress]
+    /// The initiators allowed to see the LUN; `nil`: every initiator.
+    var initiators: [ISCSIName]?
+    var group: GroupName
+    var chapFile: String?
+    var relativeTargetID: RelativeTargetID?
+    var sessionParameters: [SessionParameter]
+
+    init(target: ISCSIName, lun: Int = 0, device: StorageName, backing: BackingPath, handler: SCSTHandler = .blockio,
+         blockSize: Int = 512, writeCache: WriteCachePolicy = .writeThrough, identity: SCSIIdentity? = nil,
+         portals: [PortalAddress] = [], initiators: [ISCSIName]? = nil, group: GroupName = GroupName(text: "halo"),
+         chapFile: String? = nil, relativeTargetID: RelativeTargetID? = nil, sessionParameters: [SessionParameter] = []) {
+        self.target = target
+        self.lun = lun
+        self.device = device
+        self.backing = backing
+        self.handler = handler
+        self.blockSize = blockSize
+        self.writeCache = writeCache
+        self.identity = identity ?? SCSIIdentity.resolve(target: target, lun: lun, overrides: SCSIIdentity.Overrides(
+            vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"), revision: InquiryText(text: "0001")))
+        self.portals = portals
+        self.initiators = initiators
+        self.group = group
+        self.chapFile = chapFile
+        self.relativeTargetID = relativeTargetID
+        self.sessionParameters = sessionParameters
+    }
+
+    init(_ values: ParameterValues<SCSTParameters>) {
+        let overrides = SCSIIdentity.Overrides(
+            serial: values.serial, t10DeviceID: values.t10DeviceID, naa: values.naaID, eui64: values.eui64ID,
+            vendor: values.vendor, product: values.product, revision: values.revision)
+        self.init(target: values.iqn, lun: values.lun, device: values.deviceName, backing: values.backing,
+                  handler: values.handler, blockSize: values.blockSize, writeCache: values.writeCache,
+                  identity: SCSIIdentity.resolve(target: values.iqn, lun: values.lun, overrides: overrides),
+                  portals: values.allowedPortals ?? [], initiators: values.initiators, group: values.initiatorGroup,
+                  chapFile: values.chapFile, relativeTargetID: values.relativeTargetID,
+                  sessionParameters: values.sessionParameters ?? [])
+    }
+
+    /// The SCST name of the placeholder exported at LUN 0 when the LUN is another number
+    /// (initiators look for LUN 0 first, and SCST shows a LUN set without one as empty): named
+    /// after the identity, so it is this resource's and the same on every node.
+    var placeholderName: StorageName? {
+        lun == 0 ? nil : StorageName(text: "halo-lun0-\(identity.serial.text)")
+    }
+}

@@ -1,0 +1,150 @@
+import HaloISCSI
+import HaloOCF
+import HaloSystem
+
+/// `ocf:halo:scst`: one LUN exported as an SCST iSCSI target, through SCST's sysfs interface
+/// (`/sys/kernel/scst_tgt`) — no scstadmin, no shell, no process at all.
+///
+/// The glue of observe → decide → act: each action reads what it needs (`SCSTView`), asks
+/// `SCSTDecision`, and applies the answer (`SCSTEffects`) under the node's SCST lock.
+public enum SCSTAgent: ResourceAgent {
+    public typealias Parameters = SCSTParameters
+
+    public static let description = AgentDescription(
+        name: "scst",
+        shortDescription: "Exports one LUN as an SCST iSCSI target",
+        longDescription: "Creates an SCST vdisk device for the backing store with a SCSI identity that is the same on every "
+            + "node (derived from the IQN and the LUN unless configured), an iSCSI target for it with its portals, ACL "
+            + "(an initiator group: the LUN never enters the default LUN set then), CHAP and session parameters, "
+            + "exports the LUN and enables the target. Every management write of the node goes through one lock and "
+            + "waits out EAGAIN. Stop closes the target's sessions and removes only the target and the device it "
+            + "owns. Monitor depth 0 checks the export and that iscsi-scstd lives (its exit deletes every iSCSI target); "
+            + "10 the device, identity, portals, ACL and CHAP against the configuration; 20 reads a block of the "
+            + "backing store.",
+        timeouts: [.start: .seconds(60), .stop: .seconds(90), .monitor: .seconds(20), .validateAll: .seconds(20)],
+        monitors: [
+            MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
+            MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
+        ],
+        monitorLevels: [.basic, .thorough, .deep],
+        validateLevels: [.basic, .thorough])
+
+    // MARK: start
+
+    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = SCSTSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        let users = chapUsers(credentials)
+        let lock = try lockSCST(context)
+        let view = SCSTView(deadline: context.deadline)
+        let observation = try observe(view, settings, .full, credentials)
+        let node = nodeName(context)
+        if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
+        let steps = SCSTDecision.start(settings, observation, chap: users, node: node)
+        if !steps.isEmpty {
+            let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
+            do {
+                try effects.apply(steps, credentials: credentials)
+            } catch {
+                throw SCSTDecision.failure(error.step, error.errno, settings)
+            }
+            context.logger.info("target configured", metadata: ["halo.target": "\(settings.target)", "halo.writes": "\(steps.count)"])
+        }
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: users) {
+            throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
+    }
+
+    // MARK: stop
+
+    public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = SCSTSettings(context.parameters)
+        let lock = try lockSCST(context)
+        let view = SCSTView(deadline: context.deadline)
+        let observation = try observe(view, settings, .basic, nil)
+        let steps = SCSTDecision.stop(settings, observation)
+        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
+        do {
+            try effects.apply(steps, credentials: nil)
+        } catch {
+            // Gone meanwhile (iscsi-scstd exited, someone else removed it) is stopped all the same.
+            let now = try observe(view, settings, .basic, nil)
+            if !SCSTDecision.stop(settings, now).isEmpty { throw SCSTDecision.failure(error.step, error.errno, settings) }
+        }
+        _ = consume lock
+        if steps.contains(.deleteTarget) { context.logger.info("target removed", metadata: ["halo.target": "\(settings.target)"]) }
+        return .success
+    }
+
+    // MARK: monitor
+
+    public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
+        let settings = SCSTSettings(context.parameters)
+        let view = SCSTView(deadline: context.deadline)
+        guard level >= .thorough else {
+            return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
+        }
+        let credentials = try readCredentials(settings)
+        var observation = try observe(view, settings, .full, credentials)
+        if level >= .deep, observation.device != nil { observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler) }
+        return try SCSTDecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+    }
+
+    // MARK: validate-all
+
+    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
+        let settings = SCSTSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        let observation = try observe(SCSTView(deadline: context.deadline), settings, .full, credentials)
+        if let refusal = SCSTDecision.startRefusal(settings, observation, node: nodeName(context)) { throw refusal }
+    }
+
+    // MARK: Helpers
+
+    /// The node's name as Pacemaker knows it (`CRM_meta_on_node`), else the kernel's node name.
+    static func nodeName(_ context: ActionContext<Parameters>) -> String {
+        context.environment.operation.onNode ?? CurrentProcess.nodeName
+    }
+
+    static func lockSCST(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+        do {
+            return try context.state.lock("scst-mgmt.lock", deadline: context.deadline)
+        } catch {
+            throw .generic(Reason("cannot take the node's SCST lock: \(error)"))
+        }
+    }
+
+    static func observe(_ view: SCSTView, _ settings: SCSTSettings, _ depth: SCSTView.Depth,
+                        _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> SCSTObservation {
+        do {
+            return try view.observe(settings, depth: depth, credentials: credentials)
+        } catch {
+            throw AgentFailure.generic(Reason("cannot read SCST's state in /sys/kernel/scst_tgt: \(error)", details: ["halo.errno": error.symbol]))
+        }
+    }
+
+    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> SCSTDecision.ChapUsers {
+        switch credentials {
+        case .some(let configured):
+            SCSTDecision.ChapUsers(incoming: user(configured.incoming), outgoing: user(configured.outgoing))
+        case .none:
+            .none
+        }
+    }
+
+    static func user(_ credential: borrowing ChapCredential?) -> String? {
+        switch credential {
+        case .some(let present): present.user.text
+        case .none: nil
+        }
+    }
+
+    /// The CHAP credentials, from a file that must be root's and readable by root only.
+    static func readCredentials(_ settings: SCSTSettings) throws(AgentFailure) -> ChapCredentials? {
+        guard let path = settings.chapFile else { return nil }
+        return try ChapCredentialsFile.read(path)
+    }
+}

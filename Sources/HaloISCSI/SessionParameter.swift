@@ -1,0 +1,103 @@
+import HaloOCF
+
+/// An iSCSI session parameter a target offers at login (RFC 7143 §13), or one of SCST's own
+/// per-target limits, with the value it is set to.
+///
+/// Written `Name=Value`, several separated by spaces:
+/// `MaxRecvDataSegmentLength=262144 HeaderDigest=CRC32C,None QueuedCommands=64`.
+public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
+    public let key: Key
+    /// The value as both stacks write it (`Yes`, `262144`, `CRC32C,None`).
+    public let value: String
+
+    /// The parameters halo sets. The RFC's negotiated keys exist on both stacks; the last four
+    /// are SCST's (LIO refuses them, except `QueuedCommands`, which is LIO's command window).
+    public enum Key: String, CaseIterable, Sendable, Hashable {
+        case initialR2T = "InitialR2T"
+        case immediateData = "ImmediateData"
+        case maxRecvDataSegmentLength = "MaxRecvDataSegmentLength"
+        case maxXmitDataSegmentLength = "MaxXmitDataSegmentLength"
+        case maxBurstLength = "MaxBurstLength"
+        case firstBurstLength = "FirstBurstLength"
+        case maxOutstandingR2T = "MaxOutstandingR2T"
+        case headerDigest = "HeaderDigest"
+        case dataDigest = "DataDigest"
+        case queuedCommands = "QueuedCommands"
+        case maxSessions = "MaxSessions"
+        case nopInInterval = "NopInInterval"
+        case nopInTimeout = "NopInTimeout"
+        case rspTimeout = "RspTimeout"
+
+        /// What a value of this key must be.
+        var rule: ValueRule {
+            switch self {
+            case .initialR2T, .immediateData: .yesNo
+            case .maxRecvDataSegmentLength, .maxXmitDataSegmentLength, .maxBurstLength, .firstBurstLength:
+                .number(512...16_777_215)
+            case .maxOutstandingR2T: .number(1...65535)
+            case .headerDigest, .dataDigest: .digest
+            case .queuedCommands: .number(1...2048)
+            case .maxSessions: .number(0...65535)
+            case .nopInInterval, .nopInTimeout: .number(0...3600)
+            case .rspTimeout: .number(1...65535)
+            }
+        }
+    }
+
+    enum ValueRule {
+        case yesNo
+        case number(ClosedRange<Int>)
+        case digest
+    }
+
+    public static func parse(_ text: String) -> Result<SessionParameter, ValueProblem> {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let key = Key(rawValue: String(parts[0])) else {
+            let keys = Key.allCases.map(\.rawValue).joined(separator: ", ")
+            return .failure(ValueProblem("has \(ParameterProblem.quoted(text)), not Name=Value with a Name of \(keys)"))
+        }
+        let value = String(parts[1])
+        switch key.rule {
+        case .yesNo:
+            guard value == "Yes" || value == "No" else { return .failure(ValueProblem("sets \(key.rawValue) to \(ParameterProblem.quoted(value)), not Yes or No")) }
+        case .number(let range):
+            guard let number = Int(value), value.allSatisfy(\.isNumber), range.contains(number) else {
+                return .failure(ValueProblem("sets \(key.rawValue) to \(ParameterProblem.quoted(value)), not \(range.lowerBound)…\(range.upperBound)"))
+            }
+        case .digest:
+            guard ["None", "CRC32C", "CRC32C,None", "None,CRC32C"].contains(value) else {
+                return .failure(ValueProblem("sets \(key.rawValue) to \(ParameterProblem.quoted(value)), not None, CRC32C, CRC32C,None or None,CRC32C"))
+            }
+        }
+        return .success(SessionParameter(key: key, value: value))
+    }
+
+    public var description: String { "\(key.rawValue)=\(value)" }
+}
+
+extension ParameterType where Value == [SessionParameter] {
+    /// `Name=Value` pairs separated by spaces; a name given twice is refused, and so is a
+    /// FirstBurstLength above MaxBurstLength (RFC 7143 §13.14).
+    public static var sessionParameters: ParameterType<[SessionParameter]> {
+        ParameterType(constraint: .format("Name=Value pairs separated by spaces, e.g. MaxRecvDataSegmentLength=262144 HeaderDigest=CRC32C,None."),
+                      parse: { raw in
+            var parameters: [SessionParameter] = []
+            for word in raw.split(separator: " ") {
+                switch SessionParameter.parse(String(word)) {
+                case .success(let parameter):
+                    if parameters.contains(where: { $0.key == parameter.key }) {
+                        return .failure(ValueProblem("sets \(parameter.key.rawValue) twice"))
+                    }
+                    parameters.append(parameter)
+                case .failure(let problem):
+                    return .failure(problem)
+                }
+            }
+            let number: (SessionParameter.Key) -> Int? = { key in parameters.first { $0.key == key }.flatMap { Int($0.value) } }
+            if let first = number(.firstBurstLength), let most = number(.maxBurstLength), first > most {
+                return .failure(ValueProblem("sets FirstBurstLength \(first) above MaxBurstLength \(most)"))
+            }
+            return .success(parameters)
+        }, render: { $0.map(\.description).joined(separator: " ") })
+    }
+}

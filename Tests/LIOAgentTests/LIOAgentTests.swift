@@ -1,0 +1,188 @@
+import Glibc
+import HaloConformance
+import HaloISCSI
+import HaloOCF
+import HaloSystem
+import HaloTesting
+import Testing
+@testable import LIOAgent
+
+extension LIOSettings {
+    /// The captured lab target: iqn.2026-11.lab.test:node1.drbd0, LUN 0, drbd0 on /dev/drbd0,
+    /// ACL for the client, portal 198.18.1.11.
+    static func lab(initiators: [String]? = ["iqn.2026-11.lab.test:client"], serial: String? = nil) -> LIOSettings {
+        let target = try! ISCSIName.parse("iqn.2026-11.lab.test:node1.drbd0").get()
+        return LIOSettings(
+            target: target, device: StorageName(text: "drbd0"), backing: BackingPath(path: "/dev/drbd0"),
+            identity: SCSIIdentity.resolve(target: target, lun: 0, overrides: SCSIIdentity.Overrides(
+                serial: serial.map { UnitSerial(text: $0) }, vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"),
+                revision: InquiryText(text: "0001"))),
+            portals: [try! PortalAddress.parse("198.18.1.11").get()], initiators: initiators.map { $0.map { try! ISCSIName.parse($0).get() } })
+    }
+}
+
+@Suite("ocf:halo:lio on captured configfs trees")
+struct LIOAgentTests {
+    static func observe(_ state: String, _ settings: LIOSettings = .lab()) throws -> LIOObservation {
+        let directory = TemporaryDirectory("halo-lio-fixture")
+        try LIOCaptureTree.write(state, to: directory.path)
+        return try LIOView(root: directory.path).observe(settings, depth: .full, credentials: nil)
+    }
+
+    @Test func theConfiguredCapture_readsAsTheTargetTargetcliMade() throws {
+        let observation = try Self.observe("configured")
+        #expect(observation.isLoaded && observation.hasISCSIFabric && observation.hasHBA)
+        #expect(observation.storage == StorageObjectState(isEnabled: true, udevPath: "/dev/drbd0", serial: "af8ec24a-f488-496e-b026-232cc2872ecb",
+                                                          vendor: "LIO-ORG", product: "drbd0", revision: "4.0", blockSize: 512, emulatesWriteCache: false))
+        let target = try #require(observation.target)
+        #expect(target.hasTPG && target.isEnabled && !target.generatesNodeACLs && !target.requiresAuthentication)
+        #expect(target.luns == [0: LUNLink(linkName: "59e1f84545", storage: "iblock_0/drbd0")])
+        #expect(target.portals == ["198.18.1.11:3260"])
+        #expect(target.acls == ["iqn.2026-11.lab.test:client": ACLState(mappedLUNs: [0: MappedLUN(linkName: "e85ab7d285", tpgLUN: 0)])])
+    }
+
+    @Test func theExport_isRight_butTheIdentityIsTargetclis() throws {
+        let observation = try Self.observe("configured")
+        #expect(LIODecision.monitor(.lab(), observation, level: .basic) == .success(.success))
+        guard case .failure(let failure) = LIODecision.monitor(.lab(), observation, level: .thorough) else {
+            Issue.record("depth 10 must see targetcli's identity")
+            return
+        }
+        #expect(failure.reason.summary.hasPrefix("the SCSI identity of drbd0 changed (wwn/vpd_unit_serial is 'af8ec24a-f488-496e-b026-232cc2872ecb'"))
+        // With targetcli's serial, vendor, product and revision, the identity is the same one.
+        var same = LIOSettings.lab(serial: "af8ec24a-f488-496e-b026-232cc2872ecb")
+        same.identity.vendor = InquiryText(text: "LIO-ORG")
+        same.identity.product = InquiryText(text: "drbd0")
+        same.identity.revision = InquiryText(text: "4.0")
+        #expect(LIODecision.monitor(same, observation, level: .thorough) == .success(.success))
+    }
+
+    @Test func start_onTargetclisTarget_setsTheIdentityWithTheLUNWithdrawn() throws {
+        let observation = try Self.observe("configured")
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        let steps = LIODecision.start(.lab(), observation, chap: .none)
+        #expect(Array(steps.prefix(5)) == [
+            .write("\(tpg)/enable", "0"),
+            .removeLink("\(tpg)/acls/iqn.2026-11.lab.test:client/lun_0/e85ab7d285"),
+            .removeDirectory("\(tpg)/acls/iqn.2026-11.lab.test:client/lun_0"),
+            .removeLink("\(tpg)/lun/lun_0/59e1f84545"),
+            .removeDirectory("\(tpg)/lun/lun_0"),
+        ])
+        let serial = LIOSettings.lab().identity.serial.text
+        #expect(steps.contains(.write("core/iblock_0/drbd0/wwn/vpd_unit_serial", serial)))
+        let acl = "\(tpg)/acls/iqn.2026-11.lab.test:client"
+        #expect(Array(steps.suffix(5).prefix(4)) == [
+            .makeDirectory("\(tpg)/lun/lun_0"), .makeLink("\(tpg)/lun/lun_0/drbd0", target: "core/iblock_0/drbd0"),
+            .makeDirectory("\(acl)/lun_0"), .makeLink("\(acl)/lun_0/halo", target: "\(tpg)/lun/lun_0"),
+        ])
+        #expect(steps.last == .write("\(tpg)/enable", "1"))
+    }
+
+    @Test func start_onAnEmptyNode_buildsEverything_inOrder() throws {
+        let observation = try Self.observe("empty")
+        #expect(!observation.hasISCSIFabric && !observation.hasHBA)
+        #expect(LIODecision.monitor(.lab(), observation, level: .basic) == .success(.notRunning))
+        let settings = LIOSettings.lab()
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        let acl = "\(tpg)/acls/iqn.2026-11.lab.test:client"
+        #expect(LIODecision.start(settings, observation, chap: .init(incoming: "in", outgoing: "out")) == [
+            .makeDirectory("core/iblock_0"), .makeDirectory("core/iblock_0/drbd0"),
+            .write("core/iblock_0/drbd0/control", "udev_path=/dev/drbd0"), .write("core/iblock_0/drbd0/udev_path", "/dev/drbd0"),
+            .write("core/iblock_0/drbd0/enable", "1"),
+            .write("core/iblock_0/drbd0/wwn/vpd_unit_serial", settings.identity.serial.text),
+            .write("core/iblock_0/drbd0/wwn/vendor_id", "HALO"), .write("core/iblock_0/drbd0/wwn/product_id", "halo-lun"),
+            .write("core/iblock_0/drbd0/wwn/revision", "0001"),
+            .makeDirectory("iscsi"), .makeDirectory("iscsi/iqn.2026-11.lab.test:node1.drbd0"), .makeDirectory(tpg),
+            .write("\(tpg)/attrib/generate_node_acls", "0"), .write("\(tpg)/attrib/authentication", "1"),
+            .makeDirectory("\(tpg)/np/198.18.1.11:3260"),
+            .makeDirectory("\(tpg)/lun/lun_0"), .makeLink("\(tpg)/lun/lun_0/drbd0", target: "core/iblock_0/drbd0"),
+            .makeDirectory(acl), .makeDirectory("\(acl)/lun_0"), .makeLink("\(acl)/lun_0/halo", target: "\(tpg)/lun/lun_0"),
+            .write("\(acl)/auth/userid", "in"), .writeSecret("\(acl)/auth/password", outgoing: false),
+            .write("\(acl)/auth/userid_mutual", "out"), .writeSecret("\(acl)/auth/password_mutual", outgoing: true),
+            .write("\(tpg)/enable", "1"),
+        ])
+    }
+
+    @Test func withoutInitiators_theTPGAdmitsEveryone_andCHAPIsTPGWide() throws {
+        let observation = try Self.observe("cleared", .lab(initiators: nil))
+        #expect(observation.hasISCSIFabric)
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        let steps = LIODecision.start(.lab(initiators: nil), observation, chap: .init(incoming: "in", outgoing: nil))
+        #expect(!steps.contains(.makeDirectory("iscsi")))
+        #expect(steps.contains(.write("\(tpg)/attrib/generate_node_acls", "1")))
+        #expect(steps.contains(.write("\(tpg)/attrib/demo_mode_write_protect", "0")))
+        #expect(steps.contains(.writeSecret("\(tpg)/auth/password", outgoing: false)))
+        #expect(!steps.contains { if case .makeDirectory(let path) = $0 { path.contains("/acls/") } else { false } })
+    }
+
+    @Test func stop_removesTheTargetAndTheStorageObject_andNothingElse() throws {
+        let observation = try Self.observe("configured")
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        #expect(LIODecision.stop(.lab(), observation) == [
+            .write("\(tpg)/enable", "0"),
+            .removeLink("\(tpg)/acls/iqn.2026-11.lab.test:client/lun_0/e85ab7d285"),
+            .removeDirectory("\(tpg)/acls/iqn.2026-11.lab.test:client/lun_0"),
+            .removeDirectory("\(tpg)/acls/iqn.2026-11.lab.test:client"),
+            .removeLink("\(tpg)/lun/lun_0/59e1f84545"), .removeDirectory("\(tpg)/lun/lun_0"),
+            .removeDirectory("\(tpg)/np/198.18.1.11:3260"), .removeDirectory(tpg),
+            .removeDirectory("iscsi/iqn.2026-11.lab.test:node1.drbd0"), .removeDirectory("core/iblock_0/drbd0"),
+        ])
+        #expect(LIODecision.stop(.lab(), try Self.observe("cleared")) == [])
+        #expect(LIODecision.stop(.lab(), LIOObservation()) == [])
+    }
+
+    @Test func monitor_refusesAnOpenTPGBehindAnACL_andAMissingMapping() throws {
+        var observation = try Self.observe("configured")
+        observation.target?.generatesNodeACLs = true
+        #expect(LIODecision.monitor(.lab(), observation, level: .basic)
+                == .failure(.generic("iqn.2026-11.lab.test:node1.drbd0 lets every initiator in (generate_node_acls=1) despite the ACL")))
+        observation.target?.generatesNodeACLs = false
+        observation.target?.acls = [:]
+        #expect(LIODecision.monitor(.lab(), observation, level: .basic)
+                == .failure(.generic("initiator iqn.2026-11.lab.test:client has no mapping of LUN 0 on iqn.2026-11.lab.test:node1.drbd0")))
+        observation.target?.isEnabled = false
+        observation.target?.acls = try Self.observe("configured").target!.acls
+        #expect(LIODecision.monitor(.lab(), observation, level: .basic)
+                == .failure(.generic("iqn.2026-11.lab.test:node1.drbd0 is disabled (tpgt_1/enable is 0): initiators cannot log in")))
+    }
+
+    @Test func aPortalThatIsNotTheNodes_isExplained() {
+        let failure = LIODecision.failure(.makeDirectory("iscsi/x/tpgt_1/np/198.18.1.11:3260"), .addressNotAvailable, .lab())
+        #expect(failure == .generic(Reason("portal 198.18.1.11:3260 is not an address of this node: start the portal resource first, or set net.ipv4.ip_nonlocal_bind=1",
+                                           details: ["halo.errno": "EADDRNOTAVAIL", "halo.step": "mkdir iscsi/x/tpgt_1/np/198.18.1.11:3260"])))
+    }
+
+    @Test func scstsOwnSessionParameters_areRefused_forLIO() throws {
+        var settings = LIOSettings.lab()
+        settings.sessionParameters = try ParameterType<[SessionParameter]>.sessionParameters.value(from: "QueuedCommands=64 NopInInterval=5").get()
+        var observation = try Self.observe("empty")
+        observation.backing = .present(type: .blockDevice, size: 1 << 30)
+        #expect(LIODecision.startRefusal(settings, observation) == .misconfigured("session parameter NopInInterval is SCST's; LIO has no such setting"))
+        settings.sessionParameters = [try SessionParameter.parse("QueuedCommands=64").get()]
+        #expect(LIODecision.startRefusal(settings, observation) == nil)
+        #expect(LIODecision.parameterPath(.queuedCommands) == "attrib/default_cmdsn_depth")
+        #expect(LIODecision.parameterPath(.maxBurstLength) == "param/MaxBurstLength")
+    }
+
+    @Test func theIdentity_isSCSTs_soALUNKeepsItsWWIDAcrossStacks() {
+        let settings = LIOSettings.lab()
+        let target = try! ISCSIName.parse("iqn.2026-11.lab.test:node1.drbd0").get()
+        #expect(settings.identity.serial == SCSIIdentity.derivedSerial(target: target, lun: 0))
+        #expect(settings.identity.naa == NAAIdentifier.linuxIO(serial: settings.identity.serial),
+                "the NAA ocf:halo:scst sets is the one LIO computes from the serial")
+    }
+
+    @Test func fileio_getsTheFilesSize_andBufferingOnlyForWriteBack() {
+        var settings = LIOSettings.lab()
+        settings.backstore = .fileio
+        settings.backing = BackingPath(path: "/srv/lun.img")
+        #expect(LIODecision.control(settings, .present(type: .regular, size: 1 << 30)) == "fd_dev_name=/srv/lun.img,fd_dev_size=1073741824")
+        settings.writeCache = .writeBack
+        #expect(LIODecision.control(settings, .present(type: .regular, size: 4096)) == "fd_dev_name=/srv/lun.img,fd_dev_size=4096,fd_buffered_io=1")
+        #expect(settings.networkPortals == ["198.18.1.11:3260"])
+        settings.portals = []
+        #expect(settings.networkPortals == ["0.0.0.0:3260"])
+        settings.portals = [try! PortalAddress.parse("[fd00::10]:3261").get()]
+        #expect(settings.networkPortals == ["[fd00::10]:3261"])
+    }
+}
