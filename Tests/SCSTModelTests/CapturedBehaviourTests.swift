@@ -17,7 +17,7 @@ struct CapturedBehaviourTests {
 
     @Test func withEveryWriteAnsweringEAGAIN_eachCommandStillRuns_andLastResultTellsItsOutcome() throws {
         var replay = ModelReplay()
-        try replay.model.control("eagain", "writes 1000 0", now: replay.now)
+        try replay.model.control("eagain", "writes 1000 0", now: replay.now).get()
         let mismatches = try replay.replay("20-debug-sysfs-eagain-build.txt")
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
         #expect(replay.model.list(["devices"]) == ["1:0:0:0", "disk1"])
@@ -26,7 +26,7 @@ struct CapturedBehaviourTests {
 
     @Test func whileAQueuedCommandRuns_lastResultAnswersEAGAIN_untilItIsDone() throws {
         var replay = ModelReplay()
-        try replay.model.control("eagain", "writes 1 50", now: replay.now)
+        try replay.model.control("eagain", "writes 1 50", now: replay.now).get()
         #expect(replay.write("handlers/vdisk_nullio/mgmt", "add_device n1 size_mb=8") == .failure(.tryAgain))
         #expect(replay.read("last_sysfs_mgmt_res") == .failure(.tryAgain))
         replay.advance(.milliseconds(49))
@@ -34,7 +34,7 @@ struct CapturedBehaviourTests {
         replay.advance(.milliseconds(1))
         #expect(replay.read("last_sysfs_mgmt_res") == .success("0\n"))
         // A parse error in the writer's context never answers EAGAIN and leaves the result alone.
-        try replay.model.control("eagain", "writes 1 50", now: replay.now)
+        try replay.model.control("eagain", "writes 1 50", now: replay.now).get()
         #expect(replay.write("targets/iscsi/enabled", "2") == .failure(.invalidArgument))
         #expect(replay.read("last_sysfs_mgmt_res") == .success("0\n"))
     }
@@ -42,7 +42,7 @@ struct CapturedBehaviourTests {
     @Test func readsOfAttributesServedByQueuedWork_failWithEAGAIN_whileForced() throws {
         var replay = ModelReplay()
         _ = try replay.replay("04-configure.txt")
-        try replay.model.control("eagain", "reads 3", now: replay.now)
+        try replay.model.control("eagain", "reads 3", now: replay.now).get()
         #expect(replay.read("devices/disk1/filename") == .failure(.tryAgain))
         #expect(replay.read("devices/disk1/usn") == .success("b8fdbd32\n"), "a plain attribute is not queued work")
         #expect(replay.read("devices/disk1/filename") == .failure(.tryAgain))
