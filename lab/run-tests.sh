@@ -108,6 +108,9 @@ main() {
     trap on_signal INT TERM
     if [ "$reuse" = 1 ]; then
         lab_require_up
+    elif lab_is_up; then
+        echo "lab test: the lab is already up: lab/lab down first, or lab/lab test --reuse" >&2
+        exit 1
     else
         t_image=$(lab_now_ms)
         run_child "$LAB_DIR/lab" image >/dev/null || { echo "lab test: FAILED to build the image"; exit 1; }

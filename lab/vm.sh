@@ -22,7 +22,7 @@ lab_vm_prepare() {
     append+=" lab.host=$vm lab.n=$n"
     [ "$vm" = client ] && append+=" lab.vlans=$(IFS=,; echo "${LAB_VLANS[*]}")"
 
-    local args=(-name "$vm,process=halolab-$vm" -accel tcg,tb-size=256 -cpu ${HALO_LAB_CPU:-max}
+    local args=(-name "$vm,process=halolab-$vm" -accel tcg,tb-size=256 -cpu "${HALO_LAB_CPU:-max}"
         -m "$LAB_MEM_MIB" -smp 1 -nodefaults -no-user-config -display none -vga none
         -kernel "$kernel" -initrd "$image/initrd" -append "$append"
         -drive "file=$run/$vm.qcow2,if=none,id=root,format=qcow2,cache=unsafe,discard=unmap"

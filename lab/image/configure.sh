@@ -49,7 +49,7 @@ for unit in "${off[@]}"; do
         exit 1
     fi
 done
-echo "enabled units: $(echo $enabled)"
+echo "enabled units:" $enabled   # one line (word splitting wanted)
 
 # Boot work the lab does not need (each costs seconds of emulated CPU at every boot): drbd-utils
 # loads the drbd module at boot (lab tests load modules themselves); no logins via PAM, so no

@@ -13,9 +13,9 @@ lab_expect "node1: create trunk.$vid (MTU 9000)" lab_sh node1 "
     ip addr add 198.19.$vid.$n1/24 dev trunk.$vid"
 lab_wait_until 20 "node1 -> client over VLAN $vid" lab_ssh node1 ping -c 1 -W 1 "198.19.$vid.$nc"
 lab_expect "node1 -> client: 8972-byte ping, do not fragment (MTU 9000)" \
-    lab_ssh node1 ping -c 3 -i 0.2 -M do -s 8972 "198.19.$vid.$nc"
+    lab_ssh node1 ping -c 3 -i 0.2 -M "do" -s 8972 "198.19.$vid.$nc"
 lab_expect "client -> node1: 8972-byte ping, do not fragment" \
-    lab_ssh client ping -c 3 -i 0.2 -M do -s 8972 "198.19.$vid.$n1"
+    lab_ssh client ping -c 3 -i 0.2 -M "do" -s 8972 "198.19.$vid.$n1"
 lab_expect "frames are tagged: the client sees VLAN $vid on trunk" lab_sh client "
     timeout 10 tcpdump -c 1 -nei trunk 'vlan $vid and icmp' >/tmp/vlan.txt 2>/dev/null &
     sleep 2; ping -c 2 -i 0.3 -q 198.19.$vid.$n1 >/dev/null; wait; grep -q 'vlan $vid' /tmp/vlan.txt"
