@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .executable(name: "halo-agent", targets: ["halo-agent"]),
         .executable(name: "halo-conformance", targets: ["halo-conformance"]),
+        .executable(name: "halo-writer", targets: ["halo-writer"]),
     ],
     dependencies: [
         // Structured logging API the whole Swift server ecosystem shares (Logger, metadata,
@@ -102,6 +103,12 @@ let package = Package(
             name: "halo-agent",
             dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
             path: "Sources/halo-agent"),
+        // The verifying writer of the end-to-end tests (runs on the initiator; never installed
+        // on storage nodes).
+        .executableTarget(
+            name: "halo-writer",
+            dependencies: ["CHalo", "HaloSystem"],
+            path: "Sources/halo-writer"),
         .executableTarget(
             name: "halo-conformance",
             dependencies: ["HaloConformance"],

@@ -1,0 +1,43 @@
+import Glibc
+import HaloSystem
+
+// halo-writer: the verifying writer of halo's end-to-end tests, run on the initiator.
+//
+//   halo-writer write DEVICE LOG --tag LUN1 [--blocks N] [--seconds S]
+//       Writes 4 KiB blocks with O_DIRECT|O_DSYNC in sequence over the first N blocks of DEVICE
+//       (default 4096 = 16 MiB), queue depth 1. Every acknowledged write is logged as
+//       `A seq block monotonic_ns realtime_ns`; a failed write as `E seq block monotonic_ns
+//       realtime_ns errno`, then retried after 100 ms (never counted as acknowledged). Stops on
+//       SIGTERM/SIGINT or after S seconds.
+//   halo-writer verify DEVICE LOG [--tag LUN1]
+//       Reads back every block that has an acknowledged write and prints JSON: acknowledged
+//       writes, lost (an acknowledged write is not on the disk: older data is), corrupt (bad
+//       checksum or foreign data), write errors, and the longest gap between acknowledged writes.
+
+let arguments = CommandLine.arguments
+func usage() -> Never {
+    StandardStream.error.write("""
+        usage: halo-writer write DEVICE LOG --tag TAG [--blocks N] [--seconds S]
+               halo-writer verify DEVICE LOG [--tag TAG]
+
+        """)
+    CurrentProcess.exit(2)
+}
+func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+guard arguments.count >= 4 else { usage() }
+let device = arguments[2]
+let logPath = arguments[3]
+let tag = Array((option("--tag") ?? "LUN").utf8)
+let blocks = UInt64(option("--blocks") ?? "4096") ?? 4096
+
+switch arguments[1] {
+case "write":
+    Writer.run(device: device, log: logPath, tag: tag, blocks: blocks, seconds: option("--seconds").flatMap(Double.init))
+case "verify":
+    Verifier.run(device: device, log: logPath, tag: tag)
+default:
+    usage()
+}
