@@ -1,0 +1,262 @@
+# e2e/lib.sh — the end-to-end scenario of issue 8 in the VM lab: storage preparation, the
+# Pacemaker configuration of either stack, the initiator, the verifying writer, the events and
+# their measurements. Sourced by e2e/run; builds on lab/lib.sh (guests, ssh, cluster helpers).
+source "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_LUNS=(1 2)
+declare -A E2E_DISK=([1]=/dev/vdb [2]=/dev/vdc)
+declare -A E2E_HOME=([1]=node1 [2]=node2)        # where each LUN prefers to be promoted
+E2E_PORTAL_VLAN=24                                 # the client logs in through VLAN 24's portal
+e2e_portal() { echo "198.19.$E2E_PORTAL_VLAN.5$1"; }
+e2e_iqn() { echo "iqn.2026-11.lab.test:lun$1"; }
+e2e_other() { [ "$1" = node1 ] && echo node2 || echo node1; }
+
+# --- storage -----------------------------------------------------------------------------------
+
+# The DRBD 8.4 resource of LUN N on its LUKS mapping, with the fence-peer handlers of STACK.
+e2e_drbd_res() {
+    local n=$1 stack=$2 fence unfence
+    if [ "$stack" = halo ]; then
+        fence="/usr/lib/halo/halo-agent drbd-fence-peer" unfence="/usr/lib/halo/halo-agent drbd-unfence-peer"
+    else
+        fence="/usr/lib/drbd/crm-fence-peer.sh" unfence="/usr/lib/drbd/crm-unfence-peer.sh"
+    fi
+    cat <<RES
+resource lun$n {
+  protocol C;
+  device /dev/drbd$n;
+  disk /dev/mapper/crypt-lun$n;
+  meta-disk internal;
+  disk { fencing resource-and-stonith; c-plan-ahead 0; resync-rate 100M; }
+  handlers { fence-peer "$fence"; after-resync-target "$unfence"; }
+  net { cram-hmac-alg sha1; shared-secret "halolab"; }
+  on node1 { address $LAB_REPL_NET.${LAB_N[node1]}:779$n; }
+  on node2 { address $LAB_REPL_NET.${LAB_N[node2]}:779$n; }
+}
+RES
+}
+
+# e2e_prepare STACK — on both storage nodes: keys, LUKS on vdb/vdc, DRBD metadata, one initial
+# UUID without a full sync (the disks are empty); everything closed again for Pacemaker.
+e2e_prepare() {
+    local stack=$1 vm n res
+    for vm in "${LAB_NODES[@]}"; do
+        for n in "${E2E_LUNS[@]}"; do
+            res=$(mktemp); e2e_drbd_res "$n" "$stack" >"$res"; lab_copy "$vm" "$res" "/etc/drbd.d/lun$n.res"; rm -f "$res"
+        done
+        lab_sh "$vm" "set -e
+            modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock
+            sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1
+            rm -f /etc/drbd.d/r0.res
+            mkdir -p /etc/halo/keys && chmod 700 /etc/halo /etc/halo/keys
+            for n in ${E2E_LUNS[*]}; do
+                disk=\$( [ \$n = 1 ] && echo /dev/vdb || echo /dev/vdc )
+                key=/etc/halo/keys/lun\$n.key
+                head -c 32 /dev/urandom > \$key && chmod 600 \$key
+                cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \$disk \$key
+                cryptsetup open --key-file \$key \$disk crypt-lun\$n
+                drbdadm create-md --force lun\$n >/dev/null 2>&1
+                drbdadm up lun\$n
+            done" </dev/null &
+    done
+    wait
+    for n in "${E2E_LUNS[@]}"; do
+        lab_wait_until 60 "lun$n connected" lab_sh node1 "drbdadm cstate lun$n | grep -q Connected"
+        lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid "lun$n" </dev/null
+    done
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" "for n in ${E2E_LUNS[*]}; do drbdadm down lun\$n; cryptsetup close crypt-lun\$n; done" </dev/null &
+    done
+    wait
+}
+
+# --- cluster -----------------------------------------------------------------------------------
+
+# e2e_configure STACK — corosync tuned for fast detection, Pacemaker with fence_halolab, the
+# stack's configuration; waits until each LUN is served from its home node.
+e2e_configure() {
+    local stack=$1
+    E2E_TOKEN=${E2E_TOKEN:-1000} lab_cluster_up
+    lab_copy node1 "$E2E_DIR/$stack.crm" /root/stack.crm
+    lab_ssh node1 crm configure load update /root/stack.crm </dev/null
+    local n
+    for n in "${E2E_LUNS[@]}"; do
+        lab_wait_until 600 "lun$n served from ${E2E_HOME[$n]} ($stack)" e2e_served_on "$n" "${E2E_HOME[$n]}"
+    done
+}
+
+# Whether the last resource of LUN N's stack runs on NODE (crm_mon XML).
+e2e_served_on() {
+    local n=$1 node=$2 last
+    last=$(lab_sh node1 "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+group = root.find(f".//group[@id=\"lun'"$n"'-stack\"]")
+members = list(group) if group is not None else []
+last = members[-1] if members else None
+ok = last is not None and last.get("role") == "Started" and any(n.get("name") == "'"$node"'" for n in last.findall("node"))
+print("yes" if ok else "no")' 2>/dev/null)
+    [ "$last" = yes ]
+}
+
+# --- initiator ---------------------------------------------------------------------------------
+
+# e2e_login — the client logs in to each LUN's target through its VLAN-24 portal, and the
+# verifying writer is copied over. Prints nothing; sets E2E_DEV[n] to the client's disk.
+declare -A E2E_DEV
+e2e_login() {
+    local n
+    lab_copy client "${HALO_WRITER:?HALO_WRITER: path of the halo-writer binary}" /usr/local/bin/halo-writer
+    lab_sh client "systemctl start iscsid" </dev/null
+    for n in "${E2E_LUNS[@]}"; do
+        lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null &&
+            iscsiadm -m node -T $(e2e_iqn "$n") -p $(e2e_portal "$n"):3260 --login >/dev/null" </dev/null
+    done
+    for n in "${E2E_LUNS[@]}"; do
+        lab_wait_until 60 "client sees lun$n's disk" e2e_find_disk "$n"
+        E2E_DEV[$n]=$(e2e_find_disk "$n")
+    done
+}
+
+e2e_find_disk() {
+    local disk
+    disk=$(lab_sh client "iscsiadm -m session -P3 2>/dev/null" </dev/null | awk -v iqn="$(e2e_iqn "$1")" '
+        /^Target: / { current = $2 } /Attached scsi disk/ && current == iqn { print $4; exit }')
+    [ -n "$disk" ] && echo "/dev/$disk"
+}
+
+e2e_logout() { lab_sh client "iscsiadm -m node --logoutall=all >/dev/null 2>&1; iscsiadm -m node -o delete >/dev/null 2>&1; true" </dev/null; }
+
+# --- the writer --------------------------------------------------------------------------------
+
+e2e_writer_start() {
+    local n=$1
+    lab_sh client "rm -f /root/writer-lun$n.log; setsid halo-writer write ${E2E_DEV[$n]} /root/writer-lun$n.log --tag LUN$n \
+        --blocks 4096 </dev/null >/dev/null 2>&1 & echo \$! > /root/writer-lun$n.pid" </dev/null
+}
+
+# e2e_writer_stop N — stop the writer, verify every acknowledged write; prints the JSON verdict.
+e2e_writer_stop() {
+    local n=$1
+    lab_sh client "kill -TERM \$(cat /root/writer-lun$n.pid); while kill -0 \$(cat /root/writer-lun$n.pid) 2>/dev/null; do sleep 0.2; done
+        halo-writer verify ${E2E_DEV[$n]} /root/writer-lun$n.log --tag LUN$n" </dev/null
+}
+
+# Acknowledged writes so far (the log's A lines).
+e2e_acks() { lab_sh client "grep -c '^A' /root/writer-lun$1.log" </dev/null; }
+# e2e_acks_above N COUNT — LUN N's writer has more than COUNT acknowledged writes.
+e2e_acks_above() { [ "$(e2e_acks "$1")" -gt "$2" ]; }
+
+# --- clocks ------------------------------------------------------------------------------------
+
+# e2e_offset VM — host clock minus the guest's, in seconds, from the fastest of 5 round trips
+# (guests have no NTP; the error is half that round trip).
+e2e_offset() {
+    local vm=$1 best=999 offset=0 i t0 g t1 rtt
+    for i in 1 2 3 4 5; do
+        t0=$(date +%s.%N); g=$(lab_ssh "$vm" date +%s.%N </dev/null); t1=$(date +%s.%N)
+        rtt=$(echo "$t1 - $t0" | bc -l)
+        if [ "$(echo "$rtt < $best" | bc -l)" = 1 ]; then
+            best=$rtt; offset=$(echo "($t0 + $t1) / 2 - $g" | bc -l)
+        fi
+    done
+    printf '%.3f %.3f\n' "$offset" "$(echo "$best / 2" | bc -l)"
+}
+
+# --- observation during an event -----------------------------------------------------------------
+
+# Start a DRBD event recorder (with timestamps) on both storage nodes.
+e2e_record_start() {
+    local vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" "rm -f /root/events2.txt; setsid timeout 900 drbdsetup events2 --timestamps all \
+            </dev/null >/root/events2.txt 2>/dev/null & echo \$! > /root/events2.pid" </dev/null
+    done
+}
+
+# Stop the recorders and fetch them to DIR/events2-VM.txt.
+e2e_record_stop() {
+    local dir=$1 vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" "kill \$(cat /root/events2.pid) 2>/dev/null; sleep 0.2; cat /root/events2.txt" </dev/null >"$dir/events2-$vm.txt" || true
+    done
+}
+
+# Fetch both nodes' journals since EPOCH (cluster, DRBD, halo) to DIR/journal-VM.txt.
+e2e_journals() {
+    local dir=$1 since=$2 vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" "journalctl -o short-unix --since @$since --no-pager 2>/dev/null | grep -E \
+            'pacemaker-controld|pacemaker-fenced|corosync|kernel: drbd|kernel: (sd|scsi|iSCSI|TARGET)|halo|crm-fence|crypt|IPaddr2|iSCSI' " \
+            </dev/null >"$dir/journal-$vm.txt" || true
+    done
+}
+
+# --- events --------------------------------------------------------------------------------------
+
+# Where LUN N is promoted now (node name), from crm_mon XML on a node that is up.
+e2e_promoted_node() {
+    local n=$1 from=${2:-node1}
+    lab_sh "$from" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+for r in root.iter("resource"):
+    if r.get("id", "").startswith("drbd-lun'"$1"'") and r.get("role") in ("Promoted", "Master"):
+        for node in r.findall("node"): print(node.get("name")); sys.exit(0)' 2>/dev/null
+}
+
+# The live storage node to run cluster commands on.
+e2e_live_node() { lab_ssh node1 true </dev/null >/dev/null 2>&1 && echo node1 || echo node2; }
+
+# e2e_event_move N — the Pacemaker way: move LUN N's promoted instance to the other node.
+e2e_event_move() {
+    local n=$1 from to
+    from=$(e2e_promoted_node "$n") to=$(e2e_other "$from")
+    lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$n-clone" --node "$to" </dev/null >/dev/null
+    E2E_EXPECT_NODE=$to
+}
+e2e_restore_move() { lab_ssh node1 crm_resource --clear --resource "drbd-lun$1-clone" </dev/null >/dev/null 2>&1 || true; }
+
+# e2e_event_drain — standby node1: both LUNs end on node2.
+e2e_event_drain() { lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null; E2E_EXPECT_NODE=node2; }
+e2e_restore_drain() {
+    lab_ssh node2 crm_attribute --node node1 --name standby --update off </dev/null
+    lab_wait_until 300 "lun1 back on node1 after undrain" e2e_served_on 1 node1
+}
+
+# e2e_event_crash — node1's VM is killed (power lost); Pacemaker fences it; its LUN moves.
+e2e_event_crash() {
+    local pid; pid=$(lab_vm_pid node1)
+    kill -9 "$pid"
+    E2E_EXPECT_NODE=node2
+}
+e2e_restore_crash() {
+    lab_wait_ssh node1 300 || lab_fence_request on node1 >/dev/null
+    lab_wait_ssh node1 300
+    lab_sh node1 "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
+        sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null
+    lab_wait_until 300 "node1 rejoined" lab_cluster_all_online
+    lab_wait_until 600 "lun1 back on node1 after the rejoin" e2e_served_on 1 node1
+}
+
+# e2e_event_link — the replication link is cut on node2 while the client writes, then healed.
+e2e_event_link() { lab_ssh node2 ip link set repl down </dev/null; E2E_EXPECT_NODE=; }
+e2e_restore_link() {
+    lab_ssh node2 ip link set repl up </dev/null
+    local n
+    for n in "${E2E_LUNS[@]}"; do
+        lab_wait_until 300 "lun$n connected and UpToDate again" lab_sh node1 "drbdadm dstate lun$n | grep -q '^UpToDate/UpToDate'"
+    done
+}
+
+# e2e_event_vlan — the active node's VLAN-24 interface goes down (LUN 1's login portal).
+e2e_event_vlan() {
+    E2E_VLAN_NODE=$(e2e_promoted_node 1)
+    lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" down </dev/null
+    E2E_EXPECT_NODE=
+}
+e2e_restore_vlan() {
+    lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" up </dev/null 2>/dev/null || true
+    local n
+    for n in "${E2E_LUNS[@]}"; do lab_wait_until 300 "lun$n served" e2e_served_on "$n" "$(e2e_promoted_node "$n")"; done
+}
