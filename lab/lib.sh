@@ -21,6 +21,7 @@ LAB_MGMT_NET=198.18.0                 # /24 on br-mgmt: guests .N, host side .25
 LAB_REPL_NET=198.18.1                 # /24 on br-repl: node1 .11, node2 .12
 LAB_HOST_IP=198.18.0.254
 LAB_FENCE_PORT=8088                   # fence service (lab/fenced) on $LAB_HOST_IP
+LAB_SERVE_PORT=8089                   # lab_serve_file: one file to guests over plain TCP
 LAB_VLANS=(24 25 26 27 28 29)         # portal VLANs on br-trunk; VLAN v uses 198.19.v.N/24
 LAB_TRUNK_MTU=9000
 LAB_MEM_MIB=${HALO_LAB_MEM_MIB:-1280}
@@ -180,6 +181,50 @@ sys.exit(0 if json.loads(body).get("ok") else 1)
 EOF
 }
 
+# --- bulk copies into guests ------------------------------------------------------------------
+
+# lab_serve_file FILE COUNT — serve FILE to the next COUNT connections to $LAB_HOST_IP:$LAB_SERVE_PORT
+# (raw bytes, then close; a guest reads it with bash's /dev/tcp), for at most 300 s; prints the
+# server's PID for lab_serve_stop. ssh moves ~3 MB/s under TCG (the guest's cipher work), a plain
+# socket ~30 MB/s.
+lab_serve_file() {
+    local file=$1 count=$2 pid i
+    ip netns exec "$LAB_NS" /usr/bin/python3 -c '
+import socket, sys, threading
+host, port, path, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+server = socket.create_server((host, port), reuse_port=False)
+server.settimeout(300)
+print("ready", flush=True)
+def send(conn):
+    with conn, open(path, "rb") as f:
+        conn.sendfile(f)
+        conn.shutdown(socket.SHUT_WR)
+threads = []
+for _ in range(count):
+    conn, _ = server.accept()
+    conn.settimeout(300)
+    t = threading.Thread(target=send, args=(conn,)); t.start(); threads.append(t)
+for t in threads: t.join()
+' "$LAB_HOST_IP" "$LAB_SERVE_PORT" "$file" "$count" </dev/null >"$LAB_RUN/serve.log" 2>&1 &
+    pid=$!
+    for i in $(seq 50); do
+        grep -q ready "$LAB_RUN/serve.log" 2>/dev/null && { echo "$pid"; return 0; }
+        [ -d "/proc/$pid" ] || break
+        sleep 0.1
+    done
+    cat "$LAB_RUN/serve.log" >&2
+    kill "$pid" 2>/dev/null
+    return 1
+}
+
+# lab_serve_stop PID — end a lab_serve_file server (it ends by itself after COUNT transfers).
+lab_serve_stop() {
+    local i
+    for i in $(seq 20); do [ -d "/proc/$1" ] || return 0; sleep 0.1; done
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
 # --- output capture (format of shared/reference/captures/README.md) ----------------------------
 
 # lab_capture DIR TOOL STATE VM COMMAND — run COMMAND (through bash -c) in VM and store stdout as
@@ -231,6 +276,77 @@ lab_wait_until() {
         sleep 1
     done
     printf '  ok: %s (%s ms)\n' "$what" $(( $(lab_now_ms) - t0 ))
+}
+
+# --- running OCF agents in guests --------------------------------------------------------------
+
+# lab_agent VM AGENT ACTION [NAME=VALUE...] — run an installed OCF agent in a guest, the way
+# Pacemaker would: a clean environment (env -i) with OCF_ROOT, a 20 s operation timeout unless
+# given, and the given variables. NAME=VALUE with a lower-case NAME or a CRM_meta_* NAME becomes
+# OCF_RESKEY_NAME (a resource parameter / meta attribute); any other NAME is passed as it is
+# (OCF_RESOURCE_INSTANCE, OCF_CHECK_LEVEL, HA_RSCTMP, ...). AGENT is "halo/portal",
+# "heartbeat/crypt", ... or a bare halo agent name. Prints stdout and stderr (merged), returns
+# the agent's exit status.
+lab_agent() {
+    local vm=$1 agent=$2 action=$3 kv name envs=()
+    shift 3
+    [[ $agent == */* ]] || agent=halo/$agent
+    envs=(PATH=/usr/sbin:/usr/bin:/sbin:/bin OCF_ROOT=/usr/lib/ocf OCF_RESKEY_CRM_meta_timeout=20000)
+    for kv in "$@"; do
+        name=${kv%%=*}
+        if [[ $name =~ ^[a-z] || $name == CRM_meta_* ]]; then envs+=("OCF_RESKEY_$kv"); else envs+=("$kv"); fi
+    done
+    lab_ssh "$vm" env -i "${envs[@]}" "/usr/lib/ocf/resource.d/$agent" "$action" </dev/null 2>&1
+}
+
+# lab_expect_rc DESCRIPTION RC COMMAND... — run COMMAND, expect exit status RC (a number, or
+# several as "1|190"); the output goes to $LAB_OUT and its last ocf-exit-reason to $LAB_REASON.
+# On a mismatch print the output and exit 1. The elapsed milliseconds are in $LAB_MS.
+lab_expect_rc() {
+    local what=$1 want=$2 rc t0; shift 2
+    t0=$(lab_now_ms)
+    LAB_OUT=$("$@" 2>&1) && rc=0 || rc=$?
+    LAB_MS=$(( $(lab_now_ms) - t0 ))
+    LAB_REASON=$(printf '%s\n' "$LAB_OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
+    if [[ "|$want|" == *"|$rc|"* ]]; then
+        printf '  ok: %s → %s%s (%s ms)\n' "$what" "$rc" "${LAB_REASON:+: $LAB_REASON}" "$LAB_MS"
+    else
+        printf '  FAILED: %s → exit %s, expected %s; output:\n' "$what" "$rc" "$want"
+        printf '%s\n' "$LAB_OUT" | tail -n 40 | sed 's/^/    | /'
+        exit 1
+    fi
+}
+
+# lab_expect_reason DESCRIPTION REGEX — the last lab_expect_rc's exit reason matches REGEX
+# (extended, case-sensitive).
+lab_expect_reason() {
+    if [[ $LAB_REASON =~ $2 ]]; then
+        printf '  ok: %s\n' "$1"
+    else
+        printf '  FAILED: %s: the exit reason "%s" does not match /%s/\n' "$1" "$LAB_REASON" "$2"
+        exit 1
+    fi
+}
+
+# lab_expect_output DESCRIPTION REGEX — the last lab_expect_rc's output matches REGEX.
+lab_expect_output() {
+    if [[ $LAB_OUT =~ $2 ]]; then
+        printf '  ok: %s\n' "$1"
+    else
+        printf '  FAILED: %s: /%s/ not in the output:\n' "$1" "$2"
+        printf '%s\n' "$LAB_OUT" | tail -n 40 | sed 's/^/    | /'
+        exit 1
+    fi
+}
+
+# lab_halo_installed VM... — halo is installed in the guests (test 55 does it); else the test fails
+# with a pointer to the test that installs it.
+lab_halo_installed() {
+    local vm
+    for vm in "$@"; do
+        lab_ssh "$vm" test -x /usr/lib/halo/halo-agent -a -x /usr/lib/halo/halo-conformance ||
+            { echo "  FAILED: $vm has no halo installed (lab/tests/55-halo.sh installs it; run it first)"; exit 1; }
+    done
 }
 
 # lab_result NAME VALUE — record a measurement of the current test (shown in the summary).
