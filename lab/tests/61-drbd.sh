@@ -1,0 +1,151 @@
+#!/bin/bash
+# lab/tests/61-drbd.sh — ocf:halo:drbd against real DRBD 8.4 between node1 and node2 (r0 on
+# /dev/vdb over the replication link), run by hand with the clone meta attributes Pacemaker
+# would pass: start on both (connected), initial sync skipped, promote node1 → monitor 8;
+# node2's promote refused while node1 is Primary (reason, back-off); demote/stop idempotent; a
+# promote refused on Outdated data (reason names it); monitor 9 when the Primary loses its disk
+# (detach); a split brain leaves both StandAlone → 191 (Primary) / 190 (Secondary) with a
+# reason; the real ocf-tester (promotable) and halo-conformance pass.
+# Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
+# Leaves both nodes without DRBD configured.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+lab_halo_installed "${LAB_NODES[@]}"
+
+META=(CRM_meta_clone_max=2 CRM_meta_clone_node_max=1 CRM_meta_promoted_max=1 CRM_meta_promoted_node_max=1
+      CRM_meta_notify=true CRM_meta_promotable=true CRM_meta_globally_unique=false)
+declare -A INSTANCE=([node1]=lab-drbd:0 [node2]=lab-drbd:1)
+# drbd VM ACTION [NAME=VALUE...] — the agent on VM with resource=r0 and the clone's meta attributes.
+drbd() {
+    local vm=$1 action=$2; shift 2
+    lab_agent "$vm" drbd "$action" OCF_RESOURCE_INSTANCE="${INSTANCE[$vm]}" resource=r0 promote_backoff=3s "${META[@]}" "$@"
+}
+cstate() { lab_ssh "$1" drbdadm cstate r0 2>/dev/null; }
+dstate() { lab_ssh "$1" drbdadm dstate r0 2>/dev/null; }
+
+cleanup() {
+    local vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" 'if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+                      rm -rf /run/resource-agents/lab-drbd* /tmp/ocft.txt /tmp/conf.txt' >/dev/null 2>&1 || true
+    done
+    rm -f "$res"
+}
+res=$(mktemp)
+cleanup; trap cleanup EXIT
+lab_drbd_res r0 /dev/vdb >"$res"
+for vm in "${LAB_NODES[@]}"; do
+    lab_copy "$vm" "$res" /etc/drbd.d/r0.res
+    lab_expect "$vm: drbdadm create-md r0 (/dev/vdb)" lab_sh "$vm" 'drbdadm create-md --force r0 >/dev/null 2>&1'
+done
+
+lab_expect_rc "node1: probe before start" 7 drbd node1 monitor
+lab_expect_rc "node1: start without clone meta attributes is refused" 6 \
+    lab_agent node1 drbd start OCF_RESOURCE_INSTANCE=lab-drbd resource=r0
+lab_expect_reason "the reason says it must be a promotable clone" "promotable clone"
+
+t0=$(lab_now_ms)
+drbd node1 start >/tmp/lab-drbd-start1.$$ 2>&1 & p1=$!
+drbd node2 start >/tmp/lab-drbd-start2.$$ 2>&1 & p2=$!
+rc1=0 rc2=0; wait $p1 || rc1=$?; wait $p2 || rc2=$?
+cat /tmp/lab-drbd-start1.$$ /tmp/lab-drbd-start2.$$ | sed 's/^/    | /'; rm -f /tmp/lab-drbd-start?.$$
+lab_expect "start on node1 and node2 in parallel → 0 and 0 (got $rc1, $rc2)" [ "$rc1$rc2" = 00 ]
+lab_result start-both-ms $(( $(lab_now_ms) - t0 ))
+lab_expect "Connected right after start (start waits for the peer)" [ "$(cstate node1)" = Connected ]
+lab_expect_rc "node1: start again (idempotent)" 0 drbd node1 start
+lab_expect_rc "node1: monitor, Secondary Inconsistent (fresh disks)" 0 drbd node1 monitor
+lab_expect_rc "node1: promote refused on fresh Inconsistent disks" 1 drbd node1 promote
+lab_expect_reason "the reason names the disk state" "Inconsistent"
+lab_expect "the refusal waited for promote_backoff (3 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 3000 ]
+
+lab_expect "node1: skip the initial sync (drbdadm -- --clear-bitmap new-current-uuid r0)" \
+    lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid r0
+lab_wait_until 30 "UpToDate/UpToDate" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
+lab_expect_rc "node1: monitor Secondary" 0 drbd node1 monitor
+lab_result monitor-secondary-ms "$LAB_MS"
+lab_expect_rc "node1: monitor depth 10 Secondary, Connected, UpToDate" 0 drbd node1 monitor OCF_CHECK_LEVEL=10
+lab_expect_rc "node1: promote" 0 drbd node1 promote
+lab_result promote-ms "$LAB_MS"
+lab_expect "node1 Primary, node2 Secondary" [ "$(lab_ssh node1 drbdadm role r0)" = Primary/Secondary ]
+lab_expect_rc "node1: monitor (running promoted)" 8 drbd node1 monitor
+lab_result monitor-primary-ms "$LAB_MS"
+lab_expect_rc "node1: monitor depth 20 (reads a block through /dev/drbd0)" 8 drbd node1 monitor OCF_CHECK_LEVEL=20
+lab_expect_rc "node1: promote again (idempotent)" 0 drbd node1 promote
+lab_expect_rc "node2: monitor" 0 drbd node2 monitor
+lab_expect_rc "node2: promote while node1 is Primary is refused" 1 drbd node2 promote
+lab_expect_reason "the reason says the peer is Primary" "[Pp]rimary"
+lab_expect "the refusal waited for promote_backoff (3 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 3000 ]
+lab_expect "node2 is still Secondary" [ "$(lab_ssh node2 drbdadm role r0)" = Secondary/Primary ]
+
+sum=$(lab_sh node1 'head -c 1048576 /dev/urandom >/tmp/blk && dd if=/tmp/blk of=/dev/drbd0 bs=1M oflag=direct status=none && md5sum </tmp/blk && rm /tmp/blk')
+
+lab_expect_rc "node1: demote" 0 drbd node1 demote
+lab_expect_rc "node1: demote again (idempotent)" 0 drbd node1 demote
+lab_expect_rc "node1: monitor after demote" 0 drbd node1 monitor
+lab_expect_rc "node2: promote (node1 Secondary now)" 0 drbd node2 promote
+lab_expect "node2 reads the block node1 wrote" \
+    [ "$(lab_sh node2 'dd if=/dev/drbd0 bs=1M count=1 iflag=direct status=none | md5sum')" = "$sum" ]
+lab_expect_rc "node2: demote" 0 drbd node2 demote
+lab_expect_rc "node2: stop" 0 drbd node2 stop
+lab_expect_rc "node2: stop again (idempotent)" 0 drbd node2 stop
+lab_expect_rc "node2: monitor after stop" 7 drbd node2 monitor
+lab_expect_rc "node2: start (for a stop with an invalid parameter)" 0 drbd node2 start
+lab_expect_rc "node2: stop with promote_backoff=bogus still takes r0 down" 0 drbd node2 stop promote_backoff=bogus
+lab_expect "node2: r0 is down" lab_sh node2 '! drbdsetup status r0 >/dev/null 2>&1'
+
+# A promote refused without UpToDate data: node2 disconnected and Outdated.
+lab_expect_rc "node2: start again" 0 drbd node2 start
+lab_wait_until 30 "Connected UpToDate/UpToDate" lab_sh node1 '[ "$(drbdadm cstate r0) $(drbdadm dstate r0)" = "Connected UpToDate/UpToDate" ]'
+lab_expect "node2: disconnect, then outdate its data" lab_sh node2 'drbdadm disconnect r0 && drbdadm outdate r0'
+lab_expect "node2 is Outdated" [ "$(dstate node2)" = Outdated/DUnknown ]
+lab_expect_rc "node2: promote refused on Outdated data" 1 drbd node2 promote
+lab_expect_reason "the reason names Outdated" "Outdated"
+lab_expect_rc "node2: monitor depth 10 says why it is degraded" 190 drbd node2 monitor OCF_CHECK_LEVEL=10
+lab_expect_reason "not connected, Outdated" "StandAlone|not connected.*Outdated|Outdated"
+lab_expect "node2: connect again" lab_ssh node2 drbdadm connect r0
+lab_wait_until 30 "node2 UpToDate again" lab_sh node2 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
+
+# Monitor 9: the Primary loses its disk.
+lab_expect_rc "node1: promote" 0 drbd node1 promote
+lab_expect "node1: drbdadm detach r0 (the Primary's disk goes away)" lab_ssh node1 drbdadm detach r0
+lab_expect_rc "node1: monitor (failed promoted)" 9 drbd node1 monitor
+lab_expect_reason "the reason says the Primary has no local disk" "[Dd]iskless|without its local disk"
+lab_expect "node1: attach again" lab_sh node1 "drbdadm attach r0 2>/dev/null"
+lab_wait_until 30 "node1 UpToDate again" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
+lab_expect_rc "node1: monitor" 8 drbd node1 monitor
+
+# Split brain: both Primary while disconnected, each writes, then they meet again.
+lab_expect "disconnect both sides" lab_sh node1 'drbdadm disconnect r0'
+lab_ssh node2 drbdadm disconnect r0
+lab_expect "node2: Primary too (by hand) and both write" lab_sh node2 'drbdadm primary r0 && dd if=/dev/urandom of=/dev/drbd0 bs=64k count=4 oflag=direct status=none'
+lab_sh node1 'dd if=/dev/urandom of=/dev/drbd0 bs=64k count=4 oflag=direct status=none'
+lab_ssh node2 drbdadm connect r0
+lab_ssh node1 drbdadm connect r0
+lab_wait_until 30 "split brain detected: both StandAlone" \
+    lab_sh node1 '[ "$(drbdadm cstate r0)" = StandAlone ] && dmesg | grep -q "Split-Brain detected"'
+lab_wait_until 30 "node2 StandAlone" lab_sh node2 '[ "$(drbdadm cstate r0)" = StandAlone ]'
+lab_expect_rc "node1 (Primary, StandAlone): monitor (degraded, promoted)" 191 drbd node1 monitor
+lab_expect_reason "the reason says StandAlone and split brain" "StandAlone.*split brain"
+lab_expect "node2: demote by hand" lab_ssh node2 drbdadm secondary r0
+lab_expect_rc "node2 (Secondary, StandAlone): monitor (degraded)" 190 drbd node2 monitor
+lab_expect "resolve: node2 discards its data, node1 connects" \
+    lab_sh node2 'drbdadm connect --discard-my-data r0'
+lab_ssh node1 drbdadm connect r0
+lab_wait_until 60 "resolved: Connected UpToDate/UpToDate" \
+    lab_sh node1 '[ "$(drbdadm cstate r0) $(drbdadm dstate r0)" = "Connected UpToDate/UpToDate" ]'
+lab_expect_rc "node1: monitor" 8 drbd node1 monitor
+lab_expect_rc "node1: demote" 0 drbd node1 demote
+lab_expect_rc "node1: stop" 0 drbd node1 stop
+
+# The real ocf-tester (promotable) and the conformance runner on node1, node2 connected.
+ocft_meta=""
+for kv in "${META[@]}"; do ocft_meta+=" -o $kv"; done
+lab_expect "ocf-tester (promotable: $ocft_meta) passes" lab_sh node1 \
+    "ocf-tester -n lab-drbd:0 -o resource=r0 -o promote_backoff=2s $ocft_meta /usr/lib/ocf/resource.d/halo/drbd >/tmp/ocft.txt 2>&1 || { cat /tmp/ocft.txt; exit 1; }"
+lab_sh node1 'grep -v "^\*" /tmp/ocft.txt | sed "s/^/    | /"'
+conf_meta=""
+for kv in "${META[@]}"; do conf_meta+=" -e OCF_RESKEY_$kv"; done
+lab_expect "halo-conformance (-e for the meta attributes) passes" lab_sh node1 \
+    "/usr/lib/halo/halo-conformance -n lab-drbd:0 -o resource=r0 -o promote_backoff=2s $conf_meta /usr/lib/ocf/resource.d/halo/drbd >/tmp/conf.txt 2>&1 && tail -n 1 /tmp/conf.txt || { grep -v '^PASS' /tmp/conf.txt; exit 1; }"
+lab_expect "node1: r0 down after them" lab_sh node1 '! drbdsetup status r0 >/dev/null 2>&1'
+lab_expect_rc "node2: stop" 0 drbd node2 stop
