@@ -78,7 +78,9 @@ extension LIODecision {
             if open { steps += [.write("\(tpg)/attrib/cache_dynamic_acls", "1"), .write("\(tpg)/attrib/demo_mode_write_protect", "0")] }
         }
         let authentication = chap.incoming != nil
-        if target.requiresAuthentication != authentication || (!target.hasTPG && authentication) {
+        // Always on a new TPG: the kernel creates it with authentication=1 (CHAP required), so
+        // a target without chap_file must say 0 or nobody can log in.
+        if target.requiresAuthentication != authentication || !target.hasTPG {
             steps.append(.write("\(tpg)/attrib/authentication", authentication ? "1" : "0"))
         }
         for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {

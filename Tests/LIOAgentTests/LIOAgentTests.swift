@@ -103,6 +103,17 @@ struct LIOAgentTests {
         ])
     }
 
+    /// The kernel creates a TPG with authentication=1 (seen in the VM lab: logins without CHAP
+    /// failed with "the Target is enforcing iSCSI Authentication"), so a new TPG without CHAP
+    /// gets an explicit 0.
+    @Test func start_withoutCHAP_onAnEmptyNode_turnsAuthenticationOff() throws {
+        let observation = try Self.observe("empty")
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        let steps = LIODecision.start(.lab(), observation, chap: .init(incoming: nil, outgoing: nil))
+        #expect(steps.contains(.write("\(tpg)/attrib/authentication", "0")))
+        #expect(!steps.contains(.write("\(tpg)/attrib/authentication", "1")))
+    }
+
     @Test func withoutInitiators_theTPGAdmitsEveryone_andCHAPIsTPGWide() throws {
         let observation = try Self.observe("cleared", .lab(initiators: nil))
         #expect(observation.hasISCSIFabric)
