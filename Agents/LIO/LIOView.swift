@@ -101,8 +101,10 @@ struct LIOView {
     /// An `auth/` directory: users, and whether the passwords are the configured secrets.
     func authentication(_ path: String, _ credentials: borrowing ChapCredentials?) throws(Errno) -> ChapPair {
         var pair = ChapPair()
-        pair.incomingUser = try value("\(path)/userid") ?? ""
-        pair.outgoingUser = try value("\(path)/userid_mutual") ?? ""
+        // Exactly one newline (the one the show function adds): a user name stored with a
+        // newline of its own (written by an older halo) cannot match and is written again.
+        pair.incomingUser = try exactValue("\(path)/userid") ?? ""
+        pair.outgoingUser = try exactValue("\(path)/userid_mutual") ?? ""
         switch credentials {
         case .some(let configured):
             pair.incomingMatches = try configured.withCredential(outgoing: false) { (credential) throws(Errno) in
@@ -130,7 +132,9 @@ struct LIOView {
                 throw error
             }
             return content.withUnsafeBytes { bytes in
-                let line = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.firstIndex(of: 10) ?? bytes.count)])
+                // The whole content but the show function's one newline: a secret stored with a
+                // newline of its own does not match.
+                let line = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.last == 10 ? bytes.count - 1 : bytes.count)])
                 return configured.secret.withUnsafeBytes { secret in
                     guard secret.count == line.count else { return false }
                     var difference: UInt8 = 0
@@ -165,6 +169,19 @@ struct LIOView {
             return .readable
         } catch {
             return .failed(path: settings.backing.path, error)
+        }
+    }
+
+    /// The attribute's content without the one newline its show function adds, or `nil` when
+    /// it does not exist.
+    func exactValue(_ path: String) throws(Errno) -> String? {
+        do {
+            var text = try kernel.read(path)
+            if text.last == "\n" { text.removeLast() }
+            return text
+        } catch {
+            if error == .noSuchFile || error == .notDirectory || error == .noSuchDevice { return nil }
+            throw error
         }
     }
 

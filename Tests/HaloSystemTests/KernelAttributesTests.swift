@@ -44,6 +44,24 @@ struct KernelAttributesTests {
         #expect(try attributes.read("/sys/kernel/scst_tgt/version") == "add_target x\n")
     }
 
+    @Test func withoutNewline_theLineIsWrittenAlone() throws {
+        // For store functions that keep a trailing newline as part of the value (LIO's
+        // auth/userid and auth/password on Linux 6.1).
+        let root = TemporaryDirectory()
+        try FileSystem.writeAtomically(root.file("userid"), [])
+        try FileSystem.writeAtomically(root.file("password"), [])
+        let attributes = KernelAttributes(root: root.path)
+        try attributes.write("/userid", line: "lab-in", newline: false)
+        #expect(try attributes.read("/userid") == "lab-in")
+        let secret = try Secret(capacity: 6) { (buffer) throws(Errno) -> Int in
+            buffer.copyBytes(from: Array("s3cr3t".utf8)); return 6
+        }
+        try attributes.write("/password", prefix: "", secret: secret, newline: false)
+        #expect(try attributes.read("/password") == "s3cr3t")
+        try attributes.write("/password", prefix: "", secret: secret)
+        #expect(try attributes.read("/password") == "s3cr3t\n")
+    }
+
     @Test func aValueWithANewline_neverReachesTheFile() async {
         // An embedded newline would be a second management command: the wrapper traps.
         await #expect(processExitsWith: .failure) {

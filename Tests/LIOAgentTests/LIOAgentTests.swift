@@ -114,6 +114,25 @@ struct LIOAgentTests {
         #expect(!steps.contains(.write("\(tpg)/attrib/authentication", "1")))
     }
 
+    /// LIO's auth/ store functions on Linux 6.1 keep a trailing newline as part of the value
+    /// (seen in the VM lab: "CHAP_N values do not match!"), so they are written without one, and
+    /// a user name stored with one reads as different (start writes it again).
+    @Test func chapAttributes_areWrittenWithoutNewline_andAStoredNewlineIsADifference() throws {
+        #expect(LIOEffects.isAuth("iscsi/iqn.2026-11.lab.test:x/tpgt_1/acls/iqn.2026-11.lab.test:client/auth/userid"))
+        #expect(LIOEffects.isAuth("iscsi/iqn.2026-11.lab.test:x/tpgt_1/auth/password_mutual"))
+        #expect(!LIOEffects.isAuth("iscsi/iqn.2026-11.lab.test:x/tpgt_1/attrib/authentication"))
+        #expect(!LIOEffects.isAuth("core/iblock_0/drbd0/wwn/vendor_id"))
+        let root = TemporaryDirectory("halo-lio-auth")
+        let auth = root.file("sys/kernel/config/target/auth")
+        try FileSystem.makeDirectories(auth)
+        for (name, content) in [("userid", "lab-in\n\n"), ("userid_mutual", "lab-out\n"), ("password", "\n"), ("password_mutual", "\n")] {
+            try FileSystem.writeAtomically("\(auth)/\(name)", Array(content.utf8))
+        }
+        let pair = try LIOView(root: root.path).authentication("/sys/kernel/config/target/auth", nil)
+        #expect(pair.incomingUser == "lab-in\n")
+        #expect(pair.outgoingUser == "lab-out")
+    }
+
     @Test func withoutInitiators_theTPGAdmitsEveryone_andCHAPIsTPGWide() throws {
         let observation = try Self.observe("cleared", .lab(initiators: nil))
         #expect(observation.hasISCSIFabric)

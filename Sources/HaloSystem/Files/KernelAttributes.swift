@@ -36,7 +36,9 @@ public struct KernelAttributes: Sendable {
         return text
     }
 
-    /// Writes `line` followed by a newline to the attribute in one `write(2)`.
+    /// Writes `line` followed by a newline to the attribute in one `write(2)`. With
+    /// `newline: false` the line is written alone: some store functions keep a trailing newline
+    /// as part of the value (LIO's `auth/userid` and `auth/password` on Linux 6.1, for one).
     ///
     /// - Precondition: `line` contains no newline and no NUL. A name that reaches a kernel
     ///   interface must have been validated before; an embedded newline would be a second
@@ -44,12 +46,12 @@ public struct KernelAttributes: Sendable {
     /// - Throws: the kernel's `errno` for the write — `EINVAL`, `EEXIST`, `ENOENT`, `EBUSY`,
     ///   `EAGAIN` … exactly as the attribute's store function returned it. A short write
     ///   (never seen from sysfs) is reported as `EIO`.
-    public func write(_ path: String, line: String) throws(Errno) {
+    public func write(_ path: String, line: String, newline: Bool = true) throws(Errno) {
         precondition(!line.utf8.contains(10) && !line.utf8.contains(0),
                      "a value written to a kernel attribute must be one line without NUL")
         let fd = try Syscall.open(resolve(path), O_WRONLY | O_TRUNC)
         defer { Syscall.close(fd) }
-        let bytes = Array((line + "\n").utf8)
+        let bytes = Array((newline ? line + "\n" : line).utf8)
         let written = try Syscall.write(fd, bytes)
         if written != bytes.count { throw .ioError }
     }
@@ -96,16 +98,18 @@ extension KernelAttributes {
         try Syscall.unlink(resolve(path))
     }
 
-    /// Writes `prefix`, the bytes of `secret`, `suffix` and a newline to the attribute in one
-    /// `write(2)`, for management commands that carry a secret (a CHAP password). The line is
-    /// composed in a `Secret` of its own, so the secret is never copied into ordinary memory.
+    /// Writes `prefix`, the bytes of `secret`, `suffix` and a newline (unless `newline` is false,
+    /// as for `write(_:line:newline:)`) to the attribute in one `write(2)`, for management
+    /// commands that carry a secret (a CHAP password). The line is composed in a `Secret` of its
+    /// own, so the secret is never copied into ordinary memory.
     ///
     /// - Precondition: no part contains a newline or a NUL (see `write(_:line:)`).
     /// - Throws: the kernel's `errno` for the write, as `write(_:line:)` does.
-    public func write(_ path: String, prefix: String, secret: borrowing Secret, suffix: String = "") throws(Errno) {
+    public func write(_ path: String, prefix: String, secret: borrowing Secret, suffix: String = "",
+                      newline: Bool = true) throws(Errno) {
         let head = Array(prefix.utf8)
-        let tail = Array((suffix + "\n").utf8)
-        precondition(!head.contains(10) && !head.contains(0) && !tail.dropLast().contains(10) && !tail.contains(0),
+        let tail = Array((newline ? suffix + "\n" : suffix).utf8)
+        precondition(!head.contains(10) && !head.contains(0) && !tail.dropLast(newline ? 1 : 0).contains(10) && !tail.contains(0),
                      "a value written to a kernel attribute must be one line without NUL")
         let line = try Secret(capacity: head.count + secret.count + tail.count) { (buffer) throws(Errno) -> Int in
             secret.withUnsafeBytes { bytes in
