@@ -114,8 +114,7 @@ extension LIODecision {
         var steps: [LIOStep] = []
         for (initiator, acl) in target.acls.sorted(by: { $0.key < $1.key }) where !wanted.contains(initiator) {
             steps += acl.mappedLUNs.sorted { $0.key < $1.key }.flatMap { number, mapped in
-                [LIOStep.removeLink("\(tpg)/acls/\(initiator)/lun_\(number)/\(mapped.linkName)"),
-                 .removeDirectory("\(tpg)/acls/\(initiator)/lun_\(number)")]
+                removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(number)", mapped)
             }
             steps.append(.removeDirectory("\(tpg)/acls/\(initiator)"))
         }
@@ -125,7 +124,7 @@ extension LIODecision {
             if acl == nil { steps.append(.makeDirectory(base)) }
             for (number, mapped) in (acl?.mappedLUNs ?? [:]).sorted(by: { $0.key < $1.key })
             where number != settings.lun || mapped.tpgLUN != settings.lun {
-                steps += [.removeLink("\(base)/lun_\(number)/\(mapped.linkName)"), .removeDirectory("\(base)/lun_\(number)")]
+                steps += removeMappedLUN("\(base)/lun_\(number)", mapped)
             }
             if acl?.mappedLUNs[settings.lun]?.tpgLUN != settings.lun {
                 steps += [.makeDirectory("\(base)/lun_\(settings.lun)"),
@@ -154,17 +153,28 @@ extension LIODecision {
         return steps
     }
 
-    /// Removes every mapping of the TPG's LUNs (ACL mapped LUNs first, then the LUNs).
+    /// Removes every mapping of the TPG's LUNs (ACL mapped LUNs first, then the LUNs), and the
+    /// ACLs' mapped LUNs that point at no LUN of the TPG (or at nothing: a start cut short).
     static func unmap(_ target: LIOTargetState, _ tpg: String) -> [LIOStep] {
-        target.luns.keys.sorted().flatMap { unmapLUN($0, target, tpg) }
+        let orphans = target.acls.sorted(by: { $0.key < $1.key }).flatMap { initiator, acl in
+            acl.mappedLUNs.sorted(by: { $0.key < $1.key }).filter { target.luns[$0.value.tpgLUN] == nil }.flatMap { number, mapped in
+                removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(number)", mapped)
+            }
+        }
+        return orphans + target.luns.keys.sorted().flatMap { unmapLUN($0, target, tpg) }
+    }
+
+    /// Removes an ACL's mapped-LUN directory, its link first when it has one (a start cut short
+    /// between the mkdir and the symlink leaves the directory empty; unlinking "" would be EISDIR).
+    static func removeMappedLUN(_ directory: String, _ mapped: MappedLUN) -> [LIOStep] {
+        (mapped.linkName.isEmpty ? [] : [.removeLink("\(directory)/\(mapped.linkName)")]) + [.removeDirectory(directory)]
     }
 
     static func unmapLUN(_ number: Int, _ target: LIOTargetState, _ tpg: String) -> [LIOStep] {
         var steps: [LIOStep] = []
         for (initiator, acl) in target.acls.sorted(by: { $0.key < $1.key }) {
             for (mappedNumber, mapped) in acl.mappedLUNs.sorted(by: { $0.key < $1.key }) where mapped.tpgLUN == number {
-                steps += [.removeLink("\(tpg)/acls/\(initiator)/lun_\(mappedNumber)/\(mapped.linkName)"),
-                          .removeDirectory("\(tpg)/acls/\(initiator)/lun_\(mappedNumber)")]
+                steps += removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(mappedNumber)", mapped)
             }
         }
         if let link = target.luns[number] {
@@ -187,8 +197,7 @@ extension LIODecision {
                 if target.isEnabled { steps.append(.write("\(tpg)/enable", "0")) }
                 for (initiator, acl) in target.acls.sorted(by: { $0.key < $1.key }) {
                     steps += acl.mappedLUNs.sorted { $0.key < $1.key }.flatMap { number, mapped in
-                        [LIOStep.removeLink("\(tpg)/acls/\(initiator)/lun_\(number)/\(mapped.linkName)"),
-                         .removeDirectory("\(tpg)/acls/\(initiator)/lun_\(number)")]
+                        removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(number)", mapped)
                     }
                     steps.append(.removeDirectory("\(tpg)/acls/\(initiator)"))
                 }

@@ -133,6 +133,23 @@ struct LIOAgentTests {
         #expect(pair.outgoingUser == "lab-out")
     }
 
+    /// A start killed between the mkdir of an ACL's mapped LUN and its symlink (seen in the VM
+    /// lab with strace's fault injection) leaves an empty lun_0 directory: start and stop remove
+    /// it with rmdir alone, never "unlink …/lun_0/" (EISDIR).
+    @Test func anEmptyMappedLUNDirectory_isRemovedWithoutUnlink() throws {
+        var observation = try Self.observe("configured")
+        let initiator = "iqn.2026-11.lab.test:client"
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        observation.target?.acls[initiator]?.mappedLUNs[0] = MappedLUN(linkName: "", tpgLUN: -1)
+        let start = LIODecision.start(.lab(), observation, chap: .init(incoming: nil, outgoing: nil))
+        let stop = LIODecision.stop(.lab(), observation)
+        for steps in [start, stop] {
+            #expect(!steps.contains(.removeLink("\(tpg)/acls/\(initiator)/lun_0/")))
+            #expect(steps.contains(.removeDirectory("\(tpg)/acls/\(initiator)/lun_0")))
+        }
+        #expect(start.contains(.makeLink("\(tpg)/acls/\(initiator)/lun_0/halo", target: "\(tpg)/lun/lun_0")))
+    }
+
     @Test func withoutInitiators_theTPGAdmitsEveryone_andCHAPIsTPGWide() throws {
         let observation = try Self.observe("cleared", .lab(initiators: nil))
         #expect(observation.hasISCSIFabric)
