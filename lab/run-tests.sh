@@ -8,7 +8,8 @@
 # When this machine cannot run the lab it prints a line starting with "LAB SKIPPED:" and exits 0.
 # Otherwise it installs what it needs (apt-get), builds/refreshes the image, boots the lab, runs
 # each test (PASS/FAIL and wall time each), tears the lab down (also on failure or interrupt) and
-# exits 1 if any test failed. Per-test output: $LAB_RUN/tests/NAME.log. HALO_LAB=skip skips.
+# exits 1 if any test failed. A test that exits 77 is SKIP (its "SKIPPED: ..." line goes into the
+# summary). Per-test output: $LAB_RUN/tests/NAME.log. HALO_LAB=skip skips.
 set -uo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$LAB_DIR/net.sh"
@@ -122,7 +123,7 @@ main() {
     mkdir -p "$LAB_RUN/tests"
     export LAB_RESULTS=$LAB_RUN/tests/results.tsv
     : >"$LAB_RESULTS"
-    local name rc ms failed=0 summary=()
+    local name rc ms failed=0 skipped=0 summary=()
     t_tests=$(lab_now_ms)
     for t in "${tests[@]}"; do
         name=$(basename "$t" .sh)
@@ -133,6 +134,10 @@ main() {
         ms=$(( $(lab_now_ms) - ms ))
         if [ "$rc" = 0 ]; then
             summary+=("$(printf 'PASS  %-28s %6.1f s' "$name" "$(awk "BEGIN{print $ms/1000}")")")
+        elif [ "$rc" = 77 ]; then
+            summary+=("$(printf 'SKIP  %-28s %6.1f s  %s' "$name" "$(awk "BEGIN{print $ms/1000}")" \
+                "$(grep -h '^SKIPPED:' "$LAB_RUN/tests/$name.log" | tail -n 1)")")
+            skipped=$((skipped + 1))
         else
             [ "$rc" = 124 ] && echo "  (timed out)"
             summary+=("$(printf 'FAIL  %-28s %6.1f s  (exit %s, log %s)' "$name" \
@@ -159,7 +164,7 @@ main() {
             "$(awk "BEGIN{print ($t_up-$t_image)/1000}")" "$(awk "BEGIN{print ($t_tests-$t_up)/1000}")" \
             "$(awk "BEGIN{print ($now-$t_tests)/1000}")" "$(awk "BEGIN{print ($now-$t_start)/1000}")"
     fi
-    echo "lab test: $(( ${#tests[@]} - failed )) passed, $failed failed"
+    echo "lab test: $(( ${#tests[@]} - failed - skipped )) passed, $failed failed, $skipped skipped"
     [ "$failed" = 0 ]
 }
 
