@@ -257,9 +257,28 @@ lab_capture() {
 lab_step() { printf '  [%s] %s\n' "$(lab_elapsed)" "$*"; }
 
 # lab_expect DESCRIPTION COMMAND... — run a host-side command; on failure print and exit 1.
+# Prints the time the command took when it was a second or more.
 lab_expect() {
-    local what=$1; shift
-    if "$@"; then printf '  ok: %s\n' "$what"; else printf '  FAILED: %s\n' "$what"; exit 1; fi
+    local what=$1 t0 ms; shift
+    t0=$(lab_now_ms)
+    if "$@"; then
+        ms=$(( $(lab_now_ms) - t0 ))
+        if [ "$ms" -ge 1000 ]; then printf '  ok: %s (%s ms)\n' "$what" "$ms"; else printf '  ok: %s\n' "$what"; fi
+    else
+        printf '  FAILED: %s\n' "$what"; exit 1
+    fi
+}
+
+# lab_full — true when the test runs under `lab/lab test --full` (HALO_LAB_FULL=1): the long
+# scenarios (Pacemaker-level, power cycles, exhaustive sweeps) run only then.
+lab_full() { [ "${HALO_LAB_FULL:-0}" = 1 ]; }
+
+# lab_full_only WHAT — a whole test that runs only with --full: otherwise it says so and ends as
+# SKIP (exit 77).
+lab_full_only() {
+    lab_full && return 0
+    echo "SKIPPED: $1 — runs with lab/lab test --full"
+    exit 77
 }
 
 # lab_match STRING REGEX — for lab_expect: does STRING match the extended REGEX?

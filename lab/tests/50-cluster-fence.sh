@@ -6,8 +6,11 @@
 #  2. stonith_admin --fence node2 (action off) ends node2's QEMU process, --unfence (action on)
 #     boots it again from its disks.
 # Leaves corosync and Pacemaker stopped with an empty CIB.
+# Runs with lab/lab test --full only (about 2.5 min: cluster start and two boots of node2), so that
+# the README's test command keeps its budget; the DRBD fencing test 65 needs --full too.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+lab_full_only "corosync + Pacemaker with fence_halolab: reboot, off and on of node2 (~2.5 min)"
 
 boot_id() { lab_ssh "$1" cat /proc/sys/kernel/random/boot_id; }
 fence_count() { lab_fence_request status "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['counts']['$2'])"; }

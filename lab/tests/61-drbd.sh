@@ -18,7 +18,7 @@ declare -A INSTANCE=([node1]=lab-drbd:0 [node2]=lab-drbd:1)
 # drbd VM ACTION [NAME=VALUE...] — the agent on VM with resource=r0 and the clone's meta attributes.
 drbd() {
     local vm=$1 action=$2; shift 2
-    lab_agent "$vm" drbd "$action" OCF_RESOURCE_INSTANCE="${INSTANCE[$vm]}" resource=r0 promote_backoff=3s "${META[@]}" "$@"
+    lab_agent "$vm" drbd "$action" OCF_RESOURCE_INSTANCE="${INSTANCE[$vm]}" resource=r0 promote_backoff=2s "${META[@]}" "$@"
 }
 cstate() { lab_ssh "$1" drbdadm cstate r0 2>/dev/null; }
 dstate() { lab_ssh "$1" drbdadm dstate r0 2>/dev/null; }
@@ -56,7 +56,7 @@ lab_expect_rc "node1: start again (idempotent)" 0 drbd node1 start
 lab_expect_rc "node1: monitor, Secondary Inconsistent (fresh disks)" 0 drbd node1 monitor
 lab_expect_rc "node1: promote refused on fresh Inconsistent disks" 1 drbd node1 promote
 lab_expect_reason "the reason names the disk state" "Inconsistent"
-lab_expect "the refusal waited for promote_backoff (3 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 3000 ]
+lab_expect "the refusal waited for promote_backoff (2 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 2000 ]
 
 lab_expect "node1: skip the initial sync (drbdadm -- --clear-bitmap new-current-uuid r0)" \
     lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid r0
@@ -74,7 +74,7 @@ lab_expect_rc "node1: promote again (idempotent)" 0 drbd node1 promote
 lab_expect_rc "node2: monitor" 0 drbd node2 monitor
 lab_expect_rc "node2: promote while node1 is Primary is refused" 1 drbd node2 promote
 lab_expect_reason "the reason says the peer is Primary" "[Pp]rimary"
-lab_expect "the refusal waited for promote_backoff (3 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 3000 ]
+lab_expect "the refusal waited for promote_backoff (2 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 2000 ]
 lab_expect "node2 is still Secondary" [ "$(lab_ssh node2 drbdadm role r0)" = Secondary/Primary ]
 
 sum=$(lab_sh node1 'head -c 1048576 /dev/urandom >/tmp/blk && dd if=/tmp/blk of=/dev/drbd0 bs=1M oflag=direct status=none && md5sum </tmp/blk && rm /tmp/blk')

@@ -9,6 +9,7 @@
 # constraint. Leaves Pacemaker, corosync and DRBD stopped, the CIB empty.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+lab_full_only "halo's DRBD fence-peer handlers under Pacemaker (cluster up, link cut and restored: ~2 min)"
 lab_halo_installed "${LAB_NODES[@]}"
 
 cleanup() {
