@@ -3,6 +3,9 @@
 
   analyze.py event DIR STACK EVENT ROUND   one event's result (JSON on stdout), and DIR/timeline.txt
   analyze.py report OUT                    every event's result → OUT/results.json, a table on stdout
+  analyze.py verdict OUT                   one line per event run, and the exit status: 1 when any
+                                           acknowledged write was lost or corrupt, any write failed
+                                           on the client, or two Primaries overlapped
 """
 import datetime
 import glob
@@ -164,8 +167,28 @@ def report(out):
           "offsets in each event's offsets.txt).")
 
 
+def verdict(out):
+    results = json.load(open(os.path.join(out, "results.json")))
+    bad = False
+    for r in results:
+        problems = [f"{r[k]} {label}" for k, label in (("lost", "acknowledged writes lost"), ("corrupt", "corrupt blocks"),
+                                                     ("writeErrors", "write errors on the client")) if r[k]]
+        if r["dualPrimary"]:
+            problems.append(f"two Primaries for {r['dualPrimaryOverlapSeconds']} s")
+        bad = bad or bool(problems)
+        print(f"{r['stack']}: {r['event']} #{r['round']}: client stall {r['stallSeconds']:.1f} s, served again "
+              f"{r['servedAgainSeconds']:.1f} s after the trigger; {r['acknowledged']} acknowledged writes read back: "
+              + ("; ".join(problems) if problems else "all intact, no write error, never two Primaries"))
+    if not results:
+        print("no event results")
+        bad = True
+    sys.exit(1 if bad else 0)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "event":
         event(*sys.argv[2:6])
+    elif sys.argv[1] == "verdict":
+        verdict(sys.argv[2])
     else:
         report(sys.argv[2])

@@ -36,6 +36,27 @@ resource lun$n {
 RES
 }
 
+# e2e_teardown — everything the scenario made, gone from every guest that is up: the client's
+# sessions and writers, the cluster (CIB forgotten), DRBD resources, LUKS mappings and headers, LIO
+# configuration, portal addresses. Safe to run at any point, also before the first prepare.
+e2e_teardown() {
+    local vm
+    lab_sh client "pkill -TERM -x halo-writer; iscsiadm -m node --logoutall=all; iscsiadm -m node -o delete; true" \
+        </dev/null >/dev/null 2>&1 || true
+    lab_cluster_down >/dev/null 2>&1 || true
+    for vm in "${LAB_NODES[@]}"; do
+        lab_sh "$vm" "for n in ${E2E_LUNS[*]}; do
+                drbdadm down lun\$n 2>/dev/null
+                cryptsetup close crypt-lun\$n 2>/dev/null
+                rm -f /etc/drbd.d/lun\$n.res
+            done
+            targetcli clearconfig confirm=True >/dev/null 2>&1
+            for v in 24 25 26; do ip link del trunk.\$v 2>/dev/null; done
+            wipefs -q -a -f /dev/vdb /dev/vdc; rm -rf /etc/halo/keys; true" </dev/null >/dev/null 2>&1 &
+    done
+    wait
+}
+
 # e2e_prepare STACK — on both storage nodes: keys, LUKS on vdb/vdc, DRBD metadata, one initial
 # UUID without a full sync (the disks are empty); everything closed again for Pacemaker.
 e2e_prepare() {
@@ -76,7 +97,7 @@ e2e_prepare() {
 # stack's configuration; waits until each LUN is served from its home node.
 e2e_configure() {
     local stack=$1
-    E2E_TOKEN=${E2E_TOKEN:-1000} lab_cluster_up
+    LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} lab_cluster_up
     lab_copy node1 "$E2E_DIR/$stack.crm" /root/stack.crm
     lab_ssh node1 crm configure load update /root/stack.crm </dev/null
     local n
@@ -85,10 +106,13 @@ e2e_configure() {
     done
 }
 
+# The storage node that answers for the cluster (node1 but while it is down after a crash).
+E2E_OBSERVER=node1
+
 # Whether the last resource of LUN N's stack runs on NODE (crm_mon XML).
 e2e_served_on() {
     local n=$1 node=$2 last
-    last=$(lab_sh node1 "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+    last=$(lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
 import sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.read())
 group = root.find(f".//group[@id=\"lun'"$n"'-stack\"]")
@@ -196,8 +220,7 @@ e2e_journals() {
 
 # Where LUN N is promoted now (node name), from crm_mon XML on a node that is up.
 e2e_promoted_node() {
-    local n=$1 from=${2:-node1}
-    lab_sh "$from" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+    lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
 import sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.read())
 for r in root.iter("resource"):
@@ -205,42 +228,51 @@ for r in root.iter("resource"):
         for node in r.findall("node"): print(node.get("name")); sys.exit(0)' 2>/dev/null
 }
 
-# The live storage node to run cluster commands on.
-e2e_live_node() { lab_ssh node1 true </dev/null >/dev/null 2>&1 && echo node1 || echo node2; }
+# Each event has an optional arm step (what to act on, found before the trigger time is taken,
+# so that the measurement starts with the action itself) and the trigger.
 
 # e2e_event_move N — the Pacemaker way: move LUN N's promoted instance to the other node.
+e2e_arm_move() { E2E_EXPECT_NODE=$(e2e_other "$(e2e_promoted_node "$1")"); }
 e2e_event_move() {
-    local n=$1 from to
-    from=$(e2e_promoted_node "$n") to=$(e2e_other "$from")
-    lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$n-clone" --node "$to" </dev/null >/dev/null
-    E2E_EXPECT_NODE=$to
+    lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$1-clone" --node "$E2E_EXPECT_NODE" </dev/null >/dev/null
 }
-e2e_restore_move() { lab_ssh node1 crm_resource --clear --resource "drbd-lun$1-clone" </dev/null >/dev/null 2>&1 || true; }
+# Back home: clear the move's constraint and move LUN N back where it prefers to be (stickiness
+# would keep it where it is), then clear again, so every event starts from the same placement.
+e2e_restore_move() { e2e_move_home "$1"; }
+e2e_move_home() {
+    local n=$1
+    lab_ssh node1 crm_resource --clear --resource "drbd-lun$n-clone" </dev/null >/dev/null 2>&1 || true
+    if ! e2e_served_on "$n" "${E2E_HOME[$n]}"; then
+        lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$n-clone" --node "${E2E_HOME[$n]}" </dev/null >/dev/null
+        lab_wait_until 600 "lun$n back on ${E2E_HOME[$n]}" e2e_served_on "$n" "${E2E_HOME[$n]}"
+        lab_ssh node1 crm_resource --clear --resource "drbd-lun$n-clone" </dev/null >/dev/null 2>&1 || true
+    fi
+}
 
 # e2e_event_drain — standby node1: both LUNs end on node2.
-e2e_event_drain() { lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null; E2E_EXPECT_NODE=node2; }
+e2e_arm_drain() { E2E_EXPECT_NODE=node2; }
+e2e_event_drain() { lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null; }
 e2e_restore_drain() {
     lab_ssh node2 crm_attribute --node node1 --name standby --update off </dev/null
-    lab_wait_until 300 "lun1 back on node1 after undrain" e2e_served_on 1 node1
+    e2e_move_home 1
 }
 
 # e2e_event_crash — node1's VM is killed (power lost); Pacemaker fences it; its LUN moves.
-e2e_event_crash() {
-    local pid; pid=$(lab_vm_pid node1)
-    kill -9 "$pid"
-    E2E_EXPECT_NODE=node2
-}
+e2e_arm_crash() { E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2; }
+e2e_event_crash() { kill -9 "$E2E_CRASH_PID"; }
 e2e_restore_crash() {
     lab_wait_ssh node1 300 || lab_fence_request on node1 >/dev/null
     lab_wait_ssh node1 300
     lab_sh node1 "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
         sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null
+    E2E_OBSERVER=node1
     lab_wait_until 300 "node1 rejoined" lab_cluster_all_online
-    lab_wait_until 600 "lun1 back on node1 after the rejoin" e2e_served_on 1 node1
+    e2e_move_home 1
 }
 
 # e2e_event_link — the replication link is cut on node2 while the client writes, then healed.
-e2e_event_link() { lab_ssh node2 ip link set repl down </dev/null; E2E_EXPECT_NODE=; }
+e2e_arm_link() { E2E_EXPECT_NODE=; }
+e2e_event_link() { lab_ssh node2 ip link set repl down </dev/null; }
 e2e_restore_link() {
     lab_ssh node2 ip link set repl up </dev/null
     local n
@@ -250,11 +282,8 @@ e2e_restore_link() {
 }
 
 # e2e_event_vlan — the active node's VLAN-24 interface goes down (LUN 1's login portal).
-e2e_event_vlan() {
-    E2E_VLAN_NODE=$(e2e_promoted_node 1)
-    lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" down </dev/null
-    E2E_EXPECT_NODE=
-}
+e2e_arm_vlan() { E2E_VLAN_NODE=$(e2e_promoted_node 1); E2E_EXPECT_NODE=; }
+e2e_event_vlan() { lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" down </dev/null; }
 e2e_restore_vlan() {
     lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" up </dev/null 2>/dev/null || true
     local n

@@ -33,7 +33,7 @@ totem {
     version: 2
     cluster_name: halolab
     transport: knet
-    token: 3000
+    token: ${LAB_CLUSTER_TOKEN:-3000}
     crypto_cipher: aes256
     crypto_hash: sha256
 }

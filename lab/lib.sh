@@ -58,6 +58,17 @@ lab_image_dir() { echo "$LAB_CACHE/$(lab_recipe_hash)"; }
 
 lab_ns() { ip netns exec "$LAB_NS" "$@"; }
 lab_is_up() { [ -e "/run/netns/$LAB_NS" ]; }
+# A lab is stale when its namespace outlived every process of it (a killed run, a rebooted
+# host's leftovers): no guest QEMU and no fence service alive. Such a lab may be torn down
+# without asking; a live one never is.
+lab_is_stale() {
+    lab_is_up || return 1
+    local vm pid
+    for vm in "${LAB_VMS[@]}"; do lab_vm_pid "$vm" >/dev/null && return 1; done
+    pid=$(cat "$LAB_RUN/fenced.pid" 2>/dev/null) &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q halolab-fenced && return 1
+    return 0
+}
 lab_require_up() { lab_is_up || lab_die "the lab is not up (run: lab/lab up)"; }
 lab_ip() { echo "$LAB_MGMT_NET.${LAB_N[$1]:?unknown guest $1}"; }
 lab_check_vm() { [ -n "${LAB_N[$1]:-}" ] || lab_die "unknown guest '$1' (guests: ${LAB_VMS[*]})"; }

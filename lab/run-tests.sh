@@ -91,9 +91,12 @@ teardown() {
     "$LAB_DIR/lab" down || true
 }
 
-# One test with its timeout; output to the terminal and to run/tests/NAME.log; its exit status.
+# One test with its timeout (HALO_LAB_TEST_TIMEOUT, default 900 s, or the test's own
+# "# lab-timeout: SECONDS" line); output to the terminal and to run/tests/NAME.log; its exit status.
 run_test() {
-    LAB_TEST_NAME=$2 LAB_T0=$(date +%s) timeout "${HALO_LAB_TEST_TIMEOUT:-900}" \
+    local limit
+    limit=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -1)
+    LAB_TEST_NAME=$2 LAB_T0=$(date +%s) timeout "${HALO_LAB_TEST_TIMEOUT:-${limit:-900}}" \
         bash "$1" </dev/null 2>&1 | tee "$LAB_RUN/tests/$2.log"
     return "${PIPESTATUS[0]}"
 }
@@ -113,8 +116,14 @@ main() {
     trap on_signal INT TERM
     if [ "$reuse" = 1 ]; then
         lab_require_up
+    elif lab_is_stale; then
+        echo "lab test: a stale lab (namespace $LAB_NS, no guest running) is left from an earlier run: tearing it down"
+        "$LAB_DIR/lab" down
+    fi
+    if [ "$reuse" = 1 ]; then
+        :
     elif lab_is_up; then
-        echo "lab test: the lab is already up: lab/lab down first, or lab/lab test --reuse" >&2
+        echo "lab test: the lab is already up (its guests are running): lab/lab down first, or lab/lab test --reuse" >&2
         exit 1
     else
         t_image=$(lab_now_ms)

@@ -145,7 +145,9 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             // A peer started: make sure this side connects to it.
             _ = try effects.tools.drbdadm("adjust", context.parameters.resource, deadline: context.deadline)
         }
-        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        // Only a changed score is written: promote, demote, start and probes write theirs, and a
+        // notification round is on the failover path (one crm_attribute less per node and round).
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: false)
         return .success
     }
 
