@@ -153,10 +153,13 @@ e2e_logout() { lab_sh client "iscsiadm -m node --logoutall=all >/dev/null 2>&1; 
 
 # --- the writer --------------------------------------------------------------------------------
 
+# Paced at one write per 20 ms per LUN (E2E_WRITE_INTERVAL_MS): an unpaced writer keeps the three
+# TCG guests, which share two host cores, saturated and stretches every cluster action several
+# times over; the stall is still measured to within 20 ms.
 e2e_writer_start() {
     local n=$1
     lab_sh client "rm -f /root/writer-lun$n.log; setsid halo-writer write ${E2E_DEV[$n]} /root/writer-lun$n.log --tag LUN$n \
-        --blocks 4096 </dev/null >/dev/null 2>&1 & echo \$! > /root/writer-lun$n.pid" </dev/null
+        --blocks 4096 --interval ${E2E_WRITE_INTERVAL_MS:-20} </dev/null >/dev/null 2>&1 & echo \$! > /root/writer-lun$n.pid" </dev/null
 }
 
 # e2e_writer_stop N — stop the writer, verify every acknowledged write; prints the JSON verdict.

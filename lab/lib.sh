@@ -66,7 +66,7 @@ lab_is_stale() {
     local vm pid
     for vm in "${LAB_VMS[@]}"; do lab_vm_pid "$vm" >/dev/null && return 1; done
     pid=$(cat "$LAB_RUN/fenced.pid" 2>/dev/null) &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q halolab-fenced && return 1
+        tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q halolab-fenced && return 1
     return 0
 }
 lab_require_up() { lab_is_up || lab_die "the lab is not up (run: lab/lab up)"; }
@@ -137,7 +137,7 @@ lab_master_start() {
 lab_master_stop() {
     local vm=$1 pid
     pid=$(cat "$LAB_RUN/ssh/$vm.pid" 2>/dev/null) || true
-    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^ssh .*-N'; then
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q '^ssh .*-N'; then
         kill "$pid" 2>/dev/null || true
     fi
     rm -f "$LAB_RUN/ssh/$vm.pid" "$LAB_RUN/ssh/$(lab_ip "$vm")"

@@ -109,7 +109,9 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             }
             throw backOff(Reason("\(why): \(firstLine(result.errorText))"), since: started, context: context, effects: effects)
         }
-        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        // Written only when it changed (an UpToDate Secondary already has the best score): a
+        // crm_attribute call is seconds on a loaded node, and promote is on the failover path.
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: false)
         return .success
     }
 
@@ -132,7 +134,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             let why = result.exitStatus == 11 ? "the device is held open" : "drbdadm secondary failed (\(result.termination))"
             return .generic(Reason("cannot demote \(context.parameters.resource): \(why)\(effects.users(observation))"))
         }
-        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: true)
+        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: false)
         return .success
     }
 

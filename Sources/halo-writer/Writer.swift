@@ -6,7 +6,7 @@ import HaloSystem
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 
 enum Writer {
-    static func run(device: String, log: String, tag: [UInt8], blocks: UInt64, seconds: Double?) -> Never {
+    static func run(device: String, log: String, tag: [UInt8], blocks: UInt64, seconds: Double?, interval: Duration) -> Never {
         let fd = open(device, O_RDWR | halo_open_direct_flag() | O_DSYNC | O_CLOEXEC)
         guard fd >= 0 else {
             StandardStream.error.write("halo-writer: cannot open \(device): \(Errno(rawValue: errno))\n")
@@ -25,6 +25,7 @@ enum Writer {
         while stopRequested == 0 {
             if let until, Clocks.monotonic >= until { break }
             let index = (sequence - 1) % blocks
+            let started = Clocks.monotonic
             WriterBlock.fill(buffer.pointer, tag: tag, sequence: sequence, index: index, time: Clocks.monotonic)
             let written = pwrite(fd, buffer.pointer.baseAddress, WriterBlock.size, off_t(index) * off_t(WriterBlock.size))
             let error = errno
@@ -35,6 +36,8 @@ enum Writer {
             _ = bytes.withUnsafeMutableBytes { Glibc.write(logFD, $0.baseAddress, $0.count) }
             if written == WriterBlock.size {
                 sequence += 1
+                // Paced: the next write starts no earlier than `interval` after this one started.
+                if interval > .zero { Pause.for(interval - .nanoseconds(Int64(Clocks.monotonic - started))) }
             } else {
                 Pause.for(.milliseconds(100))
             }

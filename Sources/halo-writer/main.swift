@@ -3,9 +3,10 @@ import HaloSystem
 
 // halo-writer: the verifying writer of halo's end-to-end tests, run on the initiator.
 //
-//   halo-writer write DEVICE LOG --tag LUN1 [--blocks N] [--seconds S]
+//   halo-writer write DEVICE LOG --tag LUN1 [--blocks N] [--seconds S] [--interval MS]
 //       Writes 4 KiB blocks with O_DIRECT|O_DSYNC in sequence over the first N blocks of DEVICE
-//       (default 4096 = 16 MiB), queue depth 1. Every acknowledged write is logged as
+//       (default 4096 = 16 MiB), queue depth 1; with --interval, paced to at most one write
+//       started per MS milliseconds (a gap is then measured to within MS). Every acknowledged write is logged as
 //       `A seq block monotonic_ns realtime_ns`; a failed write as `E seq block monotonic_ns
 //       realtime_ns errno`, then retried after 100 ms (never counted as acknowledged). Stops on
 //       SIGTERM/SIGINT or after S seconds.
@@ -17,7 +18,7 @@ import HaloSystem
 let arguments = CommandLine.arguments
 func usage() -> Never {
     StandardStream.error.write("""
-        usage: halo-writer write DEVICE LOG --tag TAG [--blocks N] [--seconds S]
+        usage: halo-writer write DEVICE LOG --tag TAG [--blocks N] [--seconds S] [--interval MS]
                halo-writer verify DEVICE LOG [--tag TAG]
 
         """)
@@ -35,7 +36,9 @@ let blocks = UInt64(option("--blocks") ?? "4096") ?? 4096
 
 switch arguments[1] {
 case "write":
-    Writer.run(device: device, log: logPath, tag: tag, blocks: blocks, seconds: option("--seconds").flatMap(Double.init))
+    guard let interval = Int(option("--interval") ?? "0"), interval >= 0 else { usage() }
+    Writer.run(device: device, log: logPath, tag: tag, blocks: blocks, seconds: option("--seconds").flatMap(Double.init),
+               interval: .milliseconds(interval))
 case "verify":
     Verifier.run(device: device, log: logPath, tag: tag)
 default:
