@@ -8,6 +8,8 @@
 #   --full   also the long scenarios (HALO_LAB_FULL=1: Pacemaker-level DRBD fencing, the power
 #            off/on cycle, exhaustive sweeps); without it they are SKIP or shortened, so that the
 #            README's test command stays within its budget
+#   --preflight  only check (and install what is missing): exit 0 when this machine can run the
+#            lab, 77 with a "LAB UNAVAILABLE: reason" line when it cannot
 # When this machine cannot run the lab it prints a line starting with "LAB SKIPPED:" and exits 0.
 # Otherwise it installs what it needs (apt-get), builds/refreshes the image, boots the lab, runs
 # each test (PASS/FAIL and wall time each), tears the lab down (also on failure or interrupt) and
@@ -18,9 +20,10 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$LAB_DIR/net.sh"
 source "$LAB_DIR/vm.sh"
 
-reuse=0 keep=0 patterns=()
+reuse=0 keep=0 patterns=() preflight_only=0
 while [ $# -gt 0 ]; do
     case $1 in
+        --preflight) preflight_only=1 ;;
         --reuse) reuse=1 ;;
         --keep) keep=1 ;;
         --full) export HALO_LAB_FULL=1 ;;
@@ -30,7 +33,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-skip() { echo "LAB SKIPPED: $* — the tests that need real kernels did not run."; exit 0; }
+skip() {
+    if [ "$preflight_only" = 1 ]; then echo "LAB UNAVAILABLE: $*"; exit 77; fi
+    echo "LAB SKIPPED: $* — the tests that need real kernels did not run."; exit 0
+}
 
 HOST_PACKAGES=(qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client iproute2 python3)
 HOST_TOOLS=(qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 ssh ssh-keygen ip /usr/bin/python3)
@@ -104,6 +110,8 @@ run_test() {
 main() {
     local t_start; t_start=$(lab_now_ms)
     preflight
+    # --preflight (for scripts/demo): can this machine run the lab? 0 yes, 77 no (with the reason).
+    [ "$preflight_only" = 1 ] && exit 0
     local tests=() t p
     for t in "$LAB_DIR"/tests/*.sh; do
         [ -e "$t" ] || continue
