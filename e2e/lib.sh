@@ -97,9 +97,11 @@ e2e_prepare() {
 # stack's configuration; waits until each LUN is served from its home node.
 e2e_configure() {
     local stack=$1
-    LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} lab_cluster_up
+    LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} LAB_CLUSTER_FENCE=none lab_cluster_up
     lab_copy node1 "$E2E_DIR/$stack.crm" /root/stack.crm
     lab_ssh node1 crm configure load update /root/stack.crm </dev/null
+    lab_wait_until 180 "fence-node1 runs on node2, fence-node2 on node1" \
+        lab_sh node1 "crm_mon -1 | grep -q 'fence-node1.*Started node2' && crm_mon -1 | grep -q 'fence-node2.*Started node1'"
     local n
     for n in "${E2E_LUNS[@]}"; do
         lab_wait_until 600 "lun$n served from ${E2E_HOME[$n]} ($stack)" e2e_served_on "$n" "${E2E_HOME[$n]}"
@@ -264,7 +266,10 @@ e2e_restore_drain() {
 e2e_arm_crash() { E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2; }
 e2e_event_crash() { kill -9 "$E2E_CRASH_PID"; }
 e2e_restore_crash() {
-    lab_wait_ssh node1 300 || lab_fence_request on node1 >/dev/null
+    # Fencing powered node1 off (pcmk_reboot_action=off): power it on, as an operator would.
+    if lab_fence_request status node1 2>/dev/null | grep -q '"state": "off"'; then
+        lab_fence_request on node1 >/dev/null
+    fi
     lab_wait_ssh node1 300
     lab_sh node1 "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
         sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null

@@ -4,7 +4,8 @@
 #   lab_drbd_res NAME DISK [PORT] [MINOR]   print a DRBD 8.4 resource over the replication link
 #   lab_corosync_conf                        print the lab's corosync.conf (knet, two links, two_node)
 #   lab_cluster_up                           start corosync + pacemaker on node1/node2, wait for both
-#                                            online, configure the fence device fence-lab
+#                                            online, configure the fence device fence-lab (none
+#                                            with LAB_CLUSTER_FENCE=none; LAB_CLUSTER_TOKEN: token ms)
 #   lab_cluster_down                         stop both and forget the CIB (next start is fresh)
 
 # lab_drbd_res NAME DISK [PORT] [MINOR] — DRBD 8.4 syntax (the guests' kernel has DRBD 8.4.11).
@@ -91,6 +92,11 @@ lab_cluster_up() {
     done
     wait
     lab_wait_until 240 "both nodes online in Pacemaker" lab_cluster_all_online
+    # LAB_CLUSTER_FENCE=none: the caller's configuration brings its own fence devices.
+    if [ "${LAB_CLUSTER_FENCE:-}" = none ]; then
+        lab_ssh node1 crm_attribute -t crm_config -n stonith-enabled -v true </dev/null
+        return 0
+    fi
     lab_ssh node1 cibadmin --create -o resources --xml-text \
         '<primitive id="fence-lab" class="stonith" type="fence_halolab">
            <instance_attributes id="fence-lab-ia">
