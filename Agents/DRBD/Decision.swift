@@ -55,6 +55,16 @@ enum DRBDDecision {
     }
 
     /// Why promotion must be refused now, or `nil` to go ahead.
+    /// Whether promote should wait before asking DRBD: the peer still shows as Primary. Pacemaker
+    /// promotes here only after it demoted the peer or fenced its node, so this is DRBD not having
+    /// noticed yet that the peer is gone (it learns that from its own ping, up to `ping-int`, 10 s
+    /// by default, later). Asking now gets "peer is Primary" (exit 11), and a failed promote costs
+    /// a demote, stop, start and promote more; waiting costs seconds. Never with dual-Primary.
+    static func waitForPeerToLeavePrimary(_ state: DRBDResourceState?, dualPrimary: Bool) -> Bool {
+        guard let state, !dualPrimary, state.role != .primary else { return false }
+        return state.aPeerIsPrimary
+    }
+
     static func refusalToPromote(_ state: DRBDResourceState?) -> String? {
         guard let state else { return "cannot promote: the DRBD resource is not started on this node" }
         if state.role == .primary { return nil }

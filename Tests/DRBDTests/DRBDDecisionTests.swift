@@ -80,6 +80,21 @@ struct DRBDDecisionTests {
         #expect(DRBDDecision.refusalToPromote(try Self.observation(state).state) == nil)
     }
 
+    /// A promote waits while DRBD still shows the peer Primary (it has not noticed the peer's
+    /// demotion or death yet), and only then: not on a Primary, not once the peer is unknown,
+    /// never with dual-Primary allowed.
+    @Test(arguments: [
+        ("prisec-uptodate-node2", false, true),
+        ("prisec-uptodate-node2", true, false),
+        ("prisec-uptodate-node1", false, false),
+        ("secsec-uptodate-node1", false, false),
+        ("eth1-down-wfconnection-node2", false, false),
+        ("unconfigured-node1", false, false),
+    ])
+    func promotion_waitsForAPeerStillShownPrimary(state: String, dualPrimary: Bool, waits: Bool) throws {
+        #expect(DRBDDecision.waitForPeerToLeavePrimary(try Self.observation(state).state, dualPrimary: dualPrimary) == waits)
+    }
+
     @Test func cloneSettings_areChecked() {
         func clone(max: Int = 2, nodeMax: Int = 1, promotedMax: Int = 1, promotedNodeMax: Int = 1, promotable: Bool = true) -> CloneMeta {
             OCFEnvironment([
