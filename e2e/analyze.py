@@ -161,6 +161,11 @@ def report(out):
     for event in [e for e in order if e in events]:
         if (event, "halo") in summary and (event, "established") in summary and summary[(event, "halo")] > 0:
             print(f"| {names[event]} | {summary[(event, 'established')] / summary[(event, 'halo')]:.1f}× |")
+    not_up = os.path.join(out, "not-up.txt")
+    if os.path.exists(not_up):
+        for stack in open(not_up).read().split():
+            print(f"\n**The {stack} stack did not come up within 20 minutes; its events were not measured** "
+                  f"(the cluster's view: {stack}/configure-failure.txt).")
     print("\nTCG software emulation stretches every absolute time; the ratios are the comparison. "
           "Stall = the longest gap between two acknowledged writes on the client (one clock, exact); "
           "served again = the end of that gap relative to the trigger (host and client clocks, ± the "

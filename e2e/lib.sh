@@ -95,8 +95,13 @@ e2e_prepare() {
 
 # e2e_configure STACK — corosync tuned for fast detection, Pacemaker with fence_halolab, the
 # stack's configuration; waits until each LUN is served from its home node.
+# e2e_wait_until — lab_wait_until that returns 1 on timeout instead of ending the run.
+e2e_wait_until() { ( lab_wait_until "$@" ); }
+
+# e2e_configure STACK DIR — returns 1 (with the cluster's view in DIR/configure-failure.txt)
+# when a LUN is not served within 20 minutes.
 e2e_configure() {
-    local stack=$1
+    local stack=$1 dir=$2
     LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} LAB_CLUSTER_FENCE=none lab_cluster_up
     lab_copy node1 "$E2E_DIR/$stack.crm" /root/stack.crm
     lab_ssh node1 crm configure load update /root/stack.crm </dev/null
@@ -104,7 +109,11 @@ e2e_configure() {
         lab_sh node1 "crm_mon -1 | grep -q 'fence-node1.*Started node2' && crm_mon -1 | grep -q 'fence-node2.*Started node1'"
     local n
     for n in "${E2E_LUNS[@]}"; do
-        lab_wait_until 600 "lun$n served from ${E2E_HOME[$n]} ($stack)" e2e_served_on "$n" "${E2E_HOME[$n]}"
+        if ! e2e_wait_until 1200 "lun$n served from ${E2E_HOME[$n]} ($stack)" e2e_served_on "$n" "${E2E_HOME[$n]}"; then
+            mkdir -p "$dir"
+            lab_sh node1 "crm_mon -1 -r -f; echo; crm_mon -1 --output-as=xml" </dev/null >"$dir/configure-failure.txt" 2>&1
+            return 1
+        fi
     done
 }
 
