@@ -21,19 +21,7 @@ e2e_drbd_res() {
     else
         fence="/usr/lib/drbd/crm-fence-peer.sh" unfence="/usr/lib/drbd/crm-unfence-peer.sh"
     fi
-    cat <<RES
-resource lun$n {
-  protocol C;
-  device /dev/drbd$n;
-  disk /dev/mapper/crypt-lun$n;
-  meta-disk internal;
-  disk { fencing resource-and-stonith; c-plan-ahead 0; resync-rate 100M; }
-  handlers { fence-peer "$fence"; after-resync-target "$unfence"; }
-  net { cram-hmac-alg sha1; shared-secret "halolab"; }
-  on node1 { address $LAB_REPL_NET.${LAB_N[node1]}:779$n; }
-  on node2 { address $LAB_REPL_NET.${LAB_N[node2]}:779$n; }
-}
-RES
+    lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "779$n" "$n" "$fence" "$unfence"
 }
 
 # e2e_teardown — everything the scenario made, gone from every guest that is up: the client's

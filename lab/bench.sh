@@ -45,7 +45,7 @@ teardown_all() {
     lab_cluster_down >/dev/null 2>&1 || true
     local vm
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" 'if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+        lab_sh "$vm" "$LAB_DRBD_R0_FORGET"'
                       rm -rf /run/resource-agents/bench* /tmp/bench-*; true' >/dev/null 2>&1 || true
     done
 }

@@ -62,7 +62,7 @@ cleanup_guests() {
             OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=cap-luks OCF_RESKEY_device=/dev/vdc OCF_RESKEY_name=cr0 \
               OCF_RESKEY_key=/root/cap.key /usr/lib/ocf/resource.d/halo/luks stop
             dmsetup resume cr0; dmsetup remove cr0
-            if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+            '"$LAB_DRBD_R0_FORGET"'
             wipefs -q -a -f /dev/vdc; rm -f /root/cap.key /tmp/cap-*; true' >/dev/null 2>&1 || true
     done
 }

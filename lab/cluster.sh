@@ -1,28 +1,61 @@
 # lab/cluster.sh — helpers for tests that need DRBD or a corosync/Pacemaker cluster on the
 # storage nodes. Sourced by lib.sh; uses lab_ssh/lab_sh.
 #
-#   lab_drbd_res NAME DISK [PORT] [MINOR]   print a DRBD 8.4 resource over the replication link
+#   lab_drbd_res NAME DISK [PORT] [MINOR] [FENCE UNFENCE]
+#                                            print a DRBD 8.4 resource over the replication link
+#   $LAB_DRBD_R0_FORGET                      remote command: r0 down and forgotten, where it exists
+#   lab_drbd_r0_up RESFILE [primary]         r0 up and Connected on both nodes, no initial sync
 #   lab_corosync_conf                        print the lab's corosync.conf (knet, two links, two_node)
 #   lab_cluster_up                           start corosync + pacemaker on node1/node2, wait for both
 #                                            online, configure the fence device fence-lab (none
 #                                            with LAB_CLUSTER_FENCE=none; LAB_CLUSTER_TOKEN: token ms)
 #   lab_cluster_down                         stop both and forget the CIB (next start is fresh)
 
-# lab_drbd_res NAME DISK [PORT] [MINOR] — DRBD 8.4 syntax (the guests' kernel has DRBD 8.4.11).
+# The remote command that takes r0 down and forgets it (metadata wiped, resource file gone) on a
+# node where it exists, and does nothing elsewhere: the DRBD part of the tests' cleanups, alone
+# or inside a larger remote script.
+LAB_DRBD_R0_FORGET='if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi'
+
+# lab_drbd_res NAME DISK [PORT] [MINOR] [FENCE UNFENCE] — DRBD 8.4 syntax (the guests' kernel has
+# DRBD 8.4.11). With the two handler commands: `fencing resource-and-stonith`, FENCE as the
+# fence-peer handler and UNFENCE as the after-resync-target handler that lifts the fencing.
 lab_drbd_res() {
-    local name=$1 disk=$2 port=${3:-7789} minor=${4:-0}
+    local name=$1 disk=$2 port=${3:-7789} minor=${4:-0} fence=${5:-} unfence=${6:-} fencing="" handlers=""
+    if [ -n "$fence" ]; then
+        fencing="fencing resource-and-stonith; "
+        handlers="
+  handlers { fence-peer \"$fence\"; after-resync-target \"$unfence\"; }"
+    fi
     cat <<EOF
 resource $name {
   protocol C;
   device /dev/drbd$minor;
   disk $disk;
-  meta-disk internal;
-  disk { c-plan-ahead 0; resync-rate 100M; }
+  meta-disk internal;$handlers
+  disk { ${fencing}c-plan-ahead 0; resync-rate 100M; }
   net { cram-hmac-alg sha1; shared-secret "halolab"; }
   on node1 { address $LAB_REPL_NET.${LAB_N[node1]}:$port; }
   on node2 { address $LAB_REPL_NET.${LAB_N[node2]}:$port; }
 }
 EOF
+}
+
+# lab_drbd_r0_up RESFILE [primary] — r0 from RESFILE on both storage nodes: metadata, up,
+# Connected, one current UUID without the initial sync (the disks are empty); with "primary",
+# node1 promoted. Each step a lab_expect.
+lab_drbd_r0_up() {
+    local res=$1 vm
+    for vm in "${LAB_NODES[@]}"; do
+        lab_copy "$vm" "$res" /etc/drbd.d/r0.res
+        lab_expect "$vm: DRBD r0 on /dev/vdb" lab_sh "$vm" 'drbdadm create-md --force r0 >/dev/null 2>&1 && drbdadm up r0'
+    done
+    lab_wait_until 60 "r0 Connected" lab_sh node1 '[ "$(drbdadm cstate r0)" = Connected ]'
+    if [ "${2:-}" = primary ]; then
+        lab_expect "node1: skip the initial sync, promote" \
+            lab_sh node1 'drbdadm -- --clear-bitmap new-current-uuid r0 && sleep 1 && drbdadm primary r0'
+    else
+        lab_expect "node1: skip the initial sync" lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid r0
+    fi
 }
 
 # The lab's corosync.conf: knet over the management (link 0) and replication (link 1) networks,

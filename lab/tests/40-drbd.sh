@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 cleanup() {
     local vm
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" 'if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi' >/dev/null 2>&1 || true
+        lab_sh "$vm" "$LAB_DRBD_R0_FORGET" >/dev/null 2>&1 || true
     done
     rm -f "$res"
 }

@@ -26,7 +26,7 @@ dstate() { lab_ssh "$1" drbdadm dstate r0 2>/dev/null; }
 cleanup() {
     local vm
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" 'if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+        lab_sh "$vm" "$LAB_DRBD_R0_FORGET"'
                       rm -rf /run/resource-agents/lab-drbd* /tmp/ocft.txt /tmp/conf.txt' >/dev/null 2>&1 || true
     done
     rm -f "$res"

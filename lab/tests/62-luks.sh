@@ -34,7 +34,7 @@ cleanup() {
         lab_sh "$vm" "
             [ -e /tmp/lab-luks-holder.pid ] && kill \$(cat /tmp/lab-luks-holder.pid) 2>/dev/null
             dmsetup resume lab-crypt 2>/dev/null; umount /mnt/lab-luks 2>/dev/null; rmdir /mnt/lab-luks 2>/dev/null
-            if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+            $LAB_DRBD_R0_FORGET
             sleep 0.5; dmsetup remove lab-crypt 2>/dev/null; dmsetup remove lab-crypt 2>/dev/null
             wipefs -q -a -f /dev/vdb /dev/vdc; rm -f $KEY /root/lab-luks-hdr.bak /tmp/lab-luks-* /tmp/ocft.txt /tmp/conf.txt
             rm -rf /run/resource-agents/lab-luks*; true" >/dev/null 2>&1 || true
@@ -192,13 +192,7 @@ done
 # --- C. above DRBD: one replicated header, opened on the Primary ----------------------------------
 lab_step "C. above DRBD: LUKS2 on /dev/drbd0, device=UUID=$U2"
 lab_drbd_res r0 /dev/vdb >"$res"
-for vm in "${LAB_NODES[@]}"; do
-    lab_copy "$vm" "$res" /etc/drbd.d/r0.res
-    lab_expect "$vm: DRBD r0 on /dev/vdb" lab_sh "$vm" 'drbdadm create-md --force r0 >/dev/null 2>&1 && drbdadm up r0'
-done
-lab_wait_until 60 "r0 Connected" lab_sh node1 '[ "$(drbdadm cstate r0)" = Connected ]'
-lab_expect "node1: skip the initial sync, promote" \
-    lab_sh node1 'drbdadm -- --clear-bitmap new-current-uuid r0 && sleep 1 && drbdadm primary r0'
+lab_drbd_r0_up "$res" primary
 lab_expect "node1: luksFormat /dev/drbd0 (uuid $U2)" lab_ssh node1 bash -c "$FORMAT --uuid $U2 /dev/drbd0"
 lab_sh node1 "udevadm settle; rm -f /dev/disk/by-uuid/$U2"
 lab_expect "node1: udev's /dev/disk/by-uuid/$U2 is not there (removed: the agent must not need it)" \

@@ -47,7 +47,7 @@ cleanup() {
         portal "$vm" stop >/dev/null 2>&1 || true
         lab_agent "$vm" portal stop OCF_RESOURCE_INSTANCE=lab-lio-portal3 addresses=198.19.26.60/24@trunk.26 >/dev/null 2>&1 || true
         lab_sh "$vm" "targetcli clearconfig confirm=True >/dev/null 2>&1
-            if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi
+            $LAB_DRBD_R0_FORGET
             sysctl -q -w net.ipv4.ip_nonlocal_bind=0; rm -f $CHAP /tmp/lab-lio-* /tmp/ocft.txt /tmp/conf.txt
             rm -rf /run/resource-agents/lab-lio*; true" >/dev/null 2>&1 || true
     done
@@ -57,16 +57,12 @@ res=$(mktemp)
 cleanup; trap cleanup EXIT
 
 # --- set-up: LIO modules, DRBD r0 Primary on node1, the portal addresses on node1 --------------------
-lab_drbd_res r0 /dev/vdb >"$res"
 for vm in "${LAB_NODES[@]}"; do
     lab_expect "$vm: LIO modules, ip_nonlocal_bind=1" lab_sh "$vm" \
         'modprobe -a target_core_mod target_core_iblock target_core_file iscsi_target_mod && sysctl -q -w net.ipv4.ip_nonlocal_bind=1'
-    lab_copy "$vm" "$res" /etc/drbd.d/r0.res
-    lab_expect "$vm: DRBD r0 on /dev/vdb" lab_sh "$vm" 'drbdadm create-md --force r0 >/dev/null 2>&1 && drbdadm up r0'
 done
-lab_wait_until 60 "r0 Connected" lab_sh node1 '[ "$(drbdadm cstate r0)" = Connected ]'
-lab_expect "node1: skip the initial sync, promote" \
-    lab_sh node1 'drbdadm -- --clear-bitmap new-current-uuid r0 && sleep 1 && drbdadm primary r0'
+lab_drbd_res r0 /dev/vdb >"$res"
+lab_drbd_r0_up "$res" primary
 lab_expect_rc "node1: portal $P1, $P2 up" 0 portal node1 start
 lab_expect "client: iscsid running" lab_ssh client systemctl start iscsid
 
@@ -240,21 +236,22 @@ lab_sh client "iscsiadm -m node -o delete; iscsiadm -m discoverydb -t st -p $P3 
 # injection sends SIGKILL when the agent enters its N-th mkdir / symlink / write (of 10 / 2 / 10 configfs writes + 1 log line).
 points="mkdir:6 symlink:2 write:10"                   # TPG made; ACL mapping dir without link; not enabled
 lab_full && points="mkdir:2 mkdir:4 mkdir:6 mkdir:9 symlink:1 symlink:2 write:3 write:7 write:10"
-for point in $points; do
-    call=${point%:*} n=${point#*:}
+# start_killed_at CALL N — node2's lio start, killed by strace at the Nth CALL system call.
+start_killed_at() {
     lab_sh node2 "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=lab-lio \
         OCF_RESKEY_iqn=$IQN OCF_RESKEY_device_name=lio1 OCF_RESKEY_backing=/dev/drbd0 OCF_RESKEY_allowed_portals=$P1 \
-        OCF_RESKEY_initiators=$CLIENT_IQN strace -f -qq -o /dev/null -e trace=$call -e inject=$call:signal=KILL:when=$n \
+        OCF_RESKEY_initiators=$CLIENT_IQN strace -f -qq -o /dev/null -e trace=$1 -e inject=$1:signal=KILL:when=$2 \
         /usr/lib/ocf/resource.d/halo/lio start >/dev/null 2>&1; true" 2>/dev/null
+}
+for point in $points; do
+    call=${point%:*} n=${point#*:}
+    start_killed_at "$call" "$n"
     left=$(lab_sh node2 "find /sys/kernel/config/target/iscsi /sys/kernel/config/target/core -mindepth 1 -maxdepth 5 -type d 2>/dev/null | grep -c 'lio1\|$IQN' || true")
     lab_expect_rc "killed at $call #$n ($left configfs directories made): monitor depth 0 is not 0" "1|7" lio node2 monitor "${ACL[@]}"
     lab_expect_rc "stop from the half-made state (a failed stop would get the node fenced)" 0 lio node2 stop "${ACL[@]}"
     lab_expect "nothing of lab-lio left in configfs" lab_sh node2 "! find /sys/kernel/config/target -maxdepth 5 -type d | grep -q 'lio1\|$IQN'"
     # Again, and this time start repairs it.
-    lab_sh node2 "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=lab-lio \
-        OCF_RESKEY_iqn=$IQN OCF_RESKEY_device_name=lio1 OCF_RESKEY_backing=/dev/drbd0 OCF_RESKEY_allowed_portals=$P1 \
-        OCF_RESKEY_initiators=$CLIENT_IQN strace -f -qq -o /dev/null -e trace=$call -e inject=$call:signal=KILL:when=$n \
-        /usr/lib/ocf/resource.d/halo/lio start >/dev/null 2>&1; true" 2>/dev/null
+    start_killed_at "$call" "$n"
     lab_expect_rc "killed at $call #$n again: start converges" 0 lio node2 start "${ACL[@]}"
     lab_expect_rc "monitor depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
     lab_expect_rc "stop" 0 lio node2 stop "${ACL[@]}"
@@ -269,21 +266,20 @@ lab_expect_rc "extra ACL: depth 10" 1 lio node2 monitor "${ACL[@]}" OCF_CHECK_LE
 lab_expect_reason "the ACLs differ" "ACLs.*differ"
 lab_expect_rc "start repairs" 0 lio node2 start "${ACL[@]}"
 lab_expect_rc "depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
-lab_ssh node2 bash -c "echo 1 >$TPG/attrib/generate_node_acls"
-lab_expect_rc "generate_node_acls=1 by hand: depth 0" 1 lio node2 monitor "${ACL[@]}"
-lab_expect_reason "lets every initiator in" "lets every initiator in"
-lab_expect_rc "start repairs" 0 lio node2 start "${ACL[@]}"
-lab_expect_rc "depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
-lab_ssh node2 bash -c "echo 0 >$TPG/enable"
-lab_expect_rc "TPG disabled by hand: depth 0" 1 lio node2 monitor "${ACL[@]}"
-lab_expect_reason "is disabled" "disabled"
-lab_expect_rc "start repairs" 0 lio node2 start "${ACL[@]}"
-lab_expect_rc "depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
-lab_ssh node2 bash -c "cd '$TPG/acls/$CLIENT_IQN/lun_0' && rm -f -- \$(find . -maxdepth 1 -type l) && cd .. && rmdir lun_0"
-lab_expect_rc "the client's mapped LUN removed by hand: depth 0" 1 lio node2 monitor "${ACL[@]}"
-lab_expect_reason "has no mapping of LUN 0" "no mapping of LUN 0"
-lab_expect_rc "start repairs" 0 lio node2 start "${ACL[@]}"
-lab_expect_rc "depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
+# drift WHAT COMMAND REASON REGEX — COMMAND (in node2) breaks the target behind the agent's back:
+# monitor depth 0 fails with a reason matching REGEX, start repairs it, depth 10 is clean again.
+drift() {
+    lab_ssh node2 bash -c "$2"
+    lab_expect_rc "$1 by hand: depth 0" 1 lio node2 monitor "${ACL[@]}"
+    lab_expect_reason "$3" "$4"
+    lab_expect_rc "start repairs" 0 lio node2 start "${ACL[@]}"
+    lab_expect_rc "depth 10" 0 lio node2 monitor "${ACL[@]}" OCF_CHECK_LEVEL=10
+}
+drift "generate_node_acls=1" "echo 1 >$TPG/attrib/generate_node_acls" "lets every initiator in" "lets every initiator in"
+drift "TPG disabled" "echo 0 >$TPG/enable" "is disabled" "disabled"
+drift "the client's mapped LUN removed" \
+    "cd '$TPG/acls/$CLIENT_IQN/lun_0' && rm -f -- \$(find . -maxdepth 1 -type l) && cd .. && rmdir lun_0" \
+    "has no mapping of LUN 0" "no mapping of LUN 0"
 lab_expect "targetcli: the target deleted by hand, its storage object kept" \
     lab_sh node2 "targetcli /iscsi delete $IQN >/dev/null && [ -d /sys/kernel/config/target/core/iblock_0/lio1 ]"
 lab_expect_rc "target gone, storage object left: depth 0" 1 lio node2 monitor "${ACL[@]}"

@@ -17,23 +17,16 @@ cleanup() {
     lab_ssh node2 ip link set repl up >/dev/null 2>&1 || true
     lab_cluster_down >/dev/null 2>&1 || true
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" 'if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm -- --force wipe-md r0; rm /etc/drbd.d/r0.res; fi' >/dev/null 2>&1 || true
+        lab_sh "$vm" "$LAB_DRBD_R0_FORGET" >/dev/null 2>&1 || true
     done
     rm -f "$res"
 }
 res=$(mktemp)
 cleanup; trap cleanup EXIT
 
-lab_drbd_res r0 /dev/vdb | sed \
-    -e 's|disk { c-plan-ahead|disk { fencing resource-and-stonith; c-plan-ahead|' \
-    -e 's|^  meta-disk internal;|&\n  handlers {\n    fence-peer "/usr/lib/halo/halo-agent drbd-fence-peer";\n    after-resync-target "/usr/lib/halo/halo-agent drbd-unfence-peer";\n  }|' >"$res"
+lab_drbd_res r0 /dev/vdb 7789 0 "/usr/lib/halo/halo-agent drbd-fence-peer" "/usr/lib/halo/halo-agent drbd-unfence-peer" >"$res"
 lab_step "r0.res:"; sed 's/^/    | /' "$res"
-for vm in "${LAB_NODES[@]}"; do
-    lab_copy "$vm" "$res" /etc/drbd.d/r0.res
-    lab_expect "$vm: create-md and up r0" lab_sh "$vm" 'drbdadm create-md --force r0 >/dev/null 2>&1 && drbdadm up r0'
-done
-lab_wait_until 60 "r0 Connected" lab_sh node1 '[ "$(drbdadm cstate r0)" = Connected ]'
-lab_expect "node1: skip the initial sync" lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid r0
+lab_drbd_r0_up "$res"
 lab_wait_until 30 "UpToDate/UpToDate" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
 
 t0=$(lab_now_ms)
