@@ -99,13 +99,15 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         // Bounded: at most half of the action's time, so a peer that really stays Primary still
         // gets a reasoned refusal (and the back-off) within the timeout.
         let peerWait = context.deadline.portion(0.5)
-        if DRBDDecision.waitForPeerToLeavePrimary(observation.state, dualPrimary: context.parameters.dualPrimary) {
+        func peerStillPrimary() -> Bool {
+            DRBDDecision.waitForPeerToLeavePrimary(observation.state, dualPrimary: context.parameters.dualPrimary)
+        }
+        if peerStillPrimary() {
             context.logger.notice("the peer still shows as Primary: waiting for DRBD to see it demoted or gone")
-            while DRBDDecision.waitForPeerToLeavePrimary(observation.state, dualPrimary: context.parameters.dualPrimary),
-                  peerWait.remaining() > .zero {
-                Pause.for(.milliseconds(250))
-                observation = try effects.observe()
-            }
+        }
+        while peerStillPrimary() && peerWait.remaining() > .zero {
+            Pause.for(.milliseconds(250))
+            observation = try effects.observe()
         }
         if let refusal = DRBDDecision.refusalToPromote(observation.state) {
             throw backOff(Reason(refusal), since: started, context: context, effects: effects)

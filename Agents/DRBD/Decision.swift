@@ -54,7 +54,6 @@ enum DRBDDecision {
         return promoted ? .degradedPromoted(reason) : .degraded(reason)
     }
 
-    /// Why promotion must be refused now, or `nil` to go ahead.
     /// Whether promote should wait before asking DRBD: the peer still shows as Primary. Pacemaker
     /// promotes here only after it demoted the peer or fenced its node, so this is DRBD not having
     /// noticed yet that the peer is gone (it learns that from its own ping, up to `ping-int`, 10 s
@@ -65,6 +64,7 @@ enum DRBDDecision {
         return state.aPeerIsPrimary
     }
 
+    /// Why promotion must be refused now, or `nil` to go ahead.
     static func refusalToPromote(_ state: DRBDResourceState?) -> String? {
         guard let state else { return "cannot promote: the DRBD resource is not started on this node" }
         if state.role == .primary { return nil }

@@ -185,13 +185,9 @@ struct LIOView {
         }
     }
 
+    /// The attribute's first line, or `nil` when it does not exist.
     func value(_ path: String) throws(Errno) -> String? {
-        do {
-            return String(try kernel.read(path).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        } catch {
-            if error == .noSuchFile || error == .notDirectory || error == .noSuchDevice { return nil }
-            throw error
-        }
+        try exactValue(path).map { String($0.prefix { $0 != "\n" }) }
     }
 
     func list(_ path: String) throws(Errno) -> [String]? {

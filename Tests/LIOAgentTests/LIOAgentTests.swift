@@ -4,6 +4,7 @@ import HaloISCSI
 import HaloOCF
 import HaloSystem
 import HaloTesting
+import Logging
 import Testing
 @testable import LIOAgent
 
@@ -131,6 +132,13 @@ struct LIOAgentTests {
         let pair = try LIOView(root: root.path).authentication("/sys/kernel/config/target/auth", nil)
         #expect(pair.incomingUser == "lab-in\n")
         #expect(pair.outgoingUser == "lab-out")
+        // What the effects write: auth/ without a newline, every other attribute with one.
+        try FileSystem.makeDirectories(root.file("sys/kernel/config/target/attrib"))
+        try FileSystem.writeAtomically(root.file("sys/kernel/config/target/attrib/authentication"), [])
+        let effects = LIOEffects(kernel: KernelAttributes(root: root.path), logger: Logger(label: "test"))
+        try effects.apply([.write("auth/userid", "lab-in"), .write("attrib/authentication", "0")], credentials: nil)
+        #expect(try String(decoding: FileSystem.readBytes("\(auth)/userid"), as: UTF8.self) == "lab-in")
+        #expect(try String(decoding: FileSystem.readBytes(root.file("sys/kernel/config/target/attrib/authentication")), as: UTF8.self) == "0\n")
     }
 
     /// A start killed between the mkdir of an ACL's mapped LUN and its symlink (seen in the VM
