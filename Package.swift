@@ -13,13 +13,15 @@
 //   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
 //   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
 //   Agents/*               one module per resource agent
-//   halo-agent             the one multi-call executable all agents are installed as
+//   halo-agent             the one multi-call executable all agents are installed as (static)
+//   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
 import PackageDescription
 
 let package = Package(
     name: "halo",
     products: [
         .executable(name: "halo-agent", targets: ["halo-agent"]),
+        .executable(name: "halo-agent-dl", targets: ["halo-agent-dl"]),
         .executable(name: "halo-conformance", targets: ["halo-conformance"]),
         .executable(name: "halo-writer", targets: ["halo-writer"]),
     ],
@@ -99,10 +101,20 @@ let package = Package(
             name: "LIOAgent",
             dependencies: ["HaloOCF", "HaloSystem", "HaloISCSI", .product(name: "Logging", package: "swift-log")],
             path: "Agents/LIO"),
+        // Release builds are statically linked: without the dynamic loader an invocation costs a
+        // tenth (docs/architecture.md, "One static binary"). Debug builds stay dynamic because
+        // the test bundles link this target's module, and a static test bundle cannot load.
         .executableTarget(
             name: "halo-agent",
             dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
-            path: "Sources/halo-agent"),
+            path: "Sources/halo-agent",
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
+        // The same luks agent linked dynamically: halo-agent hands it the actions that load
+        // libcryptsetup (a static process cannot load shared libraries).
+        .executableTarget(
+            name: "halo-agent-dl",
+            dependencies: ["HaloOCF", "HaloSystem", "LuksAgent"],
+            path: "Sources/halo-agent-dl"),
         // The verifying writer of the end-to-end tests (runs on the initiator; never installed
         // on storage nodes).
         .executableTarget(
@@ -164,7 +176,7 @@ let package = Package(
             path: "Tests/LIOAgentTests"),
         .testTarget(
             name: "LuksAgentTests",
-            dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent"],
+            dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent", "halo-agent-dl"],
             path: "Tests/LuksAgentTests",
             exclude: ["Fixtures"]),
     ]

@@ -7,8 +7,9 @@ import HaloSystem
 public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     public typealias Parameters = DRBDParameters
 
+    public static let name = "drbd"
     public static let description = AgentDescription(
-        name: "drbd",
+        name: name,
         shortDescription: "DRBD resource as a promotable clone, with promotion scores and peer fencing",
         longDescription: "Manages one DRBD resource (DRBD 8.4 or 9 kernel, drbd-utils 9) as a promotable clone: start "
             + "brings it up as Secondary and waits briefly for the peer, promote refuses without access to UpToDate "
@@ -181,7 +182,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         guard result.succeeded else {
             throw .notInstalled(Reason("resource \(context.parameters.resource) is not in \(context.parameters.configuration) on this node: \(firstLine(result.errorText))"))
         }
-        if context.environment.clone?.promotedMax == 2 && !result.outputText.contains("allow-two-primaries") {
+        if context.environment.clone?.promotedMax == 2 && !ConfigurationDump.allowsTwoPrimaries(result.outputText) {
             throw .misconfigured(Reason("promoted-max=2 needs allow-two-primaries in the net section of \(context.parameters.resource)"))
         }
     }

@@ -8,8 +8,9 @@ import HaloSystem
 public enum LIOAgent: ResourceAgent {
     public typealias Parameters = LIOParameters
 
+    public static let name = "lio"
     public static let description = AgentDescription(
-        name: "lio",
+        name: name,
         shortDescription: "Exports one LUN as a LIO iSCSI target",
         longDescription: "Creates a LIO storage object for the backing store with the same SCSI identity ocf:halo:scst gives "
             + "it (so a LUN keeps its identity on either stack), an iSCSI target with TPG 1, its network portals, LUN, "

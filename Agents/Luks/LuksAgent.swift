@@ -11,8 +11,9 @@ import HaloSystem
 public enum LuksAgent: ReloadingAgent {
     public typealias Parameters = LuksParameters
 
+    public static let name = "luks"
     public static let description = AgentDescription(
-        name: "luks",
+        name: name,
         shortDescription: "Opens a LUKS (dm-crypt) volume",
         longDescription: "Opens the LUKS device as /dev/mapper/<name> with libcryptsetup (no cryptsetup process; "
             + "the key is read into locked memory and wiped), and closes it on stop, naming what keeps it open "
@@ -27,6 +28,12 @@ public enum LuksAgent: ReloadingAgent {
         ],
         monitorLevels: [.basic, .thorough, .deep],
         validateLevels: [.basic, .thorough, .deep])
+
+    /// libcryptsetup is loaded to open (start), close (stop) and check the library and key
+    /// (validate-all); monitors read sysfs and the header bytes themselves.
+    public static func loadsSharedLibraries(_ action: OCFAction) -> Bool {
+        action == .start || action == .stop || action == .validateAll
+    }
 
     // MARK: start
 

@@ -9,8 +9,9 @@ import Logging
 public enum PortalAgent: ReloadingAgent {
     public typealias Parameters = PortalParameters
 
+    public static let name = "portal"
     public static let description = AgentDescription(
-        name: "portal",
+        name: name,
         shortDescription: "Floating iSCSI portal addresses of one target, on several VLANs",
         longDescription: "Brings up all portal addresses of one iSCSI target at once: creates the VLAN interfaces it "
             + "needs (marked as halo's in their alias), adds each address marked as halo's (address protocol 104), "

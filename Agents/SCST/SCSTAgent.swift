@@ -10,8 +10,9 @@ import HaloSystem
 public enum SCSTAgent: ResourceAgent {
     public typealias Parameters = SCSTParameters
 
+    public static let name = "scst"
     public static let description = AgentDescription(
-        name: "scst",
+        name: name,
         shortDescription: "Exports one LUN as an SCST iSCSI target",
         longDescription: "Creates an SCST vdisk device for the backing store with a SCSI identity that is the same on every "
             + "node (derived from the IQN and the LUN unless configured), an iSCSI target for it with its portals, ACL "

@@ -63,4 +63,22 @@ public enum CurrentProcess {
     public static func exit(_ status: Int32) -> Never {
         Glibc.exit(status)
     }
+
+    /// Whether this process image is statically linked: started without a dynamic loader
+    /// (the kernel passes no interpreter base in the auxiliary vector).
+    public static var isStaticallyLinked: Bool { getauxval(UInt(AT_BASE)) == 0 }
+
+    /// The path of the running executable (`/proc/self/exe`).
+    public static func executablePath() throws(Errno) -> String { try Syscall.readlink("/proc/self/exe") }
+
+    /// Replaces this process's image with `path`, keeping its id, environment and open
+    /// descriptors (`execv(2)`). Returns only when that fails, with the reason.
+    public static func replace(with path: String, arguments: [String]) -> Errno {
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        _ = execv(path, argv)
+        let failure = Errno.current
+        argv.forEach { free($0) }
+        return failure
+    }
 }

@@ -24,8 +24,9 @@ enum SampleAgent: ResourceAgent {
                                short: "Settle time", long: "How long to wait.")
     }
 
+    static let name = "sample"
     static let description = AgentDescription(
-        name: "sample", shortDescription: "Sample agent", longDescription: "An agent for the core's own tests.",
+        name: name, shortDescription: "Sample agent", longDescription: "An agent for the core's own tests.",
         timeouts: [.start: .seconds(30)],
         monitors: [MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
                    MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough)],

@@ -63,8 +63,9 @@ enum TestAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             short: "Injected fault", long: "Breaks one rule of the OCF contract, for testing the conformance runner.")
     }
 
+    static let name = "testagent"
     static let description = AgentDescription(
-        name: "testagent",
+        name: name,
         shortDescription: "Test agent of halo's core (never installed)",
         longDescription: "Manages a state file as its resource; promotable, with notify and reload-agent. "
             + "Used by halo's own tests of the OCF core and the conformance runner.",

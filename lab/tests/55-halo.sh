@@ -36,6 +36,10 @@ for vm in "${LAB_NODES[@]}"; do
     lab_expect "$vm: $version" [ "$(lab_ssh "$vm" /usr/lib/halo/halo-agent --version)" = "$version" ]
     lab_expect "$vm: the OCF symlinks (${agents% })" \
         [ "$(lab_ssh "$vm" ls /usr/lib/ocf/resource.d/halo | tr '\n' ' ')" = "$agents" ]
+    lab_expect "$vm: halo-agent is statically linked (no dynamic loader per invocation)" \
+        lab_sh "$vm" '! ldd /usr/lib/halo/halo-agent >/dev/null 2>&1'
+    lab_expect "$vm: halo-agent-dl (luks actions that load libcryptsetup) finds its libraries" \
+        lab_sh "$vm" 'ldd /usr/lib/halo/halo-agent-dl | grep -q libc.so && ! ldd /usr/lib/halo/halo-agent-dl | grep -q "not found"'
 done
 for agent in $agents; do
     lab_expect "node1: meta-data of halo/$agent conforms (halo-conformance --metadata-only)" \

@@ -33,6 +33,7 @@ cleanup() {
     for vm in "${LAB_NODES[@]}"; do
         lab_sh "$vm" "
             [ -e /tmp/lab-luks-holder.pid ] && kill \$(cat /tmp/lab-luks-holder.pid) 2>/dev/null
+            [ -e /usr/lib/halo/halo-agent-dl.aside ] && mv /usr/lib/halo/halo-agent-dl.aside /usr/lib/halo/halo-agent-dl
             dmsetup resume lab-crypt 2>/dev/null; umount /mnt/lab-luks 2>/dev/null; rmdir /mnt/lab-luks 2>/dev/null
             $LAB_DRBD_R0_FORGET
             sleep 0.5; dmsetup remove lab-crypt 2>/dev/null; dmsetup remove lab-crypt 2>/dev/null
@@ -74,6 +75,13 @@ for level in 0 10 20; do
     lab_result monitor$level-ms "$LAB_MS"
 done
 lab_expect_rc "validate-all depth 20 (loads the header, verifies the key)" 0 luks node1 validate-all "${A[@]}" OCF_CHECK_LEVEL=20
+# The static halo-agent hands start, stop and validate-all to halo-agent-dl (libcryptsetup);
+# monitors never load it. Without the twin: those refuse with 5 naming it, monitors still work.
+lab_sh node1 'mv /usr/lib/halo/halo-agent-dl /usr/lib/halo/halo-agent-dl.aside'
+lab_expect_rc "without halo-agent-dl: validate-all" 5 luks node1 validate-all "${A[@]}"
+lab_expect_reason "the reason names halo-agent-dl" "halo-agent-dl"
+lab_expect_rc "without halo-agent-dl: monitor depth 20 (no library)" 0 luks node1 monitor "${A[@]}" OCF_CHECK_LEVEL=20
+lab_sh node1 'mv /usr/lib/halo/halo-agent-dl.aside /usr/lib/halo/halo-agent-dl'
 
 # Drift at depth 10.
 lab_ssh node1 dmsetup suspend lab-crypt

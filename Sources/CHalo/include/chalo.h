@@ -6,6 +6,7 @@
 #define CHALO_H
 
 #include <spawn.h>
+#include <sys/auxv.h>
 #include <sys/types.h>
 
 /* syslog(3) is variadic; always called with a "%s" format so a message is never a format. */

@@ -1,20 +1,27 @@
 import HaloSystem
 
 /// One agent as the multi-call binary knows it.
+///
+/// Building an entry costs nothing: only the agent that runs builds its description (parameter
+/// tables, generic metadata). Building all five at start-up was 40 % of a monitor's CPU time.
 public struct AgentEntry: Sendable {
     public let name: String
-    public let shortDescription: String
+    let describeShortly: @Sendable () -> String
     let run: @Sendable ([String], [String: String]) -> Never
     let metadata: @Sendable () -> String
     let describe: @Sendable () -> String
+    let loadsSharedLibraries: @Sendable (String) -> Bool
+
+    public var shortDescription: String { describeShortly() }
 
     /// The entry for `agent`.
     public init<Agent: ResourceAgent>(_ agent: Agent.Type) {
-        name = Agent.description.name
-        shortDescription = Agent.description.shortDescription
+        name = Agent.name
+        describeShortly = { Agent.description.shortDescription }
         run = { arguments, environment in AgentRunner.main(agent, arguments: arguments, environment: environment) }
         metadata = { AgentRunner.metadata(agent) }
         describe = { AgentRunner.describe(agent) }
+        loadsSharedLibraries = { OCFAction(rawValue: $0).map(Agent.loadsSharedLibraries) ?? false }
     }
 }
 
@@ -27,13 +34,18 @@ public enum MultiCall {
     ///   an agent, it answers "not installed".
     /// - Parameter commands: internal sub-commands (`halo-agent <command> …`) that are not
     ///   agents, e.g. the portal's background announcer.
+    /// - Parameter dynamicTwin: the file name, in this executable's directory, of the same
+    ///   agents linked dynamically. When this process is statically linked, an action that
+    ///   loads shared libraries (`ResourceAgent.loadsSharedLibraries`) is handed to the twin
+    ///   with `execv(2)`: same process id, environment and descriptors, so Pacemaker sees one
+    ///   process and one exit code.
     public static func main(
         agents: [AgentEntry], commands: [String: @Sendable ([String]) -> Never] = [:], arguments: [String],
-        environment: [String: String], programName: String = "halo-agent"
+        environment: [String: String], programName: String = "halo-agent", dynamicTwin: String? = nil
     ) -> Never {
         let invokedAs = String((arguments.first ?? programName).split(separator: "/").last ?? "")
         if let agent = agents.first(where: { $0.name == invokedAs }) {
-            agent.run(Array(arguments.dropFirst()), environment)
+            run(agent, Array(arguments.dropFirst()), environment, dynamicTwin: dynamicTwin)
         }
         if invokedAs != programName {
             // Installed under a name that is no agent of this build: for Pacemaker, "not installed".
@@ -65,8 +77,32 @@ public enum MultiCall {
                 StandardStream.error.write("\(programName): no agent named \(name) (agents: \(names(agents)))\n")
                 CurrentProcess.exit(OCFExitCode.notInstalled.rawValue)
             }
-            agent.run(Array(rest.dropFirst()), environment)
+            run(agent, Array(rest.dropFirst()), environment, dynamicTwin: dynamicTwin)
         }
+    }
+
+    /// Runs `agent` here, or hands the action to the dynamic twin (see `main`).
+    static func run(_ agent: AgentEntry, _ arguments: [String], _ environment: [String: String],
+                    dynamicTwin: String?) -> Never {
+        if let dynamicTwin, let action = arguments.first, agent.loadsSharedLibraries(action),
+           CurrentProcess.isStaticallyLinked {
+            let twin: String
+            do {
+                let own = try CurrentProcess.executablePath()
+                twin = String(own[..<(own.lastIndex(of: "/") ?? own.startIndex)]) + "/" + dynamicTwin
+            } catch {
+                fail(.notInstalled, "\(agent.name) \(action) needs \(dynamicTwin), and /proc/self/exe is unreadable (\(error))")
+            }
+            let failure = CurrentProcess.replace(with: twin, arguments: [twin, agent.name] + arguments)
+            fail(.notInstalled, "\(agent.name) \(action) loads a shared library, so the statically linked halo-agent "
+                 + "hands it to \(twin), which cannot run (\(failure)): reinstall halo")
+        }
+        agent.run(arguments, environment)
+    }
+
+    static func fail(_ code: OCFExitCode, _ reason: String) -> Never {
+        StandardStream.error.write("ocf-exit-reason:\(reason)\n")
+        CurrentProcess.exit(code.rawValue)
     }
 
     static func names(_ agents: [AgentEntry]) -> String {

@@ -14,6 +14,10 @@
 public protocol ResourceAgent: SendableMetatype {
     associatedtype Parameters: ParameterDeclarations
 
+    /// The agent's name (`ocf:halo:<name>`), also `description.name`: a constant, so that the
+    /// multi-call binary can dispatch without building any agent's description.
+    static var name: String { get }
+
     /// Name, descriptions, recommended timeouts and monitors, supported check levels.
     static var description: AgentDescription { get }
 
@@ -33,9 +37,17 @@ public protocol ResourceAgent: SendableMetatype {
     static func stopWithInvalidParameters(
         _ problems: ParameterProblems, context: InvalidParameterContext
     ) throws(AgentFailure) -> AgentOutcome
+
+    /// Whether `action` may load a shared library with `dlopen(3)` (the luks agent's
+    /// libcryptsetup). The installed halo-agent is statically linked, and a static process
+    /// cannot load shared libraries safely, so it hands these actions to its dynamically linked
+    /// twin (`MultiCall`, docs/architecture.md). The default: no action does.
+    static func loadsSharedLibraries(_ action: OCFAction) -> Bool
 }
 
 extension ResourceAgent {
+    public static func loadsSharedLibraries(_ action: OCFAction) -> Bool { false }
+
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {}
 
     public static func stopWithInvalidParameters(

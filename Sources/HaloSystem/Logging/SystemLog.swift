@@ -35,15 +35,20 @@ public struct SyslogFacility: RawRepresentable, Sendable, Hashable {
 /// Where log lines go besides standard error: the systemd journal, with structured fields,
 /// when its socket exists; otherwise syslog(3).
 ///
-/// libsystemd is opened with `dlopen` on the first entry sent, not linked: linking it (and the
-/// libgcrypt, lz4, zstd and liblzma it pulls in) cost every agent invocation about 1 ms of
-/// start-up, measured, and a monitor that logs nothing never needs it.
+/// Entries go to journald in its native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL): one
+/// datagram to `/run/systemd/journal/socket`, `NAME=value` lines, and the length-prefixed form
+/// for values with a newline. That is what libsystemd's `sd_journal_sendv` sends. halo used to
+/// `dlopen` libsystemd for it; the installed halo-agent is statically linked (no dynamic loader
+/// at all, see docs/architecture.md), and a static process must not load shared libraries.
+/// What is not done: entries too large for one datagram (libsystemd passes those in a memfd);
+/// those, and every entry the journal refuses, go to syslog instead.
 ///
 /// Sending is best effort by design: a log line that cannot be delivered must never change an
 /// agent's result.
 public struct SystemLog: Sendable {
     public let identifier: String
     public let facility: SyslogFacility
+    let journalSocket: String
     let useJournal: Bool
 
     /// - Parameter journalSocket: the journal's native socket; its existence selects journald.
@@ -51,46 +56,71 @@ public struct SystemLog: Sendable {
                 journalSocket: String = "/run/systemd/journal/socket") {
         self.identifier = identifier
         self.facility = facility
+        self.journalSocket = journalSocket
         useJournal = (try? FileSystem.info(journalSocket).type) == .socket
         if !useJournal { halo_openlog(identifier, facility.rawValue) }
     }
 
     /// Sends one entry. `fields` become journal fields (names upper-cased, characters other than
     /// A–Z, 0–9 and `_` turned into `_`); syslog gets only the message.
-    ///
-    /// The corresponding C functions are `sd_journal_sendv` and `syslog`.
     public func send(_ message: String, priority: SyslogPriority, fields: [(String, String)]) {
         guard useJournal else {
             halo_syslog(priority.rawValue | facility.rawValue, message)
             return
         }
-        var entries = [
-            "MESSAGE=\(message)",
-            "PRIORITY=\(priority.rawValue)",
-            "SYSLOG_IDENTIFIER=\(identifier)",
-            "SYSLOG_FACILITY=\(facility.number)",
-            "SYSLOG_PID=\(getpid())",
+        var entry = [
+            ("MESSAGE", message),
+            ("PRIORITY", String(priority.rawValue)),
+            ("SYSLOG_IDENTIFIER", identifier),
+            ("SYSLOG_FACILITY", String(facility.number)),
+            ("SYSLOG_PID", String(getpid())),
         ]
         for (name, value) in fields {
-            entries.append("\(Self.journalFieldName(name))=\(value)")
+            entry.append((Self.journalFieldName(name), value))
         }
-        let buffers = entries.map { Array($0.utf8) }
-        var vectors: [iovec] = []
-        vectors.reserveCapacity(buffers.count)
-        // The pointers stay valid because `buffers` lives until after the call.
-        withExtendedLifetime(buffers) {
-            for buffer in buffers {
-                buffer.withUnsafeBufferPointer { pointer in
-                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: pointer.baseAddress),
-                                         iov_len: pointer.count))
+        if case .failure = Self.sendDatagram(Self.journalDatagram(entry), to: journalSocket) {
+            halo_syslog(priority.rawValue | facility.rawValue, message)
+        }
+    }
+
+    /// `fields` in the journal's native format: `NAME=value\n`, or, for a value with a newline,
+    /// `NAME\n`, the value's length as a little-endian 64-bit integer, the value, `\n`.
+    static func journalDatagram(_ fields: [(String, String)]) -> [UInt8] {
+        var datagram: [UInt8] = []
+        for (name, value) in fields {
+            datagram.append(contentsOf: name.utf8)
+            let bytes = Array(value.utf8)
+            if bytes.contains(0x0A) {
+                datagram.append(0x0A)
+                withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { datagram.append(contentsOf: $0) }
+            } else {
+                datagram.append(UInt8(ascii: "="))
+            }
+            datagram.append(contentsOf: bytes)
+            datagram.append(0x0A)
+        }
+        return datagram
+    }
+
+    /// Sends `datagram` to the datagram socket at `path` from a fresh, unbound socket.
+    static func sendDatagram(_ datagram: [UInt8], to path: String) -> Result<Void, Errno> {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else { return .failure(Errno.current) }
+        defer { close(socket) }
+        let sent = datagram.withUnsafeBytes { bytes in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0,
+                           socklen_t(MemoryLayout<sockaddr_un>.size))
                 }
             }
-            if let send = JournalLibrary.sendv {
-                _ = vectors.withUnsafeBufferPointer { send($0.baseAddress, Int32($0.count)) }
-            } else {
-                halo_syslog(priority.rawValue | facility.rawValue, message)
-            }
         }
+        return sent == datagram.count ? .success(()) : .failure(sent < 0 ? Errno.current : Errno(rawValue: EMSGSIZE))
     }
 
     /// A valid journal field name for `name`: `halo.resource` → `HALO_RESOURCE`.
@@ -99,17 +129,4 @@ public struct SystemLog: Sendable {
         while result.hasPrefix("_") { result.removeFirst() }
         return result.isEmpty ? "HALO_FIELD" : result
     }
-}
-
-/// `sd_journal_sendv` from libsystemd, loaded once, on first use.
-enum JournalLibrary {
-    typealias SendV = @convention(c) (UnsafePointer<iovec>?, Int32) -> Int32
-
-    /// The function, or `nil` when libsystemd.so.0 cannot be loaded (then syslog is used).
-    /// The corresponding C function is `sd_journal_sendv`.
-    static let sendv: SendV? = {
-        guard let library = dlopen("libsystemd.so.0", RTLD_LAZY | RTLD_LOCAL),
-              let symbol = dlsym(library, "sd_journal_sendv") else { return nil }
-        return unsafeBitCast(symbol, to: SendV.self)
-    }()
 }
