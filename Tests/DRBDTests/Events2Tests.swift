@@ -91,3 +91,47 @@ struct Events2Tests {
         #expect(DRBDVersion(text) == DRBDVersion(major: major, minor: minor, patch: patch))
     }
 }
+
+/// DRBD 9's events2 stream as drbd-utils' own tests expect it (Tests/Fixtures/drbd-9: source in
+/// the header). Each prefix of the recording is read as the agent would read it at that point.
+@Suite("events2: DRBD 9 (drbd-utils' test expectations)")
+struct Events2DRBD9Tests {
+    static func state(afterLines count: Int) throws -> DRBDResourceState? {
+        let lines = try Fixtures.text("drbd-9/events2-all-create-change.txt")
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }
+        return try Events2.state(of: "some-resource", from: lines.prefix(count).joined(separator: "\n") + "\n")
+    }
+
+    @Test func created_diskless_standAlone() throws {
+        let state = try #require(try Self.state(afterLines: 6))
+        #expect(state.role == .secondary)
+        #expect(state.mayPromote == false)
+        #expect(state.promotionScore == 0)
+        #expect(state.devices.map(\.disk) == [.diskless])
+        #expect(state.devices.first?.hasQuorum == true)
+        #expect(state.connections.map(\.state) == [.standAlone])
+        #expect(state.peerDevices.map(\.peerDisk) == [.unknown])
+        #expect(state.hasDisklessVolume)
+    }
+
+    @Test func attachedAndConnected_theChangesMergeIntoTheCreatedObjects() throws {
+        let state = try #require(try Self.state(afterLines: 10))
+        #expect(state.mayPromote == true)
+        #expect(state.promotionScore == 10101)
+        #expect(state.allDisksUpToDate)
+        #expect(state.connections.map(\.state) == [.connected])
+        #expect(state.connections.map(\.peerRole) == [.secondary])
+        #expect(state.peerDevices.map(\.replication) == [.established])
+        #expect(state.aConnectedPeerIsUpToDate)
+        #expect(state.role == .secondary)
+    }
+
+    @Test func promoted() throws {
+        let state = try #require(try Self.state(afterLines: 11))
+        #expect(state.role == .primary)
+        #expect(state.mayPromote == false)
+        #expect(state.promotionScore == 10102)
+        #expect(state.hasQuorum == true)
+        #expect(!state.aPeerIsPrimary)
+    }
+}
