@@ -40,13 +40,16 @@ public enum PortalAgent: ReloadingAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let entries = entries(context)
         let parameters = context.parameters
-        Announcer.end(instance: context.instance, state: context.state, deadline: context.deadline)
         let lock = try lockLinks(context)
         var effects = try PortalEffects(deadline: context.deadline)
         let before = try effects.observe()
         if PortalDecision.monitor(entries, before, level: .basic, mtu: nil) == .success(.success) {
+            // Already up: the announcer of the start that brought it up (if it is still
+            // sending) keeps sending its rounds. Ending it here cut them short.
             return .success
         }
+        // One announcer per resource: the one about to be launched replaces any left over.
+        Announcer.end(instance: context.instance, state: context.state, deadline: context.deadline)
         let steps = try PortalDecision.start(entries, before, mtu: parameters.mtu).get()
         let undo = try effects.apply(steps, mtu: parameters.mtu, skipDAD: !parameters.dad) { (effects) throws(AgentFailure) in
             guard parameters.checkDuplicates else { return }

@@ -118,6 +118,24 @@ struct PortalNamespaceTests {
         #expect(try lab.run("stop", parameters).code == 0)
     }
 
+    /// Pacemaker may start a started resource (a re-probe after a cleanup, ocf-tester): that
+    /// start finds everything up and must leave the first start's announcer sending its rounds.
+    @Test func aSecondStart_whileTheAnnouncerRuns_letsItSendEveryRound() throws {
+        let lab = try PortalLab()
+        let capture = try PacketCapture(lab.namespaces, "peer", interface: "q0", filter: ["arp"],
+                                        file: lab.directory.file("again.pcap"))
+        let parameters = ["addresses": "198.18.10.10/24@p0", "announce_count": "3", "announce_interval": "250ms"]
+        #expect(try lab.run("start", parameters).code == 0)
+        Pause.for(.milliseconds(100))   // the announcer is up; its first round is 250 ms away
+        #expect(try lab.run("start", parameters).code == 0)
+        Pause.for(.milliseconds(1200))
+        let ours = IPv4Address("198.18.10.10")!
+        let requests = try capture.stop().filter { $0.etherType == 0x0806 }.compactMap { ARPPacket(bytes: $0.payload) }
+            .filter { $0.operation == .request && $0.senderIP == ours && $0.targetIP == ours }
+        #expect(requests.count == 3)
+        #expect(try lab.run("stop", parameters).code == 0)
+    }
+
     @Test func anIdenticalAddressConfiguredOutsideHalo_isReported_neverAdoptedOrRemoved() throws {
         let lab = try PortalLab()
         try lab.ip("node", ["addr", "add", "198.18.10.10/24", "dev", "p0"])
