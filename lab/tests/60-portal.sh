@@ -71,7 +71,7 @@ lab_expect "kernel: the link-local addresses keep the kernel's own protocol (3),
 # The announcer sends 5 rounds 200 ms apart after start returned (the second, idempotent start
 # leaves it running); the capture ends once it is done.
 lab_wait_until 10 "node1: the announcer has sent its rounds and exited" \
-    lab_sh node1 '! pgrep -f "halo-agent portal-announce" >/dev/null'
+    lab_sh node1 '! pgrep -f "halo-agent [p]ortal-announce" >/dev/null'
 lab_sh client 'kill -INT $(cat /tmp/portal-ann.pid)'
 lab_wait_until 20 "client: tcpdump ended" lab_sh client '! kill -0 $(cat /tmp/portal-ann.pid) 2>/dev/null'
 ann=$(lab_ssh client cat /tmp/portal-ann.txt)
