@@ -16,9 +16,8 @@ if [ -z "${HALO_INSTALL_DIR:-}" ]; then
     exit 77
 fi
 
-# Outside $LAB_RUN, which the next `lab up` clears: the last run's timelines stay to be read.
-out=$LAB_CACHE/results/70-e2e
-rm -rf "$out"; mkdir -p "$(dirname "$out")"
+out=$LAB_RUN/tests/e2e
+rm -rf "$out"
 events=move,crash
 lab_full && events=move,drain,crash,link,vlan
 lab_step "e2e/run --stack halo --events $events --repeat 1 (results: $out)"
