@@ -3,7 +3,7 @@ import HaloSystem
 /// One agent as the multi-call binary knows it.
 ///
 /// Building an entry costs nothing: only the agent that runs builds its description (parameter
-/// tables, generic metadata). Building all five at start-up was 40 % of a monitor's CPU time.
+/// tables, generic metadata); the others are never touched.
 public struct AgentEntry: Sendable {
     public let name: String
     let describeShortly: @Sendable () -> String
