@@ -36,7 +36,7 @@ enum Announcer {
     /// fatal (the first round is already out).
     static func launch(_ arguments: [String], logger: Logger) {
         // The binary under its own name: the multi-call dispatch reads argv[0]'s base name.
-        guard let binary = try? FileSystem.linkTarget("/proc/self/exe") else {
+        guard let binary = try? CurrentProcess.executablePath() else {
             logger.warning("cannot find the agent's own binary to start the announcer")
             return
         }

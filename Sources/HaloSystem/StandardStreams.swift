@@ -69,7 +69,7 @@ public enum CurrentProcess {
     public static var isStaticallyLinked: Bool { getauxval(UInt(AT_BASE)) == 0 }
 
     /// The path of the running executable (`/proc/self/exe`).
-    public static func executablePath() throws(Errno) -> String { try Syscall.readlink("/proc/self/exe") }
+    public static func executablePath() throws(Errno) -> String { try FileSystem.linkTarget("/proc/self/exe") }
 
     /// Replaces this process's image with `path`, keeping its id, environment and open
     /// descriptors (`execv(2)`). Returns only when that fails, with the reason.

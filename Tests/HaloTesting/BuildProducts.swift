@@ -4,7 +4,7 @@ import HaloSystem
 public enum BuildProducts {
     /// The build products directory (e.g. `.build/debug`).
     public static let directory: String = {
-        let executable = (try? FileSystem.linkTarget("/proc/self/exe")) ?? ""
+        let executable = (try? CurrentProcess.executablePath()) ?? ""
         var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
         // …/.build/debug/haloPackageTests.xctest (a file, or a bundle directory on some setups)
         while let last = parts.last, !last.hasSuffix(".xctest") && parts.count > 1 { parts.removeLast() }

@@ -104,21 +104,12 @@ public struct SystemLog: Sendable {
 
     /// Sends `datagram` to the datagram socket at `path` from a fresh, unbound socket.
     static func sendDatagram(_ datagram: [UInt8], to path: String) -> Result<Void, Errno> {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
+        guard let address = UnixSocketAddress(path: path) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
         let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return .failure(Errno.current) }
         defer { close(socket) }
         let sent = datagram.withUnsafeBytes { bytes in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0,
-                           socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
+            address.withSocketAddress { sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
         }
         return sent == datagram.count ? .success(()) : .failure(sent < 0 ? Errno.current : Errno(rawValue: EMSGSIZE))
     }
