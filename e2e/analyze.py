@@ -18,7 +18,8 @@ import sys
 AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1]}
 KEY_LINES = re.compile(r"Result of|Initiating|will be fenced|Operation '(reboot|off)'|A new membership|"
                        r"Token has not been received|fence-peer|halo|placed|removed|PingAck|Split-Brain|"
-                       r"conn\( |role\( |pdsk\( |crm-fence-peer|crm-unfence-peer")
+                       r"conn\( |role\( |pdsk\( |crm-fence-peer|crm-unfence-peer|"
+                       r"detected conn error|ping timeout|operational|session recovery|Kernel reported iSCSI")
 
 
 def offsets(directory):
@@ -77,7 +78,7 @@ def dual_primary(directory, clocks, end):
 
 def timeline(directory, clocks, trigger):
     entries = []
-    for vm in ("node1", "node2"):
+    for vm in ("node1", "node2", "client"):
         path = os.path.join(directory, f"journal-{vm}.txt")
         if not os.path.exists(path):
             continue

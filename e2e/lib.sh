@@ -21,8 +21,13 @@ e2e_drbd_res() {
     else
         fence="/usr/lib/drbd/crm-fence-peer.sh" unfence="/usr/lib/drbd/crm-unfence-peer.sh"
     fi
-    lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "779$n" "$n" "$fence" "$unfence"
+    LAB_DRBD_NET=$E2E_DRBD_NET lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "779$n" "$n" "$fence" "$unfence"
 }
+# DRBD learns that a peer died from its own ping: every ping-int seconds (10 by default) when idle,
+# answered within ping-timeout. Until then a Secondary still shows the dead peer as Primary (the
+# promote waits), and a Primary's writes wait on the peer (then freeze for the fence-peer
+# handler): 10-12 s of every crash and link cut in the lab before. Same for both stacks.
+E2E_DRBD_NET=${E2E_DRBD_NET-"ping-int 2; ping-timeout 10;"}
 
 # e2e_teardown — everything the scenario made, gone from every guest that is up: the client's
 # sessions and writers, the cluster (CIB forgotten), DRBD resources, LUKS mappings and headers, LIO
@@ -91,35 +96,71 @@ e2e_wait_until() { ( lab_wait_until "$@" ); }
 e2e_configure() {
     local stack=$1 dir=$2
     LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} LAB_CLUSTER_FENCE=none lab_cluster_up
-    lab_copy node1 "$E2E_DIR/$stack.crm" /root/stack.crm
+    local crm; crm=$(mktemp)
+    e2e_crm_for_luns "$E2E_DIR/$stack.crm" >"$crm"
+    lab_copy node1 "$crm" /root/stack.crm
+    rm -f "$crm"
     lab_ssh node1 crm configure load update /root/stack.crm </dev/null
     lab_wait_until 180 "fence-node1 runs on node2, fence-node2 on node1" \
         lab_sh node1 "crm_mon -1 | grep -q 'fence-node1.*Started node2' && crm_mon -1 | grep -q 'fence-node2.*Started node1'"
     local n
     for n in "${E2E_LUNS[@]}"; do
-        if ! e2e_wait_until 1200 "lun$n served from ${E2E_HOME[$n]} ($stack)" e2e_served_on "$n" "${E2E_HOME[$n]}"; then
+        # Served first wherever Pacemaker promoted it: both nodes' DRBD come up at once, and a
+        # node whose start finished first may get the promotion (then stickiness, 100, outweighs
+        # the home preference, 50): moved home afterwards, the way every event ends too.
+        if ! e2e_wait_until 1200 "lun$n served ($stack)" e2e_served_anywhere "$n"; then
             mkdir -p "$dir"
             lab_sh node1 "crm_mon -1 -r -f; echo; crm_mon -1 --output-as=xml" </dev/null >"$dir/configure-failure.txt" 2>&1
             return 1
         fi
+        e2e_move_home "$n"
     done
+}
+e2e_served_anywhere() { e2e_served_on "$1" node1 || e2e_served_on "$1" node2; }
+
+# e2e_crm_for_luns FILE — the crm configuration with only the statements of the LUNs in
+# E2E_LUNS: a statement (with its backslash continuations) that names lunN for a LUN not run is
+# left out. Comments and the LUN-independent statements (properties, fencing, VLANs) stay.
+e2e_crm_for_luns() {
+    python3 - "$1" "${E2E_LUNS[@]}" <<'PY'
+import re, sys
+path, luns = sys.argv[1], set(sys.argv[2:])
+statement = []
+for line in open(path):
+    statement.append(line)
+    if line.rstrip("\n").endswith("\\"):
+        continue
+    text = "".join(statement)
+    named = set(re.findall(r"lun(\d+)", text))
+    if text.lstrip().startswith("#") or not named or named <= luns:
+        sys.stdout.write(text)
+    statement = []
+sys.stdout.write("".join(statement))
+PY
 }
 
 # The storage node that answers for the cluster (node1 but while it is down after a crash).
 E2E_OBSERVER=node1
 
-# Whether the last resource of LUN N's stack runs on NODE (crm_mon XML).
+# Whether LUN N's target and its portal addresses run on NODE (crm_mon XML): every resource of
+# the LUN outside a clone (halo: target-lunN and portal-lunN; established: the lunN-stack group's
+# addresses, target and logical unit) is Started there.
 e2e_served_on() {
-    local n=$1 node=$2 last
-    last=$(lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
+    local n=$1 node=$2 served
+    served=$(lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+import re, sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.read())
-group = root.find(f".//group[@id=\"lun'"$n"'-stack\"]")
-members = list(group) if group is not None else []
-last = members[-1] if members else None
-ok = last is not None and last.get("role") == "Started" and any(n.get("name") == "'"$node"'" for n in last.findall("node"))
+resources = root.find("resources")
+mine = []
+for element in resources:
+    if element.tag == "resource":
+        mine.append(element)
+    elif element.tag == "group":
+        mine.extend(element.findall("resource"))
+mine = [r for r in mine if re.search(r"-lun'"$1"'$", r.get("id", ""))]
+ok = bool(mine) and all(r.get("role") == "Started" and any(n.get("name") == "'"$node"'" for n in r.findall("node")) for r in mine)
 print("yes" if ok else "no")' 2>/dev/null)
-    [ "$last" = yes ]
+    [ "$served" = yes ]
 }
 
 # --- initiator ---------------------------------------------------------------------------------
@@ -216,6 +257,26 @@ e2e_journals() {
             'pacemaker-controld|pacemaker-fenced|corosync|kernel: drbd|kernel: (sd|scsi|iSCSI|TARGET)|halo|crm-fence|crypt|IPaddr2|iSCSI' " \
             </dev/null >"$dir/journal-$vm.txt" || true
     done
+    # The initiator's side: when it noticed (NOP timeout, connection closed) and when it was
+    # operational again, and the SCSI layer's view.
+    lab_sh client "journalctl -o short-unix --since @$since --no-pager 2>/dev/null | grep -Ei \
+        'iscsid|kernel: +(connection|session)[0-9]|kernel: sd [0-9]'" </dev/null >"$dir/journal-client.txt" || true
+}
+
+# e2e_salvage DIR — what an unfinished event leaves for the post-mortem: the writers stopped and
+# their acknowledged writes verified (so lost or failed writes are counted even then), the
+# writers' logs, the DRBD recordings, journals since the trigger, and the cluster's view.
+e2e_salvage() {
+    local dir=$1 n since
+    for n in "${E2E_LUNS[@]}"; do
+        [ -n "${E2E_DEV[$n]:-}" ] || continue
+        e2e_writer_stop "$n" >"$dir/verify-lun$n.json" 2>"$dir/verify-lun$n.err" || true
+        lab_sh client "cat /root/writer-lun$n.log" </dev/null 2>/dev/null | gzip >"$dir/writer-lun$n.log.gz" || true
+    done
+    e2e_record_stop "$dir"
+    since=$(cut -d. -f1 "$dir/trigger.txt" 2>/dev/null || date +%s)
+    e2e_journals "$dir" $((since - 60))
+    lab_sh "$E2E_OBSERVER" "crm_mon -1 -r -f; echo; crm_mon -1 --output-as=xml" </dev/null >"$dir/cluster-at-failure.txt" 2>&1 || true
 }
 
 # --- events --------------------------------------------------------------------------------------
@@ -284,6 +345,14 @@ e2e_restore_link() {
     for n in "${E2E_LUNS[@]}"; do
         lab_wait_until 300 "lun$n connected and UpToDate again" lab_sh node1 "drbdadm dstate lun$n | grep -q '^UpToDate/UpToDate'"
     done
+    # The cut placed a fencing constraint (halo-fence-lunN, or crm-fence-peer.sh's
+    # drbd-fence-by-handler-…); the resync's after-resync-target handler must have removed it.
+    lab_wait_until 120 "the fencing constraints are removed after the resync" e2e_no_fence_constraints
+}
+e2e_no_fence_constraints() {
+    local constraints
+    constraints=$(lab_sh "$E2E_OBSERVER" "cibadmin --query --scope constraints" </dev/null) || return 1
+    [[ $constraints == *"<constraints"* ]] && ! grep -Eq 'id="(halo-fence-|drbd-fence-by-handler-)' <<<"$constraints"
 }
 
 # e2e_event_vlan — the active node's VLAN-24 interface goes down (LUN 1's login portal).

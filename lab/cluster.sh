@@ -19,6 +19,7 @@ LAB_DRBD_R0_FORGET='if [ -e /etc/drbd.d/r0.res ]; then drbdadm down r0; drbdadm 
 # lab_drbd_res NAME DISK [PORT] [MINOR] [FENCE UNFENCE] — DRBD 8.4 syntax (the guests' kernel has
 # DRBD 8.4.11). With the two handler commands: `fencing resource-and-stonith`, FENCE as the
 # fence-peer handler and UNFENCE as the after-resync-target handler that lifts the fencing.
+# LAB_DRBD_NET: more net options (e.g. the e2e scenario's faster dead-peer detection).
 lab_drbd_res() {
     local name=$1 disk=$2 port=${3:-7789} minor=${4:-0} fence=${5:-} unfence=${6:-} fencing="" handlers=""
     if [ -n "$fence" ]; then
@@ -33,7 +34,7 @@ resource $name {
   disk $disk;
   meta-disk internal;$handlers
   disk { ${fencing}c-plan-ahead 0; resync-rate 100M; }
-  net { cram-hmac-alg sha1; shared-secret "halolab"; }
+  net { cram-hmac-alg sha1; shared-secret "halolab";${LAB_DRBD_NET:+ $LAB_DRBD_NET} }
   on node1 { address $LAB_REPL_NET.${LAB_N[node1]}:$port; }
   on node2 { address $LAB_REPL_NET.${LAB_N[node2]}:$port; }
 }

@@ -38,6 +38,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try requireClone(context)
         let effects = effects(context)
+        effects.noteNodeName(context.environment.operation.onNode)
         try effects.loadModule()
         if try effects.observe().state == nil {
             try effects.drbdadm("adjust") { result in
@@ -95,6 +96,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         try requireClone(context)
         let started = ContinuousClock.now
         let effects = effects(context)
+        effects.noteNodeName(context.environment.operation.onNode)
         var observation = try effects.observe()
         if observation.state?.role == .primary { return .success }
         // Bounded: at most half of the action's time, so a peer that really stays Primary still

@@ -48,6 +48,20 @@ struct DRBDEffects {
         }
     }
 
+    /// Leaves Pacemaker's name for this node where the fence-peer handler finds it (a file
+    /// read there instead of a `crm_node --name` on the failover path). Written only when it
+    /// differs; a failure costs the handler that one call, nothing else.
+    func noteNodeName(_ name: String?) {
+        guard let name, !name.isEmpty, !name.contains(where: \.isNewline) else { return }
+        let bytes = Array(name.utf8)
+        if (try? state.read(FencePeer.nodeNameFile)) == bytes { return }
+        do {
+            try state.write(FencePeer.nodeNameFile, bytes)
+        } catch {
+            logger.warning("cannot note the node name for the fence-peer handler", metadata: ["halo.error": "\(error)"])
+        }
+    }
+
     /// Why a device cannot change role: its users, from sysfs and procfs.
     func users(_ observation: DRBDObservation) -> String {
         let minors = observation.state?.devices.compactMap(\.minor) ?? []

@@ -31,6 +31,29 @@ enum FencePeer {
         return nil
     }
 
+    /// Where `ocf:halo:drbd` leaves the name Pacemaker knows this node by (its `CRM_meta_on_node`),
+    /// in its state directory, so the handler needs no `crm_node --name` on the failover path.
+    static let nodeNameFile = "node-name"
+
+    /// This node's name from the agent's note, when the CIB configures a node of that name;
+    /// `nil` (ask `crm_node --name`) otherwise — a stale or foreign note never names the node
+    /// allowed to be promoted.
+    static func localNode(noted: [UInt8]?, in cib: XMLElement) -> String? {
+        guard let noted, let name = String(validating: noted, as: UTF8.self), !name.isEmpty,
+              !name.contains(where: { $0.isNewline || $0 == "\0" }) else { return nil }
+        let configured = cib.descendants("nodes").flatMap { $0.children("node") }.compactMap { $0["uname"] }
+        return configured.contains(name) ? name : nil
+    }
+
+    /// Whether this node's partition has quorum, as its CIB records it (`have-quorum` on the
+    /// root, written by the partition's DC) — what crm-fence-peer.sh reads too, and no tool call
+    /// on the failover path. A CIB not yet updated after a split can still say 1; that is safe
+    /// here, because the handler answers "fenced" only once the peer's fencing is recorded,
+    /// which an inquorate partition never does.
+    static func hasQuorum(_ cib: XMLElement) -> Bool {
+        cib["have-quorum"] == "1" || cib["have-quorum"] == "true"
+    }
+
     /// The constraint's id for `resource`.
     static func constraintID(_ resource: String) -> String {
         "halo-fence-" + String(resource.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })

@@ -63,23 +63,28 @@ public enum FencePeerCommand {
 
     static func fence(_ resource: String, environment: [String: String], deadline: Deadline,
                       say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
-        try fence(resource, environment: environment, localState: try localState(resource, deadline: deadline),
-                  pacemaker: PacemakerTools(), deadline: deadline, say: say)
+        let agentState = StateDirectory(path: "\(environment["HA_RSCTMP"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/resource-agents")/halo-drbd")
+        return try fence(resource, environment: environment, localState: try localState(resource, deadline: deadline),
+                         notedNodeName: try? agentState.read(FencePeer.nodeNameFile),
+                         pacemaker: PacemakerTools(), deadline: deadline, say: say)
     }
 
-    /// The fence decision and its one change to the CIB, given this node's DRBD state.
+    /// The fence decision and its one change to the CIB, given this node's DRBD state and the
+    /// node name `ocf:halo:drbd` noted (`crm_node --name` is asked when there is none).
     static func fence(_ resource: String, environment: [String: String], localState: DRBDResourceState?,
-                      pacemaker: PacemakerTools, deadline: Deadline, say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
-        guard try pacemaker.hasQuorum(deadline: deadline) else {
-            say("refusing to fence the peer of \(resource) without quorum: this node may be the isolated one", .error)
-            return .failed
-        }
+                      notedNodeName: [UInt8]? = nil, pacemaker: PacemakerTools, deadline: Deadline,
+                      say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        let started = ContinuousClock.now
         guard let localState, localState.allDisksUpToDate else {
             say("refusing to fence the peer of \(resource): this node's data is not UpToDate", .error)
             return .failed
         }
-        let local = try pacemaker.localNodeName(deadline: deadline)
         var cib = try pacemaker.cib(deadline: deadline)
+        guard FencePeer.hasQuorum(cib) else {
+            say("refusing to fence the peer of \(resource) without quorum: this node may be the isolated one", .error)
+            return .failed
+        }
+        let local = try FencePeer.localNode(noted: notedNodeName, in: cib) ?? pacemaker.localNodeName(deadline: deadline)
         guard let clone = FencePeer.cloneID(for: resource, in: cib) else {
             say("no promotable clone of ocf:halo:drbd with resource=\(resource) in the CIB", .error)
             return .failed
@@ -87,7 +92,8 @@ public enum FencePeerCommand {
         let upToDate = Array(Set([local] + FencePeer.upToDateNodes(environment))).sorted()
         try pacemaker.putConstraint(FencePeer.constraint(resource: resource, clone: clone, upToDate: upToDate,
                                                          role: FencePeer.promotedRoleName(cib)), deadline: deadline)
-        say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))", .notice)
+        say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))"
+            + " (\(started.duration(to: .now).milliseconds) ms after the handler began)", .notice)
         // Wait (bounded) for a lost peer to be fenced, so DRBD learns it is gone for good.
         while true {
             let peers = cib.descendants("node_state").compactMap { $0["uname"] }.filter { !upToDate.contains($0) }

@@ -57,17 +57,6 @@ public struct PacemakerTools: Sendable {
         }
     }
 
-    /// Whether this node's partition has quorum. `crm_node --quorum` prints 1 or 0.
-    public func hasQuorum(deadline: Deadline) throws(PacemakerToolError) -> Bool {
-        let result = try run("crm_node", ["--quorum"], deadline: deadline)
-        switch result.outputText.split(separator: "\n").first {
-        case "1": return true
-        case "0": return false
-        default:
-            throw PacemakerToolError(command: "crm_node --quorum", problem: "unexpected answer \(result.outputText.prefix(80))")
-        }
-    }
-
     /// This node's name in the cluster. `crm_node --name`.
     public func localNodeName(deadline: Deadline) throws(PacemakerToolError) -> String {
         let result = try run("crm_node", ["--name"], deadline: deadline)

@@ -58,3 +58,11 @@ public struct Deadline: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public var description: String { "deadline in \(remaining())" }
 }
+
+extension Duration {
+    /// Whole milliseconds (truncated), for logs and measurements.
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

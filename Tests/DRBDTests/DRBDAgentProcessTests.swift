@@ -33,6 +33,18 @@ struct DRBDAgentProcessTests {
         #expect(try agent.run("demote", ["resource": "r0"], extra: Self.clone).code == 0)
     }
 
+    @Test func start_notesPacemakersNodeName_forTheFencePeerHandler() throws {
+        let (agent, directory) = try agent()
+        defer { withExtendedLifetime(directory) {} }
+        let noted = directory.file("rsctmp") + "/halo-drbd/node-name"
+        // Without DRBD in the kernel the start fails after the note; with it, it would go on.
+        _ = try agent.run("start", ["resource": "r0"], extra: Self.clone.merging(["OCF_RESKEY_CRM_meta_on_node": "node7"]) { $1 })
+        #expect(try FileSystem.readBytes(noted, limit: 100) == Array("node7".utf8))
+        // A name that could not be one is never noted: the handler asks crm_node instead.
+        _ = try agent.run("start", ["resource": "r0"], extra: Self.clone.merging(["OCF_RESKEY_CRM_meta_on_node": "node8\nnode1"]) { $1 })
+        #expect(try FileSystem.readBytes(noted, limit: 100) == Array("node7".utf8))
+    }
+
     @Test func start_outsideAPromotableClone_isAConfigurationError() throws {
         let (agent, directory) = try agent()
         defer { withExtendedLifetime(directory) {} }

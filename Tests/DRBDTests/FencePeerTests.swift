@@ -18,6 +18,23 @@ struct FencePeerTests {
         #expect(FencePeer.promotedRoleName(cib) == "Promoted")
     }
 
+    @Test func theNodeNameTheAgentNoted_isUsed_onlyWhenTheCIBConfiguresThatNode() throws {
+        let cib = try Self.cib()
+        #expect(FencePeer.localNode(noted: Array("node1".utf8), in: cib) == "node1")
+        #expect(FencePeer.localNode(noted: Array("node2".utf8), in: cib) == nil)   // not a node of this cluster
+        #expect(FencePeer.localNode(noted: Array("node1\n".utf8), in: cib) == nil)
+        #expect(FencePeer.localNode(noted: [], in: cib) == nil)
+        #expect(FencePeer.localNode(noted: nil, in: cib) == nil)
+        #expect(FencePeer.localNode(noted: [0xff, 0xfe], in: cib) == nil)
+    }
+
+    @Test func quorum_isReadFromTheCIBsRoot() throws {
+        #expect(FencePeer.hasQuorum(try Self.cib()))
+        #expect(!FencePeer.hasQuorum(try XMLElement.parse("<cib have-quorum=\"0\"/>")))
+        #expect(!FencePeer.hasQuorum(try XMLElement.parse("<cib/>")))
+        #expect(FencePeer.hasQuorum(try XMLElement.parse("<cib have-quorum=\"true\"/>")))
+    }
+
     @Test func theConstraint_isWellFormed_andAllowsOnlyUpToDateNodes() throws {
         let xml = FencePeer.constraint(resource: "r0", clone: "drbd-r0-clone", upToDate: ["node1", "node\"3"], role: "Promoted")
         let element = try XMLElement.parse(xml)
@@ -82,10 +99,12 @@ struct FencePeerPacemakerTests {
         #expect(constraint["rsc"] == "drbd-r0-clone")
         #expect(constraint.descendants("expression").map { $0["value"] } == ["node1"])
 
-        // Placing it twice keeps one constraint.
-        _ = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, pacemaker: tools,
-                                       deadline: .after(.seconds(30)), say: say)
+        // Placing it twice keeps one constraint; the second time with the node name the agent
+        // noted (no crm_node --name), which must name the same node.
+        _ = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, notedNodeName: Array("node1".utf8),
+                                       pacemaker: tools, deadline: .after(.seconds(30)), say: say)
         #expect(try node.constraints().count == 1)
+        #expect(try node.constraints().first?.descendants("expression").map { $0["value"] } == ["node1"])
 
         #expect(try FencePeerCommand.unfence("r0", localState: outdated, pacemaker: tools, deadline: .after(.seconds(30)), say: say) == .peerOutdated)
         #expect(try node.constraints().count == 1)
@@ -98,7 +117,6 @@ struct FencePeerPacemakerTests {
         #expect(try node.run(["crm_attribute", "--promotion=drbd-r0", "--query", "--quiet"]).outputText == "1000\n")
         try tools.removePromotionScore(resource: "drbd-r0", deadline: .after(.seconds(20)))
         try tools.removePromotionScore(resource: "drbd-r0", deadline: .after(.seconds(20)))
-        #expect(try tools.hasQuorum(deadline: .after(.seconds(20))))
         #expect(try tools.localNodeName(deadline: .after(.seconds(20))) == "node1")
     }
 }

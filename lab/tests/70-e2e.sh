@@ -16,8 +16,10 @@ if [ -z "${HALO_INSTALL_DIR:-}" ]; then
     exit 77
 fi
 
-out=$LAB_RUN/tests/e2e
-rm -rf "$out"
+# Kept outside the lab's run directory, which the next `lab up` clears: every run's timelines
+# stay for the post-mortem (the newest is also reachable as results/70-e2e/latest).
+out=$LAB_CACHE/results/70-e2e/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out" && ln -sfn "$out" "$LAB_CACHE/results/70-e2e/latest"
 events=move,crash
 lab_full && events=move,drain,crash,link,vlan
 lab_step "e2e/run --stack halo --events $events --repeat 1 (results: $out)"

@@ -1,3 +1,5 @@
+import HaloSystem
+
 /// The XML content type a parameter is declared with in meta-data.
 public enum ContentType: String, Sendable {
     case string, integer, boolean
@@ -169,8 +171,7 @@ public enum DurationText {
 
     /// The shortest exact rendering: `500ms`, `2s`, `90s`.
     public static func render(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.milliseconds
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
     }
 }
