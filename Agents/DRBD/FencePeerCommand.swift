@@ -35,6 +35,7 @@ public enum FencePeerCommand {
             say("DRBD_RESOURCE is missing or invalid: run by DRBD as a handler", .error)
             CurrentProcess.exit(FencePeer.Answer.failed.rawValue)
         }
+        let began = ContinuousClock.now
         let deadline = Deadline.after(timeout)
         let answer: FencePeer.Answer
         do {
@@ -45,7 +46,10 @@ public enum FencePeerCommand {
             say("\(error)", .error)
             answer = .failed
         }
-        CurrentProcess.exit(arguments.first == unfenceCommand && answer != .failed ? 0 : answer.rawValue)
+        let status = arguments.first == unfenceCommand && answer != .failed ? 0 : answer.rawValue
+        // DRBD holds I/O until this answer (fencing resource-and-stonith): how long it took.
+        say("answered DRBD with \(status) after \(began.duration(to: .now).milliseconds) ms", .notice)
+        CurrentProcess.exit(status)
     }
 
     static func localState(_ resource: String, deadline: Deadline) throws(AgentFailure) -> DRBDResourceState? {
@@ -74,7 +78,6 @@ public enum FencePeerCommand {
     static func fence(_ resource: String, environment: [String: String], localState: DRBDResourceState?,
                       notedNodeName: [UInt8]? = nil, pacemaker: PacemakerTools, deadline: Deadline,
                       say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
-        let started = ContinuousClock.now
         guard let localState, localState.allDisksUpToDate else {
             say("refusing to fence the peer of \(resource): this node's data is not UpToDate", .error)
             return .failed
@@ -92,8 +95,7 @@ public enum FencePeerCommand {
         let upToDate = Array(Set([local] + FencePeer.upToDateNodes(environment))).sorted()
         try pacemaker.putConstraint(FencePeer.constraint(resource: resource, clone: clone, upToDate: upToDate,
                                                          role: FencePeer.promotedRoleName(cib)), deadline: deadline)
-        say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))"
-            + " (\(started.duration(to: .now).milliseconds) ms after the handler began)", .notice)
+        say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))", .notice)
         // Wait (bounded) for a lost peer to be fenced, so DRBD learns it is gone for good.
         while true {
             let peers = cib.descendants("node_state").compactMap { $0["uname"] }.filter { !upToDate.contains($0) }
