@@ -323,17 +323,22 @@ e2e_restore_drain() {
 # e2e_event_crash — node1's VM is killed (power lost); Pacemaker fences it; its LUN moves.
 e2e_arm_crash() { E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2; }
 e2e_event_crash() { kill -9 "$E2E_CRASH_PID"; }
-e2e_restore_crash() {
-    # Fencing powered node1 off (pcmk_reboot_action=off): power it on, as an operator would.
-    if lab_fence_request status node1 2>/dev/null | grep -q '"state": "off"'; then
-        lab_fence_request on node1 >/dev/null
+e2e_restore_crash() { e2e_revive node1; e2e_move_home 1; }
+
+# e2e_revive NODE — a node that fencing powered off (pcmk_reboot_action=off) is powered on, as
+# an operator would, and rejoins the cluster; a node that is up is left alone.
+e2e_revive() {
+    local node=$1
+    if lab_fence_request status "$node" 2>/dev/null | grep -q '"state": "off"'; then
+        lab_fence_request on "$node" >/dev/null
+    else
+        lab_sh "$node" true </dev/null >/dev/null 2>&1 && return 0
     fi
-    lab_wait_ssh node1 300
-    lab_sh node1 "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
+    lab_wait_ssh "$node" 300
+    lab_sh "$node" "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
         sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null
-    E2E_OBSERVER=node1
-    lab_wait_until 300 "node1 rejoined" lab_cluster_all_online
-    e2e_move_home 1
+    E2E_OBSERVER=$node
+    lab_wait_until 300 "$node rejoined" lab_cluster_all_online
 }
 
 # e2e_event_link — the replication link is cut on node2 while the client writes, then healed.
@@ -356,10 +361,17 @@ e2e_no_fence_constraints() {
 }
 
 # e2e_event_vlan — the active node's VLAN-24 interface goes down (LUN 1's login portal).
-e2e_arm_vlan() { E2E_VLAN_NODE=$(e2e_promoted_node 1); E2E_EXPECT_NODE=; }
+# The other node observes: a stack may answer the lost VLAN by fencing this one (the established
+# one did: iface-vlan's stop failed, 2026-11-21), which the restore then powers on again.
+e2e_arm_vlan() {
+    E2E_VLAN_NODE=$(e2e_promoted_node 1); E2E_EXPECT_NODE=; E2E_OBSERVER=$(e2e_other "$E2E_VLAN_NODE")
+}
 e2e_event_vlan() { lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" down </dev/null; }
 e2e_restore_vlan() {
     lab_ssh "$E2E_VLAN_NODE" ip link set "trunk.$E2E_PORTAL_VLAN" up </dev/null 2>/dev/null || true
     local n
-    for n in "${E2E_LUNS[@]}"; do lab_wait_until 300 "lun$n served" e2e_served_on "$n" "$(e2e_promoted_node "$n")"; done
+    for n in "${E2E_LUNS[@]}"; do lab_wait_until 600 "lun$n served" e2e_served_anywhere "$n"; done
+    e2e_revive "$E2E_VLAN_NODE"
+    E2E_OBSERVER=node1
+    for n in "${E2E_LUNS[@]}"; do e2e_move_home "$n"; done
 }
