@@ -116,7 +116,6 @@ e2e_configure() {
         e2e_move_home "$n"
     done
 }
-e2e_served_anywhere() { e2e_served_on "$1" node1 || e2e_served_on "$1" node2; }
 
 # e2e_crm_for_luns FILE — the crm configuration with only the statements of the LUNs in
 # E2E_LUNS: a statement (with its backslash continuations) that names lunN for a LUN not run is
@@ -142,26 +141,27 @@ PY
 # The storage node that answers for the cluster (node1 but while it is down after a crash).
 E2E_OBSERVER=node1
 
-# Whether LUN N's target and its portal addresses run on NODE (crm_mon XML): every resource of
-# the LUN outside a clone (halo: target-lunN and portal-lunN; established: the lunN-stack group's
-# addresses, target and logical unit) is Started there.
-e2e_served_on() {
-    local n=$1 node=$2 served
-    served=$(lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
+# e2e_served_where N — the node where all of LUN N's target and portal addresses run, or
+# nothing (crm_mon XML, one query): every resource of the LUN outside a clone (halo: target-lunN
+# and portal-lunN; established: the lunN-stack group's addresses, target and logical unit) is
+# Started on that one node.
+e2e_served_where() {
+    lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
 import re, sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.read())
-resources = root.find("resources")
 mine = []
-for element in resources:
+for element in root.find("resources"):
     if element.tag == "resource":
         mine.append(element)
     elif element.tag == "group":
         mine.extend(element.findall("resource"))
 mine = [r for r in mine if re.search(r"-lun'"$1"'$", r.get("id", ""))]
-ok = bool(mine) and all(r.get("role") == "Started" and any(n.get("name") == "'"$node"'" for n in r.findall("node")) for r in mine)
-print("yes" if ok else "no")' 2>/dev/null)
-    [ "$served" = yes ]
+nodes = {n.get("name") for r in mine for n in r.findall("node")}
+if mine and len(nodes) == 1 and all(r.get("role") == "Started" for r in mine):
+    print(nodes.pop())' 2>/dev/null
 }
+e2e_served_on() { [ "$(e2e_served_where "$1")" = "$2" ]; }
+e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 
 # --- initiator ---------------------------------------------------------------------------------
 

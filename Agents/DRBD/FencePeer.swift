@@ -36,11 +36,10 @@ enum FencePeer {
     static let nodeNameFile = "node-name"
 
     /// This node's name from the agent's note, when the CIB configures a node of that name;
-    /// `nil` (ask `crm_node --name`) otherwise — a stale or foreign note never names the node
-    /// allowed to be promoted.
+    /// `nil` (ask `crm_node --name`) otherwise — a stale, foreign or garbled note never names the
+    /// node allowed to be promoted (the CIB's node list is the whole check).
     static func localNode(noted: [UInt8]?, in cib: XMLElement) -> String? {
-        guard let noted, let name = String(validating: noted, as: UTF8.self), !name.isEmpty,
-              !name.contains(where: { $0.isNewline || $0 == "\0" }) else { return nil }
+        guard let noted, let name = String(validating: noted, as: UTF8.self) else { return nil }
         let configured = cib.descendants("nodes").flatMap { $0.children("node") }.compactMap { $0["uname"] }
         return configured.contains(name) ? name : nil
     }

@@ -67,7 +67,7 @@ public enum FencePeerCommand {
 
     static func fence(_ resource: String, environment: [String: String], deadline: Deadline,
                       say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
-        let agentState = StateDirectory(path: "\(environment["HA_RSCTMP"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/resource-agents")/halo-drbd")
+        let agentState = OCFEnvironment(environment).stateDirectory(agent: DRBDAgent.name)
         return try fence(resource, environment: environment, localState: try localState(resource, deadline: deadline),
                          notedNodeName: try? agentState.read(FencePeer.nodeNameFile),
                          pacemaker: PacemakerTools(), deadline: deadline, say: say)

@@ -100,7 +100,8 @@ struct FencePeerPacemakerTests {
         #expect(constraint.descendants("expression").map { $0["value"] } == ["node1"])
 
         // Placing it twice keeps one constraint; the second time with the node name the agent
-        // noted (no crm_node --name), which must name the same node.
+        // noted, which must name the same node (that the note replaces crm_node --name is
+        // FencePeerTests' localNode test).
         _ = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, notedNodeName: Array("node1".utf8),
                                        pacemaker: tools, deadline: .after(.seconds(30)), say: say)
         #expect(try node.constraints().count == 1)

@@ -92,7 +92,7 @@ public enum AgentRunner {
         }
         let timeout = environment.operation.timeout ?? description.timeout(action)
         let deadline = Deadline.forAction(timeout: timeout, startedAt: now)
-        let state = StateDirectory(path: "\(environment.resourceTemporaryDirectory)/halo-\(description.name)")
+        let state = environment.stateDirectory(agent: description.name)
 
         let parameters: ParameterValues<Agent.Parameters>
         switch ParameterValues<Agent.Parameters>.validate(environment.parameters) {

@@ -14,6 +14,12 @@ public struct OCFEnvironment: Sendable {
     public let callerAPIVersion: String?
     /// `HA_RSCTMP`: state that lives until reboot, default `/run/resource-agents`.
     public let resourceTemporaryDirectory: String
+
+    /// The state directory of the agent called `agent` (`HA_RSCTMP/halo-<agent>`): where its
+    /// actions keep their state, and where helpers of that agent find it.
+    public func stateDirectory(agent: String) -> StateDirectory {
+        StateDirectory(path: "\(resourceTemporaryDirectory)/halo-\(agent)")
+    }
     /// The prefix of the exit-reason line, `ocf-exit-reason:` unless the caller changes it.
     public let exitReasonPrefix: String
     public let operation: OperationMeta
