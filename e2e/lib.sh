@@ -167,14 +167,19 @@ e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 
 # e2e_login — the client logs in to each LUN's target through its VLAN-24 portal, and the
 # verifying writer is copied over. Prints nothing; sets E2E_DEV[n] to the client's disk.
+# E2E_NOOP=INTERVAL/TIMEOUT sets the sessions' NOP-Out timers (open-iscsi's default is 5/5).
 declare -A E2E_DEV
 e2e_login() {
-    local n
+    local n node noop=""
     lab_copy client "${HALO_WRITER:?HALO_WRITER: path of the halo-writer binary}" /usr/local/bin/halo-writer
     lab_sh client "systemctl start iscsid" </dev/null
     for n in "${E2E_LUNS[@]}"; do
-        lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null &&
-            iscsiadm -m node -T $(e2e_iqn "$n") -p $(e2e_portal "$n"):3260 --login >/dev/null" </dev/null
+        node="iscsiadm -m node -T $(e2e_iqn "$n") -p $(e2e_portal "$n"):3260"
+        [ -z "${E2E_NOOP:-}" ] ||
+            noop="$node -o update -n 'node.conn[0].timeo.noop_out_interval' -v ${E2E_NOOP%/*} &&
+                $node -o update -n 'node.conn[0].timeo.noop_out_timeout' -v ${E2E_NOOP#*/} &&"
+        lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null && $noop
+            $node --login >/dev/null" </dev/null
     done
     for n in "${E2E_LUNS[@]}"; do
         lab_wait_until 60 "client sees lun$n's disk" e2e_find_disk "$n"

@@ -12,6 +12,9 @@ extension SCSTDecision {
         where !observation.handlers.contains(handler) {
             return .notInstalled("SCST has no \(handler) handler: load scst_vdisk")
         }
+        if let key = settings.sessionParameters.first(where: { !$0.key.isSCSTAttribute })?.key {
+            return .misconfigured("session parameter \(key.rawValue) is LIO's; SCST has no such setting (iscsi-scstd negotiates 0 by itself)")
+        }
         guard let iscsi = observation.iscsi else {
             return .notInstalled("iSCSI-SCST is not loaded (no /sys/kernel/scst_tgt/targets/iscsi): load iscsi_scst, start iscsi-scstd")
         }

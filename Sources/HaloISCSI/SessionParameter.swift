@@ -10,8 +10,9 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
     /// The value as both stacks write it (`Yes`, `262144`, `CRC32C,None`).
     public let value: String
 
-    /// The parameters halo sets. The RFC's negotiated keys exist on both stacks; the last four
-    /// are SCST's (LIO refuses them, except `QueuedCommands`, which is LIO's command window).
+    /// The parameters halo sets. The RFC's negotiated keys exist on both stacks, except
+    /// `DefaultTime2Wait`, which only LIO lets one set (iscsi-scstd negotiates 0 by itself); the
+    /// last four are SCST's (LIO refuses them, except `QueuedCommands`, LIO's command window).
     public enum Key: String, CaseIterable, Sendable, Hashable {
         case initialR2T = "InitialR2T"
         case immediateData = "ImmediateData"
@@ -20,6 +21,9 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
         case maxBurstLength = "MaxBurstLength"
         case firstBurstLength = "FirstBurstLength"
         case maxOutstandingR2T = "MaxOutstandingR2T"
+        /// Seconds an initiator waits before it reconnects after a lost connection (RFC 7143
+        /// §13.15; the larger of both offers wins). LIO offers 2, iscsi-scstd settles on 0.
+        case defaultTime2Wait = "DefaultTime2Wait"
         case headerDigest = "HeaderDigest"
         case dataDigest = "DataDigest"
         case queuedCommands = "QueuedCommands"
@@ -28,6 +32,9 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
         case nopInTimeout = "NopInTimeout"
         case rspTimeout = "RspTimeout"
 
+        /// Whether SCST's target directory has an attribute of this name.
+        public var isSCSTAttribute: Bool { self != .defaultTime2Wait }
+
         /// What a value of this key must be.
         var rule: ValueRule {
             switch self {
@@ -35,6 +42,7 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
             case .maxRecvDataSegmentLength, .maxXmitDataSegmentLength, .maxBurstLength, .firstBurstLength:
                 .number(512...16_777_215)
             case .maxOutstandingR2T: .number(1...65535)
+            case .defaultTime2Wait: .number(0...3600)
             case .headerDigest, .dataDigest: .digest
             case .queuedCommands: .number(1...2048)
             case .maxSessions: .number(0...65535)

@@ -105,7 +105,9 @@ public enum TargetParameters {
                       + "ImmediateData (Yes/No); MaxRecvDataSegmentLength, MaxXmitDataSegmentLength, MaxBurstLength, "
                       + "FirstBurstLength (512-16777215); MaxOutstandingR2T; HeaderDigest, DataDigest (None, CRC32C, "
                       + "CRC32C,None, None,CRC32C); QueuedCommands (1-2048). SCST also takes MaxSessions, NopInInterval, "
-                      + "NopInTimeout, RspTimeout. Unset parameters keep the stack's defaults.")
+                      + "NopInTimeout, RspTimeout; LIO also DefaultTime2Wait (0-3600: seconds an initiator waits after a lost "
+                      + "connection before its first reconnect; the larger of both sides' offers wins). Unset parameters "
+                      + "keep the stack's defaults.")
     }
 }
 

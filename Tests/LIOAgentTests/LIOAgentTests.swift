@@ -217,6 +217,10 @@ struct LIOAgentTests {
         #expect(LIODecision.startRefusal(settings, observation) == nil)
         #expect(LIODecision.parameterPath(.queuedCommands) == "attrib/default_cmdsn_depth")
         #expect(LIODecision.parameterPath(.maxBurstLength) == "param/MaxBurstLength")
+        // LIO's own: the reconnect delay it offers (2 by default) is a TPG parameter.
+        settings.sessionParameters = [try SessionParameter.parse("DefaultTime2Wait=0").get()]
+        #expect(LIODecision.startRefusal(settings, observation) == nil)
+        #expect(LIODecision.start(settings, observation, chap: .none).contains(.write("iscsi/\(settings.target.text)/tpgt_1/param/DefaultTime2Wait", "0")))
     }
 
     @Test func theIdentity_isSCSTs_soALUNKeepsItsWWIDAcrossStacks() {

@@ -242,6 +242,8 @@ struct SCSTDecisionTests {
         var taken = SCSTObservation.running(lab)
         taken.otherRelativeIDs = ["iqn.2026-11.lab.test:other": 12]
         let perNode = SCSTSettings.lab(relativeTargetID: .perNode(["node1": 11, "node2": 12]))
+        var time2Wait = lab
+        time2Wait.sessionParameters = [try! SessionParameter.parse("DefaultTime2Wait=0").get()]
         return [
             ("SCST not loaded", SCSTObservation(), lab, .failure(5, "SCST is not loaded")),
             ("no handler", noHandler, lab, .failure(5, "SCST has no vdisk_blockio handler")),
@@ -251,6 +253,7 @@ struct SCSTDecisionTests {
             ("a file for blockio", file, lab, .failure(2, "is not a block device")),
             ("a taken relative id", taken, perNode, .failure(2, "relative target id 12 is used by target iqn.2026-11.lab.test:other")),
             ("no id for this node", .running(lab), SCSTSettings.lab(relativeTargetID: .perNode(["node1": 11])), .failure(2, "gives no id for node node2")),
+            ("LIO's DefaultTime2Wait", .running(lab), time2Wait, .failure(6, "session parameter DefaultTime2Wait is LIO's; SCST has no such setting")),
             ("all well", .running(lab), perNode, .code(0)),
         ]
     }
