@@ -12,7 +12,7 @@ extension SCSTDecision {
         where !observation.handlers.contains(handler) {
             return .notInstalled("SCST has no \(handler) handler: load scst_vdisk")
         }
-        if let key = settings.sessionParameters.first(where: { !$0.key.isSCSTAttribute })?.key {
+        if let key = settings.sessionParameters.first(where: { attribute($0.key) == nil })?.key {
             return .misconfigured("session parameter \(key.rawValue) is LIO's; SCST has no such setting (iscsi-scstd negotiates 0 by itself)")
         }
         guard let iscsi = observation.iscsi else {
@@ -58,7 +58,7 @@ extension SCSTDecision {
             targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
         }
         for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {
-            targetSteps.append(.setTargetAttribute(attribute: parameter.key.rawValue, value: parameter.value))
+            if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: parameter.value)) }
         }
         let portals = settings.portals.map(\.addressText)
         targetSteps += target.allowedPortals.filter { !portals.contains($0) }.map { .deleteAllowedPortal($0) }

@@ -12,6 +12,12 @@ enum SCSTDecision {
         static let none = ChapUsers()
     }
 
+    /// The target attribute that holds `key` (named like the key); `nil` for LIO's
+    /// `DefaultTime2Wait`, which SCST does not let one set (iscsi-scstd negotiates 0).
+    static func attribute(_ key: SessionParameter.Key) -> String? {
+        key == .defaultTime2Wait ? nil : key.rawValue
+    }
+
     // MARK: monitor
 
     /// The monitor's answer at `level`.

@@ -104,7 +104,8 @@ struct SCSTView {
             state.outgoingUser = try account("\(path)/OutgoingUser", configured: credentials, outgoing: true)
         }
         for parameter in settings.sessionParameters {
-            state.parameters[parameter.key.rawValue] = try value("\(path)/\(parameter.key.rawValue)")
+            guard let attribute = SCSTDecision.attribute(parameter.key) else { continue }
+            state.parameters[parameter.key.rawValue] = try value("\(path)/\(attribute)")
         }
         return state
     }

@@ -32,9 +32,6 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
         case nopInTimeout = "NopInTimeout"
         case rspTimeout = "RspTimeout"
 
-        /// Whether SCST's target directory has an attribute of this name.
-        public var isSCSTAttribute: Bool { self != .defaultTime2Wait }
-
         /// What a value of this key must be.
         var rule: ValueRule {
             switch self {

@@ -14,12 +14,6 @@ public struct OCFEnvironment: Sendable {
     public let callerAPIVersion: String?
     /// `HA_RSCTMP`: state that lives until reboot, default `/run/resource-agents`.
     public let resourceTemporaryDirectory: String
-
-    /// The state directory of the agent called `agent` (`HA_RSCTMP/halo-<agent>`): where its
-    /// actions keep their state, and where helpers of that agent find it.
-    public func stateDirectory(agent: String) -> StateDirectory {
-        StateDirectory(path: "\(resourceTemporaryDirectory)/halo-\(agent)")
-    }
     /// The prefix of the exit-reason line, `ocf-exit-reason:` unless the caller changes it.
     public let exitReasonPrefix: String
     public let operation: OperationMeta
@@ -33,6 +27,12 @@ public struct OCFEnvironment: Sendable {
     public let parameters: [String: String]
     /// Problems with the operation's own attributes (timeouts, intervals, check level).
     public let problems: [String]
+
+    /// The state directory of the agent called `agent` (`HA_RSCTMP/halo-<agent>`): where its
+    /// actions keep their state, and where helpers of that agent find it.
+    public func stateDirectory(agent: String) -> StateDirectory {
+        StateDirectory(path: "\(resourceTemporaryDirectory)/halo-\(agent)")
+    }
 
     /// Reads the environment. Invalid meta values are recorded in `problems` rather than
     /// thrown, so that even `meta-data` can run in any environment.
