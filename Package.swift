@@ -4,6 +4,7 @@
 //
 // Modules, bottom up (dependencies point one way; see docs/architecture.md):
 //   CHalo                  C shims (the only C surface besides Glibc)
+//   HaloJSON               JSON values: rendering and parsing, without Foundation
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloNet                rtnetlink (links, VLANs, addresses, neighbours), ARP and ICMPv6 packets
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
@@ -12,9 +13,13 @@
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
 //   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
 //   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
+//   CCorosync              corosync's client libraries (libcpg, libquorum, libcmap)
+//   HaloCorosync           the thin Swift wrapper of them (process group, quorum, cmap)
+//   HaloCluster            halod's pure core: configuration, the replicated state machine, placement
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
+//   halod                  the cluster daemon (corosync CPG membership, fencing, placement)
 import PackageDescription
 
 let package = Package(
@@ -29,9 +34,13 @@ let package = Package(
         // Structured logging API the whole Swift server ecosystem shares (Logger, metadata,
         // levels). Small, no transitive dependencies.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Property-based tests of halod's state machine (random event sequences, shrinking).
+        // Test-only.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(name: "CHalo", path: "Sources/CHalo"),
+        .target(name: "HaloJSON", path: "Sources/HaloJSON"),
         .target(name: "CHaloNet", path: "Sources/CHaloNet"),
         .target(
             name: "HaloSystem",
@@ -50,7 +59,7 @@ let package = Package(
             path: "Sources/HaloPacemaker"),
         .target(
             name: "HaloOCF",
-            dependencies: ["HaloSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HaloSystem", "HaloJSON", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloOCF"),
         // Declarations only: libcryptsetup is loaded with dlopen by the actions that open, close
         // or verify, so no other agent pays its load time (docs/luks.md).
@@ -76,6 +85,21 @@ let package = Package(
             name: "halo-scst-model",
             dependencies: ["HaloSCSTModel", "HaloSystem", "CFuse"],
             path: "Sources/halo-scst-model"),
+        // corosync's client libraries (Debian's libcpg-dev, libquorum-dev, libcmap-dev,
+        // libcorosync-common-dev, libqb-dev), linked dynamically: halod is a long-running daemon.
+        .target(
+            name: "CCorosync", path: "Sources/CCorosync",
+            linkerSettings: [.linkedLibrary("cpg"), .linkedLibrary("quorum"), .linkedLibrary("cmap"),
+                             .linkedLibrary("corosync_common"), .linkedLibrary("qb")]),
+        .target(
+            name: "HaloCorosync",
+            dependencies: ["CCorosync"],
+            path: "Sources/HaloCorosync"),
+        // halod's core: no C, no I/O, no clock. Tested with recorded and random event streams.
+        .target(
+            name: "HaloCluster",
+            dependencies: ["HaloJSON"],
+            path: "Sources/HaloCluster"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -137,6 +161,10 @@ let package = Package(
             dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/HaloTesting"),
+        .testTarget(
+            name: "HaloClusterTests",
+            dependencies: ["HaloCluster", "HaloJSON", .product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/HaloClusterTests"),
         .testTarget(
             name: "HaloSystemTests",
             dependencies: ["HaloSystem", "HaloTesting"],

@@ -1,3 +1,4 @@
+import HaloJSON
 import HaloSystem
 import Logging
 
