@@ -82,7 +82,7 @@ struct ClusterSimulator {
         let me = MemberID(node: node, process: nextPID)
         nodes[node]!.halod = (nextPID, ClusterMachine(me: me, software: "sim"))
         perform(me, local: .configuration(configuration))
-        perform(me, local: .disks(disks))
+        perform(me, local: .facts(facts(of: node)))
         perform(me, local: .quorum(quorumReport(for: n.component)))
         changeGroup(n.component, joined: [(me, .joined)], left: [])
     }
@@ -154,7 +154,13 @@ struct ClusterSimulator {
         var facts = machineDisks[node] ?? disks
         facts[lun] = fact
         machineDisks[node] = facts
-        perform(me, local: .disks(facts))
+        perform(me, local: .facts(self.facts(of: node)))
+    }
+
+    /// What the node's probes find: its disks, and the stacks that run (those its halod
+    /// serves, and those left from a halod that died).
+    func facts(of node: NodeID) -> LocalFacts {
+        LocalFacts(disks: machineDisks[node] ?? disks, running: believed(by: node).union(leftover[node] ?? []))
     }
     var machineDisks: [NodeID: [LUNName: DiskFact]] = [:]
 
@@ -252,6 +258,14 @@ struct ClusterSimulator {
         if halod.machine.state == nil { leftover[member.node, default: []].formUnion(before) }
         nodes[member.node]!.halod = halod
         execute(actions, from: member)
+        // Once the cluster knows what this node runs (its announcement is in the state with an
+        // agreed policy), the node stops the stacks it is not assigned (part 2's job) and says so.
+        if let state = halod.machine.state, state.agreement != nil, state.nodes[member.node]?.announcement != nil,
+           let strays = leftover[member.node], !strays.isEmpty {
+            leftover[member.node] = strays.intersection(believed(by: member.node))
+            leftover[member.node] = nil
+            perform(member, local: .facts(facts(of: member.node)))
+        }
     }
 
     private mutating func execute(_ actions: [ClusterAction], from member: MemberID) {

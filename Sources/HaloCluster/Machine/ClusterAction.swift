@@ -39,8 +39,8 @@ public struct FenceOrder: Sendable, Hashable {
 public enum LocalEvent: Sendable, Hashable {
     /// libquorum's verdict changed (or was read at start).
     case quorum(QuorumReport)
-    /// This node's disk facts were read.
-    case disks([LUNName: DiskFact])
+    /// This node's facts were read (disk states, running stacks).
+    case facts(LocalFacts)
     /// The configuration file was loaded (at start or on SIGHUP).
     case configuration(ClusterConfiguration)
     /// An operator's request through the control socket; `client` comes back in the reply.

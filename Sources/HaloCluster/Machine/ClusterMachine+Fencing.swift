@@ -18,7 +18,7 @@ extension ClusterMachine {
             return []
         }
         var actions: [ClusterAction] = []
-        for (victim, task) in state.pendingFences where task.inProgress == nil {
+        for (victim, task) in state.pendingFences where task.inProgress == nil && victim != me.node {
             let first = task.failedAttempts == 0
             switch localFencing[victim] {
             case .running, .reporting:

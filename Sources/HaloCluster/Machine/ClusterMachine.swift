@@ -25,7 +25,7 @@ public struct ClusterMachine: Sendable {
     var configurations: [String: ClusterConfiguration] = [:]
     private var configurationOrder: [String] = []
     private(set) var current: ClusterConfiguration?
-    private var disks: [LUNName: DiskFact]?
+    private var facts: LocalFacts?
     private var lastQuorum: QuorumReport?
     private var lastAnnounced: Announcement?
     /// The fencing attempts this member drives, by victim.
@@ -205,8 +205,8 @@ public struct ClusterMachine: Sendable {
         case .quorum(let report):
             lastQuorum = report
             actions.append(.send(.quorum(report)))
-        case .disks(let facts):
-            disks = facts
+        case .facts(let read):
+            facts = read
             actions += announceIfChanged()
         case .configuration(let configuration):
             let digest = configuration.digest
@@ -234,8 +234,8 @@ public struct ClusterMachine: Sendable {
     }
 
     private mutating func announceIfChanged() -> [ClusterAction] {
-        guard let current, let disks else { return [] }
-        let announcement = Announcement(configurationDigest: current.digest, policy: current.policy, software: software, disks: disks)
+        guard let current, let facts else { return [] }
+        let announcement = Announcement(configurationDigest: current.digest, policy: current.policy, software: software, facts: facts)
         guard announcement != lastAnnounced else { return [] }
         lastAnnounced = announcement
         return [.send(.announce(announcement))]

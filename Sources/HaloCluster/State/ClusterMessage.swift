@@ -85,12 +85,27 @@ public struct Announcement: Sendable, Hashable {
     public var software: String
     /// Each configured LUN's local disk state.
     public var disks: [LUNName: DiskFact]
+    /// The LUN stacks found running on the node (its probes' answer): at the start of a
+    /// lineage a running LUN stays where it runs instead of being started a second time.
+    public var running: Set<LUNName>
 
-    public init(configurationDigest: String, policy: ClusterPolicy, software: String, disks: [LUNName: DiskFact]) {
+    public init(configurationDigest: String, policy: ClusterPolicy, software: String, facts: LocalFacts) {
         self.configurationDigest = configurationDigest
         self.policy = policy
         self.software = software
+        self.disks = facts.disks
+        self.running = facts.running
+    }
+}
+
+/// What a node finds on itself: each LUN's disk state, and which LUN stacks run.
+public struct LocalFacts: Sendable, Hashable {
+    public var disks: [LUNName: DiskFact]
+    public var running: Set<LUNName>
+
+    public init(disks: [LUNName: DiskFact], running: Set<LUNName> = []) {
         self.disks = disks
+        self.running = running
     }
 }
 

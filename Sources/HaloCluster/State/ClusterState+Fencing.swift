@@ -1,10 +1,13 @@
 extension ClusterState {
     /// The member that fences lost nodes: the lowest node id among the members in sync
-    /// (dlm_controld's rule). Nil while decisions are suspended (no quorum, no agreed
-    /// configuration): nobody fences then.
+    /// (dlm_controld's rule), preferring members whose own node is running — a node that must
+    /// itself be fenced fences others only when no member is running (every member came back
+    /// before it was fenced: someone must start), and never itself. Nil while decisions are
+    /// suspended (no quorum, no agreed configuration): nobody fences then.
     public var fenceActor: MemberID? {
         guard quorum.allowsActions, agreement != nil else { return nil }
-        return synced.filter { nodes[$0.node]?.member == $0 }.min()
+        let present = synced.filter { nodes[$0.node]?.member == $0 }
+        return present.filter { nodes[$0.node]?.safety == .running }.min() ?? present.min()
     }
 
     /// Nodes that must be fenced, by id.
@@ -27,9 +30,11 @@ extension ClusterState {
 
     /// Applies the end of an attempt. Success makes the node stopped (it holds nothing: its
     /// LUNs may now be started elsewhere); failure keeps it to be fenced, and nothing of it
-    /// moves. Only the attempt in progress counts.
+    /// moves. Only the attempt in progress counts. A success covers every failure recorded
+    /// before it (dlm_controld's rule: the last fence completed after the failure), also one
+    /// recorded while the attempt ran.
     mutating func applyFenceFinished(_ attempt: FenceAttempt, _ outcome: FenceOutcome, from member: MemberID) -> [ClusterLogEntry] {
-        guard var record = nodes[attempt.victim], var task = record.fenceTask, task.failure == attempt.failure,
+        guard var record = nodes[attempt.victim], var task = record.fenceTask,
               let running = task.inProgress, running.actor == member, running.number == attempt.number
         else { return [] }
         fenceHistory.append(FenceHistoryEntry(attempt: attempt, actor: member, outcome: outcome, at: sequence))

@@ -17,6 +17,12 @@ extension ClusterState {
                 log.append(.init(.info, "fenced node left the group", node: member.node))
             } else if wasSynced {
                 switch (departure.isFailure, record.safety) {
+                case (true, .lost(var task)):
+                    // Lost again (it had come back before it was fenced): the attempt in
+                    // progress goes on; its success, recorded later, covers this failure too.
+                    task.failure = sequence
+                    record.safety = .lost(task)
+                    log.append(.init(.error, "node lost again before it was fenced", node: member.node, ["halo.reason": departure.kind.rawValue]))
                 case (true, _):
                     record.safety = .lost(FenceTask(failure: sequence))
                     log.append(.init(.error, "node lost without a clean leave: it will be fenced before its LUNs move",

@@ -65,8 +65,17 @@ extension ClusterState {
                     case .running, .stopped: false
                     }
                 }
+                // A member that runs the LUN's stack already (found by its probes, say after
+                // every halod restarted) keeps it: starting it elsewhere would serve it twice.
+                let runningOn = preference.filter { node in
+                    guard let record = nodes[node], let member = record.member, synced.contains(member) else { return false }
+                    return record.announcement?.running.contains(lun) ?? false
+                }
                 if let blocking {
                     record.reason = .unplaced(.waitingForFence(blocking))
+                } else if let target = runningOn.first {
+                    record.owner = target
+                    record.reason = .adopted
                 } else if let target = eligible.first {
                     record.owner = target
                     if case .unplaced = record.reason { record.reason = .placed }
@@ -98,6 +107,7 @@ extension PlacementReason {
         case .recovered(let node): "recovered from fenced node \(node)"
         case .reassigned(let node): "reassigned from node \(node), which left"
         case .failedBack: "failed back to a preferred node"
+        case .adopted: "found running there"
         case .waitingForFence(let node): "its node \(node) is lost: waiting for it to be fenced"
         case .unplaced(.noDecisions): "no decisions: no quorum or no agreed configuration"
         case .unplaced(.noEligibleNode): "no node can take it"

@@ -165,6 +165,8 @@ public enum PlacementReason: Sendable, Hashable {
     case reassigned(from: NodeID)
     /// Moved back to a more preferred node (fail-back is on).
     case failedBack
+    /// It had no owner and a member found it running (its probes): it stays there.
+    case adopted
     /// Its owner is lost: it stays assigned there until the owner is fenced.
     case waitingForFence(NodeID)
     /// No owner: why not.

@@ -86,6 +86,7 @@ extension Announcement {
     var jsonMembers: [(String, JSONValue)] {
         [("digest", .string(configurationDigest)), ("software", .string(software)),
          ("disks", .object(disks.sorted { $0.key < $1.key }.map { ($0.key.rawValue, .string($0.value.rawValue)) })),
+         ("running", .array(running.sorted().map { .string($0.rawValue) })),
          ("policy", policy.json)]
     }
 
@@ -96,8 +97,13 @@ extension Announcement {
             guard let text = value.stringValue, let fact = DiskFact(rawValue: text) else { throw WireError("announce: unknown disk state for \(name)") }
             disks[LUNName(name)] = fact
         }
+        var running: Set<LUNName> = []
+        for name in try fields.array("running") {
+            guard let text = name.stringValue else { throw WireError("announce: running holds LUN names") }
+            running.insert(LUNName(text))
+        }
         self.init(configurationDigest: try fields.string("digest"), policy: try ClusterPolicy(json: try fields.value("policy")),
-                  software: try fields.string("software"), disks: disks)
+                  software: try fields.string("software"), facts: LocalFacts(disks: disks, running: running))
     }
 }
 

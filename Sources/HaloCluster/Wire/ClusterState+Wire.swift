@@ -154,6 +154,7 @@ extension PlacementReason {
         case .recovered(let node): .object([("kind", .string("recovered")), ("node", node.json)])
         case .reassigned(let node): .object([("kind", .string("reassigned")), ("node", node.json)])
         case .failedBack: .object([("kind", .string("failedBack"))])
+        case .adopted: .object([("kind", .string("adopted"))])
         case .waitingForFence(let node): .object([("kind", .string("waitingForFence")), ("node", node.json)])
         case .unplaced(.noDecisions): .object([("kind", .string("unplaced")), ("why", .string("noDecisions"))])
         case .unplaced(.noEligibleNode): .object([("kind", .string("unplaced")), ("why", .string("noEligibleNode"))])
@@ -172,6 +173,7 @@ extension PlacementReason {
         case "recovered": self = .recovered(from: try node())
         case "reassigned": self = .reassigned(from: try node())
         case "failedBack": self = .failedBack
+        case "adopted": self = .adopted
         case "waitingForFence": self = .waitingForFence(try node())
         case "unplaced":
             switch try fields.string("why") {
