@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "halo-agent-dl", targets: ["halo-agent-dl"]),
         .executable(name: "halo-conformance", targets: ["halo-conformance"]),
         .executable(name: "halo-writer", targets: ["halo-writer"]),
+        .executable(name: "halod", targets: ["halod"]),
     ],
     dependencies: [
         // Structured logging API the whole Swift server ecosystem shares (Logger, metadata,
@@ -37,6 +38,9 @@ let package = Package(
         // Property-based tests of halod's state machine (random event sequences, shrinking).
         // Test-only.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // halod's and haloctl's command lines: help, man pages and completions from one
+        // declaration.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CHalo", path: "Sources/CHalo"),
@@ -100,6 +104,16 @@ let package = Package(
             name: "HaloCluster",
             dependencies: ["HaloJSON"],
             path: "Sources/HaloCluster"),
+        // halod's daemon: the poll loop, the corosync connection, fence agents, the control
+        // socket. Everything it decides, HaloCluster decides.
+        .target(
+            name: "HaloDaemon",
+            dependencies: ["HaloCluster", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker"],
+            path: "Sources/HaloDaemon"),
+        .executableTarget(
+            name: "halod",
+            dependencies: ["HaloDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/halod"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -158,13 +172,17 @@ let package = Package(
             path: "Tests/TestAgent"),
         .target(
             name: "HaloTesting",
-            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker",
+            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker", "HaloDaemon", "HaloJSON",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/HaloTesting"),
         .testTarget(
             name: "HaloClusterTests",
             dependencies: ["HaloCluster", "HaloJSON", .product(name: "PropertyBased", package: "swift-property-based")],
             path: "Tests/HaloClusterTests"),
+        .testTarget(
+            name: "HalodTests",
+            dependencies: ["HaloDaemon", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
+            path: "Tests/HalodTests"),
         .testTarget(
             name: "HaloSystemTests",
             dependencies: ["HaloSystem", "HaloTesting"],

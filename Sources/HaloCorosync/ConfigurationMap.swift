@@ -93,6 +93,12 @@ public struct CorosyncNode: Sendable, Hashable {
     public var name: String?
     /// ring0_addr, ring1_addr, … as written.
     public var addresses: [String]
+
+    public init(id: UInt32, name: String?, addresses: [String]) {
+        self.id = id
+        self.name = name
+        self.addresses = addresses
+    }
 }
 
 /// corosync settings as the running corosync holds them.
@@ -105,4 +111,12 @@ public struct CorosyncSettings: Sendable, Hashable {
     public var isTwoNode: Bool
     /// `quorum.wait_for_all` when set explicitly (two_node turns it on by default).
     public var waitsForAll: Bool?
+
+    public init(clusterName: String?, tokenMilliseconds: UInt32?, consensusMilliseconds: UInt32?, isTwoNode: Bool, waitsForAll: Bool?) {
+        self.clusterName = clusterName
+        self.tokenMilliseconds = tokenMilliseconds
+        self.consensusMilliseconds = consensusMilliseconds
+        self.isTwoNode = isTwoNode
+        self.waitsForAll = waitsForAll
+    }
 }

@@ -42,4 +42,17 @@ int halo_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 /* The process environment (a global in C). */
 char **halo_environ(void);
 
+/* signalfd(2) for the given signals, after blocking them (GNU headers). Returns the
+   descriptor or -1 with errno. */
+int halo_signalfd_create(const int *signals, int count);
+
+/* The signal number of one pending signalfd_siginfo, 0 when none is pending, -1 with errno. */
+int halo_signalfd_read(int fd);
+
+/* The effective user id of a unix socket's peer (SO_PEERCRED, a GNU extension). */
+int halo_peer_uid(int fd, unsigned int *uid);
+
+/* accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (a GNU extension). */
+int halo_accept_nonblocking(int fd);
+
 #endif

@@ -115,6 +115,14 @@ public struct FenceDevice: Sendable, Hashable {
     /// never a log: passwords live here).
     public var options: [(String, String)]
 
+    public init(name: String, agent: String, action: FenceAction, timeout: Duration, options: [(String, String)]) {
+        self.name = name
+        self.agent = agent
+        self.action = action
+        self.timeout = timeout
+        self.options = options
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.name == rhs.name && lhs.agent == rhs.agent && lhs.action == rhs.action && lhs.timeout == rhs.timeout
             && lhs.options.map(\.0) == rhs.options.map(\.0) && lhs.options.map(\.1) == rhs.options.map(\.1)
@@ -210,8 +218,9 @@ public struct LocalSettings: Sendable, Hashable {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded down.
-    public var milliseconds: Int64 {
+    /// Whole milliseconds, rounded down (HaloSystem has the same for the modules that use it;
+    /// HaloCluster stays free of it).
+    var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -33,6 +33,14 @@ public struct FenceOrder: Sendable, Hashable {
     public var levels: [[FenceDevice]]
     /// The plug per device name, when it is not the victim's name.
     public var plugs: [String: String]
+
+    public init(attempt: FenceAttempt, victimName: String, delay: Duration, levels: [[FenceDevice]], plugs: [String: String]) {
+        self.attempt = attempt
+        self.victimName = victimName
+        self.delay = delay
+        self.levels = levels
+        self.plugs = plugs
+    }
 }
 
 /// What the daemon tells the machine that did not come through the agreed stream.

@@ -114,6 +114,19 @@ public struct SystemLog: Sendable {
         return sent == datagram.count ? .success(()) : .failure(sent < 0 ? Errno.current : Errno(rawValue: EMSGSIZE))
     }
 
+    /// Sends `datagram` to the abstract datagram socket `name` (systemd's notify socket may be
+    /// one: `@name` in `NOTIFY_SOCKET`).
+    static func sendDatagram(_ datagram: [UInt8], toAbstract name: String) -> Result<Void, Errno> {
+        guard let address = UnixSocketAddress(abstract: name) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else { return .failure(Errno.current) }
+        defer { close(socket) }
+        let sent = datagram.withUnsafeBytes { bytes in
+            address.withSocketAddress { sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+        }
+        return sent == datagram.count ? .success(()) : .failure(sent < 0 ? Errno.current : Errno(rawValue: EMSGSIZE))
+    }
+
     /// A valid journal field name for `name`: `halo.resource` → `HALO_RESOURCE`.
     static func journalFieldName(_ name: String) -> String {
         var result = String(name.uppercased().map { ($0.isLetter && $0.isASCII) || $0.isNumber ? $0 : "_" })

@@ -107,6 +107,7 @@ struct OutputCollector {
 /// The state of one running child: its descriptors, what was written and read, and how far
 /// its termination has progressed.
 struct Session {
+    let command: Command
     let pid: pid_t
     var pidfd: Int32
     var output: OutputCollector
@@ -118,6 +119,7 @@ struct Session {
     var timedOut = false
 
     init(command: Command, path: String) throws(SpawnError) {
+        self.command = command
         let stdout: (read: Int32, write: Int32)
         let stderr: (read: Int32, write: Int32)
         var stdin: (read: Int32, write: Int32)? = nil
@@ -165,64 +167,39 @@ struct Session {
     /// Polls the child's streams and its pidfd until it has exited and its output is drained,
     /// escalating signals as the deadline and the grace periods pass.
     mutating func supervise(deadline: Deadline, grace: Duration, drain: Duration) throws(SpawnError) {
-        enum Phase { case running, terminating(since: ContinuousClock.Instant), killed(since: ContinuousClock.Instant) }
-        var phase = Phase.running
-        var drainDeadline: Deadline?
-        while true {
-            let now = ContinuousClock.now
-            if termination != nil {
-                if !output.isOpen && !error.isOpen { return }
-                if let drainDeadline, drainDeadline.hasPassed(now: now) { return }
-            }
-            // Escalation, and the next moment something must happen even without I/O.
-            var wake = deadline
-            if termination == nil {
-                switch phase {
-                case .running:
-                    if deadline.hasPassed(now: now) {
-                        timedOut = true
-                        _ = try? Syscall.kill(-pid, SIGTERM)
-                        phase = .terminating(since: now)
-                        continue
-                    }
-                case .terminating(let since):
-                    if now >= since + grace {
-                        _ = try? Syscall.kill(-pid, SIGKILL)
-                        phase = .killed(since: now)
-                        continue
-                    }
-                    wake = Deadline(since + grace)
-                case .killed(let since):
-                    if now >= since + grace { return }  // unkillable: abandoned
-                    wake = Deadline(since + grace)
-                }
-            } else if let drainDeadline {
-                wake = drainDeadline
-            }
-
-            var fds: [pollfd] = []
-            if output.isOpen { fds.append(pollfd(fd: output.fd, events: Int16(POLLIN), revents: 0)) }
-            if error.isOpen { fds.append(pollfd(fd: error.fd, events: Int16(POLLIN), revents: 0)) }
-            if inputFD >= 0 { fds.append(pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)) }
-            if termination == nil { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
+        var supervision = Supervision(deadline: deadline, grace: grace, drain: drain)
+        while let wake = supervision.nextWake(for: &self, now: .now) {
+            var fds = pollDescriptors()
             do {
-                _ = try Syscall.poll(&fds, wake.pollTimeout(now: now))
+                _ = try Syscall.poll(&fds, wake.pollTimeout())
             } catch {
                 throw .system(operation: "poll", error)
             }
-            for entry in fds where entry.revents != 0 {
-                if entry.fd == output.fd { try output.readAvailable() }
-                else if entry.fd == error.fd { try error.readAvailable() }
-                else if entry.fd == inputFD { writeInput() }
-                else if entry.fd == pidfd {
-                    try reap()
-                    // A timed-out leader is gone; whatever else it started in its group goes too.
-                    if termination != nil && timedOut { _ = try? Syscall.kill(-pid, SIGKILL) }
-                }
-            }
-            if termination != nil && drainDeadline == nil {
-                drainDeadline = Deadline.after(drain)
-            }
+            for entry in fds where entry.revents != 0 { try handle(readyDescriptor: entry.fd) }
+            supervision.noteProgress(of: self)
+        }
+    }
+
+    /// What to poll: the open output streams, the input while there is some left, and the
+    /// pidfd until the child has exited.
+    func pollDescriptors() -> [pollfd] {
+        var fds: [pollfd] = []
+        if output.isOpen { fds.append(pollfd(fd: output.fd, events: Int16(POLLIN), revents: 0)) }
+        if error.isOpen { fds.append(pollfd(fd: error.fd, events: Int16(POLLIN), revents: 0)) }
+        if inputFD >= 0 { fds.append(pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)) }
+        if termination == nil { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
+        return fds
+    }
+
+    /// Reads, writes or reaps for one descriptor that `poll` reported ready.
+    mutating func handle(readyDescriptor fd: Int32) throws(SpawnError) {
+        if fd == output.fd { try output.readAvailable() }
+        else if fd == error.fd { try error.readAvailable() }
+        else if fd == inputFD { writeInput() }
+        else if fd == pidfd {
+            try reap()
+            // A timed-out leader is gone; whatever else it started in its group goes too.
+            if termination != nil && timedOut { _ = try? Syscall.kill(-pid, SIGKILL) }
         }
     }
 
@@ -271,5 +248,55 @@ struct Session {
         closeInput()
         if pidfd >= 0 { Syscall.close(pidfd) }
         pidfd = -1
+    }
+}
+
+/// How far the end of a child has progressed: the signals sent as its deadline and grace
+/// periods pass, and the drain of its output after it exited. `ProcessRunner.run` and
+/// `ChildProcess` (driven by a caller's event loop) share it.
+struct Supervision {
+    enum Phase { case running, terminating(since: ContinuousClock.Instant), killed(since: ContinuousClock.Instant) }
+
+    let deadline: Deadline
+    let grace: Duration
+    let drain: Duration
+    var phase = Phase.running
+    var drainDeadline: Deadline?
+
+    /// Sends what the time calls for, and returns when `session` must be looked at again at
+    /// the latest; nil when it is finished (exited and drained, or abandoned after `SIGKILL`).
+    mutating func nextWake(for session: inout Session, now: ContinuousClock.Instant) -> Deadline? {
+        while true {
+            if session.termination != nil {
+                if !session.output.isOpen && !session.error.isOpen { return nil }
+                if let drainDeadline, drainDeadline.hasPassed(now: now) { return nil }
+                return drainDeadline ?? Deadline.after(drain, now: now)
+            }
+            switch phase {
+            case .running:
+                if deadline.hasPassed(now: now) {
+                    session.timedOut = true
+                    _ = try? Syscall.kill(-session.pid, SIGTERM)
+                    phase = .terminating(since: now)
+                    continue
+                }
+                return deadline
+            case .terminating(let since):
+                if now >= since + grace {
+                    _ = try? Syscall.kill(-session.pid, SIGKILL)
+                    phase = .killed(since: now)
+                    continue
+                }
+                return Deadline(since + grace)
+            case .killed(let since):
+                if now >= since + grace { return nil }  // unkillable: abandoned
+                return Deadline(since + grace)
+            }
+        }
+    }
+
+    /// After the session handled I/O: once it has exited, the drain of its output starts.
+    mutating func noteProgress(of session: borrowing Session) {
+        if session.termination != nil && drainDeadline == nil { drainDeadline = Deadline.after(drain) }
     }
 }

@@ -1,0 +1,144 @@
+import HaloDaemon
+import HaloJSON
+import HaloSystem
+
+/// Real corosync nodes in network namespaces with halod on each (Tests/System/halod-netns),
+/// the namespace fence agent Tests/System/fence_halotest configured for every node; torn
+/// down when released.
+public final class HalodCluster: @unchecked Sendable {
+    // Immutable after init.
+    public let directory = TemporaryDirectory("halod")
+    public let count: Int
+    let script = "\(BuildProducts.repositoryRoot)/Tests/System/halod-netns"
+    public let configurationPath: String
+    private let runner = ProcessRunner()
+
+    /// Whether this machine can run it: root, corosync, network namespaces.
+    public static var isAvailable: Bool {
+        CurrentProcess.isRoot && (try? FileSystem.info("/usr/sbin/corosync")) != nil && NetworkNamespaces.areAvailable
+    }
+
+    /// The configuration of `count` nodes (each fenced by fence_halotest) and `luns` LUNs,
+    /// LUN i preferring node ((i − 1) mod count) + 1, then the others in order.
+    public static func configuration(nodes count: Int, luns: Int, directory: String, extra: String = "",
+                                     nodeExtra: [Int: String] = [:]) -> String {
+        var text = """
+            [cluster]
+            name = "halodtest"
+            startup_fence_delay = "5s"
+            fence_retry_limit = "4s"
+            \(extra)
+
+            [fence_device.test]
+            agent = "\(BuildProducts.repositoryRoot)/Tests/System/fence_halotest"
+            timeout = "20s"
+            options = { dir = "\(directory)" }
+
+            """
+        for node in 1...count {
+            text += "\n[[node]]\nname = \"node\(node)\"\nid = \(node)\nfence = [[\"test\"]]\n\(nodeExtra[node] ?? "")\n"
+        }
+        for lun in 1...max(luns, 1) where luns > 0 {
+            let first = (lun - 1) % count + 1
+            let order = [first] + (1...count).filter { $0 != first }
+            text += "\n[[lun]]\nname = \"lun\(lun)\"\nnodes = [\(order.map { "\"node\($0)\"" }.joined(separator: ", "))]\n"
+        }
+        return text
+    }
+
+    /// Brings up `nodes` corosync nodes and starts halod on each with the configuration.
+    public init(nodes: Int, luns: Int = 2, token: Int = 1000, extra: String = "", nodeExtra: [Int: String] = [:], startHalod: Bool = true) throws {
+        count = nodes
+        configurationPath = "\(directory.path)/halod.toml"
+        try script(["up", directory.path, String(nodes), String(token)], timeout: .seconds(90))
+        try FileSystem.writeAtomically(configurationPath, Array(Self.configuration(
+            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra).utf8), permissions: 0o600)
+        if startHalod { for node in 1...nodes { try start(node) } }
+    }
+
+    @discardableResult
+    func script(_ arguments: [String], timeout: Duration = .seconds(30)) throws -> ProcessResult {
+        var environment = Command.minimalEnvironment
+        environment["HALOD"] = BuildProducts.executable("halod")
+        let result = try runner.run(Command(script, arguments, environment: environment), deadline: .after(timeout))
+        guard result.succeeded else { throw NamespaceError.command("halod-netns \(arguments.joined(separator: " ")): \(result.errorText)") }
+        return result
+    }
+
+    public func start(_ node: Int) throws { try script(["start", directory.path, String(node), configurationPath]) }
+    public func stop(_ node: Int) throws { try script(["stop", directory.path, String(node)]) }
+    public func crash(_ node: Int) throws { try script(["crash", directory.path, String(node)]) }
+    public func kill(_ node: Int) throws { try script(["kill", directory.path, String(node)]) }
+    public func boot(_ node: Int) throws { try script(["boot", directory.path, String(node)], timeout: .seconds(60)) }
+    public func cut(_ node: Int) throws { try script(["cut", directory.path, String(node)]) }
+    public func heal(_ node: Int) throws { try script(["heal", directory.path, String(node)]) }
+
+    /// Makes fencing of `node` fail (or work again).
+    public func setFenceFails(_ node: Int, _ fails: Bool) throws {
+        let path = "\(directory.path)/fence-fail-node\(node)"
+        if fails { try FileSystem.writeAtomically(path, [], permissions: 0o644) } else { try? FileSystem.remove(path) }
+    }
+
+    /// Makes every fence agent run wait `seconds` before acting (nil: no wait).
+    public func setFenceDelay(_ seconds: Int?) throws {
+        let path = "\(directory.path)/fence-sleep"
+        if let seconds { try FileSystem.writeAtomically(path, Array("\(seconds)\n".utf8), permissions: 0o644) } else { try? FileSystem.remove(path) }
+    }
+
+    /// halod's status on `node` (the `status` object), or nil when it does not answer.
+    public func status(_ node: Int) -> JSONValue? {
+        (try? ControlClient.send(.status, to: socket(node), timeout: .seconds(5)))?["status"]
+    }
+
+    /// Sends a request to `node`'s halod.
+    public func request(_ request: ControlRequest, at node: Int) throws -> JSONValue {
+        try ControlClient.send(request, to: socket(node))
+    }
+
+    func socket(_ node: Int) -> String { "\(directory.path)/node\(node)/halod.sock" }
+
+    /// The node serving `lun` in `node`'s view.
+    public func owner(of lun: String, at node: Int) -> String? {
+        status(node)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == lun }?["node"]?.stringValue
+    }
+
+    /// The wall time of the first event with `message` (and `node` metadata, if given) in
+    /// `node`'s status at or after `since`.
+    public func eventTime(_ message: String, at node: Int, about victim: Int? = nil, since: Double) -> Double? {
+        status(node)?["events"]?.arrayValue?.compactMap { event -> Double? in
+            guard event["message"]?.stringValue == message, let time = event["time"]?.stringValue.flatMap(Double.init), time >= since else { return nil }
+            if let victim, event["data"]?["halo.node"]?.stringValue != String(victim) { return nil }
+            return time
+        }.min()
+    }
+
+    /// The fence agent's runs: (start or done, time, plug, action or result, the node that ran it).
+    public var fenceLog: [(phase: String, time: Double, plug: String, detail: String, by: String)] {
+        guard let bytes = try? FileSystem.readBytes("\(directory.path)/fence.log") else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count == 5, let time = Double(words[1]) else { return nil }
+            return (words[0], time, words[2], words[3], words[4])
+        }
+    }
+
+    /// Waits (polling every 100 ms) until `condition` holds or `timeout` passes.
+    @discardableResult
+    public func wait(_ timeout: Duration, until condition: () -> Bool) -> Bool {
+        let deadline = Deadline.after(timeout)
+        while !deadline.hasPassed() {
+            if condition() { return true }
+            Pause.for(.milliseconds(100))
+        }
+        return condition()
+    }
+
+    /// The halod log of a node (for failure messages).
+    public func log(_ node: Int) -> String {
+        (try? FileSystem.readBytes("\(directory.path)/node\(node)/halod.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    deinit {
+        _ = try? runner.run(Command(script, ["down", directory.path]), deadline: .after(.seconds(30)))
+    }
+}
