@@ -19,6 +19,12 @@ final class CorosyncConnection {
     private var outbox: [[UInt8]] = []
     /// Whether this process's own join has been delivered (sends wait until then).
     private(set) var hasJoined = false
+    /// Messages and bytes this member multicast and received (status and the benchmark).
+    private(set) var counters = Counters()
+
+    struct Counters {
+        var sent = 0, sentBytes = 0, delivered = 0, deliveredBytes = 0
+    }
 
     static let groupName = "halod"
 
@@ -63,6 +69,8 @@ final class CorosyncConnection {
         while let next = outbox.first {
             do {
                 try group.send(next)
+                counters.sent += 1
+                counters.sentBytes += next.count
                 outbox.removeFirst()
             } catch .tryAgain {
                 return
@@ -88,6 +96,8 @@ final class CorosyncConnection {
                 }
                 deliveries.append(.agreed(.membership(Self.translate(change))))
             case .message(let from, let bytes):
+                counters.delivered += 1
+                counters.deliveredBytes += bytes.count
                 let member = MemberID(node: NodeID(from.nodeID), process: from.processID)
                 do {
                     deliveries.append(.agreed(.message(from: member, try ClusterMessage(decoding: bytes))))

@@ -268,8 +268,11 @@ public final class Daemon {
         case .failure(let error):
             control.send(.failed(error.description), to: client)
         case .success(.status):
+            let counters = corosync.counters
             control.send(.status(StatusReport(machine: machine, configuration: configuration, localNode: corosync.localNode,
-                                              events: Array(log.recent.suffix(60))).json), to: client)
+                                              events: Array(log.recent.suffix(60)),
+                                              traffic: (counters.sent, counters.sentBytes, counters.delivered, counters.deliveredBytes)).json),
+                         to: client)
         case .success(.move(let lun, let node)):
             guard configuration.lun(LUNName(lun)) != nil else { return control.send(.failed("\(lun) is not a configured LUN"), to: client) }
             guard let target = configuration.node(named: node) else { return control.send(.failed("\(node) is not a configured node"), to: client) }

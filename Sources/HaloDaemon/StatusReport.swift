@@ -9,6 +9,8 @@ struct StatusReport {
     let configuration: ClusterConfiguration
     let localNode: NodeID
     let events: [DaemonEvent]
+    /// This member's traffic: (sent, sent bytes, delivered, delivered bytes).
+    var traffic: (Int, Int, Int, Int) = (0, 0, 0, 0)
 
     func name(_ node: NodeID) -> String { configuration.node(node)?.name ?? "node \(node)" }
 
@@ -32,6 +34,9 @@ struct StatusReport {
             ("fenceActor", state.fenceActor.map { .string(name($0.node)) } ?? .null),
             ("sequence", .int(Int(clamping: state.sequence))),
             ("stateDigest", .string({ var hash = StableHash(); hash.combine(state.canonicalBytes); return hash.hex }())),
+            ("stateBytes", .int(state.canonicalBytes.count)),
+            ("traffic", .object([("messagesSent", .int(traffic.0)), ("bytesSent", .int(traffic.1)),
+                                 ("messagesDelivered", .int(traffic.2)), ("bytesDelivered", .int(traffic.3))])),
             ("nodes", .array(state.nodes.sorted { $0.key < $1.key }.map { nodeJSON($0.key, $0.value, state) })),
             ("luns", .array(state.luns.sorted { $0.key < $1.key }.map { lunJSON($0.key, $0.value) })),
             ("fenceHistory", .array(state.fenceHistory.map { entry in
