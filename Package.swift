@@ -91,7 +91,7 @@ let package = Package(
             path: "Agents/DRBD"),
         .target(
             name: "LuksAgent",
-            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
+            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup", .product(name: "Logging", package: "swift-log")],
             path: "Agents/Luks"),
         .target(
             name: "SCSTAgent",
@@ -139,7 +139,7 @@ let package = Package(
             path: "Tests/HaloTesting"),
         .testTarget(
             name: "HaloSystemTests",
-            dependencies: ["HaloSystem", "HaloTesting"],
+            dependencies: ["HaloSystem", "HaloTesting", "halo-agent"],
             path: "Tests/HaloSystemTests"),
         .testTarget(
             name: "HaloOCFTests",

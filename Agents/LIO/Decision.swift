@@ -39,8 +39,8 @@ enum LIODecision {
         if let failure = exportFailure(settings, observation, target) { return .failure(failure) }
         guard level >= .thorough else { return .success(.success) }
         if let failure = configurationFailure(settings, observation, target, chap: chap) { return .failure(failure) }
-        if level >= .deep, case .failed(let path, let errno)? = observation.deepRead {
-            return .failure(.generic(Reason("reading a block of \(path) failed: \(errno)", details: ["halo.errno": errno.symbol])))
+        if level >= .deep, case .failed(let path, let failure)? = observation.deepRead {
+            return .failure(.generic(Reason("reading a block of \(path) failed: \(failure)", details: ["halo.read": failure.symbol])))
         }
         return .success(.success)
     }

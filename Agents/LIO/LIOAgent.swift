@@ -1,6 +1,7 @@
 import HaloISCSI
 import HaloOCF
 import HaloSystem
+import Logging
 
 /// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
 /// CHAP and session parameters — carried out through LIO's configfs directly
@@ -30,7 +31,7 @@ public enum LIOAgent: ResourceAgent {
         let settings = LIOSettings(context.parameters)
         let credentials = try readCredentials(settings)
         let users = chapUsers(credentials)
-        let lock = try lockLIO(context)
+        let lock = try lockLIO(context.state, deadline: context.deadline)
         let view = LIOView()
         let observation = try observe(view, settings, .full, credentials)
         if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
@@ -52,12 +53,36 @@ public enum LIOAgent: ResourceAgent {
     }
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let settings = LIOSettings(context.parameters)
-        let lock = try lockLIO(context)
+        try stop(LIOSettings(context.parameters), state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Stop with parameters that do not validate: what the resource owns is named by the
+    /// target's IQN, the storage object's name and its backstore (the HBA directory it is in).
+    /// With those valid it is stopped as by stop; without them the stop fails, since the
+    /// target may still run.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
+    ) throws(AgentFailure) -> AgentOutcome {
+        let parameters = context.parameters
+        guard let target = parameters.value(\.iqn), let device = parameters.value(\.deviceName),
+              let backstore = parameters.value(\.backstore) else {
+            throw .generic(Reason("cannot stop: iqn, device_name or backstore does not validate (\(problems)), so what "
+                + "this resource owns cannot be told: fix them"))
+        }
+        context.logger.warning("stop with invalid parameters: removing the target and storage object they name",
+                               metadata: ["halo.problems": "\(problems)"])
+        let settings = LIOSettings(target: target, device: device, backing: BackingPath(path: "(not validated)"), backstore: backstore)
+        return try stop(settings, state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Takes down what `settings` says the resource owns (`LIODecision.stop`): it reads the
+    /// target, the storage object's name and its backstore, nothing else.
+    static func stop(_ settings: LIOSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
+        let lock = try lockLIO(state, deadline: deadline)
         let view = LIOView()
         let steps = LIODecision.stop(settings, try observe(view, settings, .basic, nil))
         do {
-            try LIOEffects(kernel: view.kernel, logger: context.logger).apply(steps, credentials: nil)
+            try LIOEffects(kernel: view.kernel, logger: logger).apply(steps, credentials: nil)
         } catch {
             if !LIODecision.stop(settings, try observe(view, settings, .basic, nil)).isEmpty {
                 throw LIODecision.failure(error.step, error.errno, settings)
@@ -75,7 +100,9 @@ public enum LIOAgent: ResourceAgent {
         }
         let credentials = try readCredentials(settings)
         var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.storage != nil { observation.deepRead = view.deepRead(settings) }
+        if level >= .deep, observation.storage != nil {
+            observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
+        }
         return try LIODecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
     }
 
@@ -87,9 +114,9 @@ public enum LIOAgent: ResourceAgent {
 
     // MARK: Helpers
 
-    static func lockLIO(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+    static func lockLIO(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
         do {
-            return try context.state.lock("lio.lock", deadline: context.deadline)
+            return try state.lock("lio.lock", deadline: deadline)
         } catch {
             throw .generic(Reason("cannot take the node's LIO lock: \(error)"))
         }

@@ -41,8 +41,8 @@ enum SCSTDecision {
         if let failure = exportFailure(settings, observation, target) { return .failure(failure) }
         guard level >= .thorough else { return .success(.success) }
         if let failure = configurationFailure(settings, observation, target, chap: chap) { return .failure(failure) }
-        if level >= .deep, case .failed(let path, let errno)? = observation.deepRead {
-            return .failure(.generic(Reason("reading a block of \(path) failed: \(errno)", details: ["halo.errno": errno.symbol])))
+        if level >= .deep, case .failed(let path, let failure)? = observation.deepRead {
+            return .failure(.generic(Reason("reading a block of \(path) failed: \(failure)", details: ["halo.read": failure.symbol])))
         }
         if let degradation = degradation(settings, observation) { return .success(.degraded(degradation)) }
         return .success(.success)

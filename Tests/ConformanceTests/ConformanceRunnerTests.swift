@@ -25,7 +25,7 @@ struct ConformanceRunnerTests {
         ("stop-not-idempotent", "stop of a stopped resource exits 0"),
         ("slow-start", "start finishes within its declared timeout 5s"),
         ("start-does-nothing", "monitor after start exits 0"),
-        ("accept-anything", "start refuses an unknown parameter with 6 or 2 and a reason"),
+        ("accept-anything", "validate-all refuses an unknown parameter with 6 and a reason"),
         ("invalid-metadata", "meta-data is valid under ra-api-1.dtd"),
     ])
     func aBrokenRule_failsTheCheckForIt(fault: String, failingCheck: String) throws {

@@ -201,6 +201,36 @@ struct LIOAgentTests {
                 == .failure(.generic("iqn.2026-11.lab.test:node1.drbd0 is disabled (tpgt_1/enable is 0): initiators cannot log in")))
     }
 
+    /// Depth 20 reads a block of the backing store in the bounded reader's child: a store whose
+    /// reads never return (a FIFO nobody writes to, as a suspended DRBD device would hold the
+    /// reader) is no answer by the deadline, and the monitor fails naming it and the wait.
+    @Test func theDeepRead_ofABackingStoreThatDoesNotAnswer_failsTheMonitorInTime() throws {
+        let directory = TemporaryDirectory("halo-lio-hang")
+        #expect(mkfifo(directory.file("lun.img"), 0o600) == 0)
+        var settings = LIOSettings.lab()
+        settings.backstore = .fileio
+        settings.backing = BackingPath(path: directory.file("lun.img"))
+        let read = LIOView().deepRead(settings, reader: .builtHaloAgent, deadline: .after(.milliseconds(900)))
+        guard case .failed(let path, .noAnswer) = read else {
+            Issue.record("expected no answer: \(read)")
+            return
+        }
+        #expect(path == directory.file("lun.img"))
+        // The captured target, with halo's identity and its backing store present: healthy to depth 10.
+        var observation = try Self.observe("configured")
+        let identity = LIOSettings.lab().identity
+        observation.storage?.serial = identity.serial.text
+        observation.storage?.vendor = identity.vendor.text
+        observation.storage?.product = identity.product.text
+        observation.storage?.revision = identity.revision.text
+        observation.backing = .present(type: .blockDevice, size: 1 << 30)
+        observation.deepRead = .failed(path: "/dev/drbd0", .noAnswer(within: .milliseconds(17_960)))
+        #expect(LIODecision.monitor(.lab(), observation, level: .deep)
+                == .failure(.generic(Reason("reading a block of /dev/drbd0 failed: no answer within 18.0 s: its I/O hangs",
+                                            details: ["halo.read": "no answer in 18.0 s"]))))
+        #expect(LIODecision.monitor(.lab(), observation, level: .thorough) == .success(.success), "only depth 20 reads")
+    }
+
     @Test func aPortalThatIsNotTheNodes_isExplained() {
         let failure = LIODecision.failure(.makeDirectory("iscsi/x/tpgt_1/np/198.18.1.11:3260"), .addressNotAvailable, .lab())
         #expect(failure == .generic(Reason("portal 198.18.1.11:3260 is not an address of this node: start the portal resource first, or set net.ipv4.ip_nonlocal_bind=1",

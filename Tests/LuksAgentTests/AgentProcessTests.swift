@@ -6,7 +6,7 @@ import Testing
 @testable import LuksAgent
 
 /// Whether this machine's kernel has a device-mapper (the development machines have none).
-let hasDeviceMapper = SystemView().hasDeviceMapper
+let hasDeviceMapper = liveView().hasDeviceMapper
 
 @Suite("The installed luks agent on this machine: probes, stops, refusals, key hygiene", .serialized)
 struct LuksAgentProcessTests {

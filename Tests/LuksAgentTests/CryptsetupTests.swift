@@ -80,7 +80,7 @@ struct DeviceScanTests {
         }
         let image = try LuksTestImage(loop: true)
         let loop = try #require(image.loopDevice)
-        let view = SystemView()
+        let view = liveView()
         let start = ContinuousClock.now
         let resolution = view.resolve(.uuid(LuksUUID(image.uuid)!))
         let elapsed = start.duration(to: .now)
@@ -100,7 +100,7 @@ struct DeviceScanTests {
         let image = try LuksTestImage(loop: true)
         let second = try LuksTestImage.attach(image.image)
         defer { _ = try? ProcessRunner().run(Command("losetup", ["-d", second]), deadline: .after(.seconds(20))) }
-        let resolution = SystemView().resolve(.uuid(LuksUUID(image.uuid)!))
+        let resolution = liveView().resolve(.uuid(LuksUUID(image.uuid)!))
         guard case .uuidAmbiguous(_, let paths) = resolution else {
             Issue.record("expected ambiguity: \(resolution)")
             return
@@ -119,12 +119,12 @@ struct DeviceScanTests {
         // A process that holds the device open on its standard input and ignores SIGTERM.
         let pid = try spawnHolding(loop, ["sh", "-c", "trap '' TERM; exec sleep 60"])
         Pause.for(.milliseconds(300))
-        let found = SystemView().processes(opening: number)
+        let found = liveView().processes(opening: number)
         #expect(found.map(\.pid) == [pid])
         #expect(found.first?.command == "sleep")
         let survivors = Effects.end(found, deadline: .after(.seconds(5)), logger: .init(label: "test"))
         #expect(survivors.isEmpty)
         #expect(reapChild(pid) == 9)
-        #expect(SystemView().processes(opening: number).isEmpty)
+        #expect(liveView().processes(opening: number).isEmpty)
     }
 }

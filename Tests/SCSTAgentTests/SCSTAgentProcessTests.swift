@@ -357,10 +357,35 @@ struct SCSTAgentProcessTests {
         let parameters = bed.parameters()
         #expect(try bed.run("start", parameters).code == 0)
         #expect(try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "20"]).code == 0)
-        #expect(unlink(bed.backing) == 0)
-        let deep = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10"])
+        // The backing store is still there for depth 10, but a read of it fails: only depth 20 reads.
+        #expect(unlink(bed.backing) == 0 && mkdir(bed.backing, 0o700) == 0)
+        #expect(try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10"]).code == 0)
+        let deep = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "20"])
         #expect(deep.code == 1)
-        #expect(deep.reason?.contains("is gone (ENOENT)") == true, "\(deep.reason ?? "")")
+        #expect(deep.reason == "reading a block of \(bed.backing) failed: EISDIR (Is a directory)", "\(deep.reason ?? "")")
+        #expect(rmdir(bed.backing) == 0)
+        let gone = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10"])
+        #expect(gone.code == 1)
+        #expect(gone.reason?.contains("is gone (ENOENT)") == true, "\(gone.reason ?? "")")
         #expect(try bed.run("monitor", parameters).code == 0, "depth 0 only looks at SCST")
+    }
+
+    /// A backing store whose reads never return (here a FIFO nobody writes to: the reading
+    /// child blocks in the kernel, as on a suspended DRBD device): the deep monitor answers
+    /// within its timeout, with a reason naming the store — it does not hang with the read.
+    @Test func theDeepMonitor_answersInTime_whenTheBackingStoreDoesNotAnswer() throws {
+        guard SCSTTestBed.isAvailable else { return }
+        let bed = try SCSTTestBed()
+        let parameters = bed.parameters()
+        #expect(try bed.run("start", parameters).code == 0)
+        #expect(unlink(bed.backing) == 0 && mkfifo(bed.backing, 0o600) == 0)
+        let deep = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "20", "OCF_RESKEY_CRM_meta_timeout": "3000",
+                                                              "OCF_RESKEY_CRM_meta_interval": "60000"])
+        #expect(deep.code == 1, "\(deep.stderr)")
+        #expect(deep.reason?.hasPrefix("reading a block of \(bed.backing) failed: no answer within ") == true, "\(deep.reason ?? "")")
+        #expect(deep.reason?.hasSuffix(" s: its I/O hangs") == true, "\(deep.reason ?? "")")
+        let probe = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "20", "OCF_RESKEY_CRM_meta_timeout": "3000",
+                                                               "OCF_RESKEY_CRM_meta_interval": "0"])
+        #expect(probe.code == 1, "a probe reports the hang too, and never 6")
     }
 }

@@ -127,7 +127,9 @@ struct SCSTDecisionTests {
         var chap = SCSTObservation.running(lab)
         chap.target?.incomingUsers = [ChapAccountState(user: "someone", secretMatches: false)]
         var unreadable = SCSTObservation.running(lab)
-        unreadable.deepRead = .failed(path: "/dev/vdb", .ioError)
+        unreadable.deepRead = .failed(path: "/dev/vdb", .refused(.ioError))
+        var unanswered = SCSTObservation.running(lab)
+        unanswered.deepRead = .failed(path: "/dev/vdb", .noAnswer(within: .milliseconds(17_960)))
         return [
             ("as configured", .running(lab), .code(0)),
             ("identity changed", identity, .failure(1, "the SCSI identity of disk1 changed (prod_id is 'disk1', not 'halo-lun')")),
@@ -137,6 +139,8 @@ struct SCSTDecisionTests {
             ("a portal too many", portal, .failure(1, "the allowed portals of iqn.2026-11.lab.test:tgt1 are 198.18.1.21 10.0.0.1")),
             ("a CHAP account not configured", chap, .failure(1, "CHAP accounts")),
             ("the backing cannot be read", unreadable, .failure(1, "reading a block of /dev/vdb failed: EIO")),
+            ("the backing does not answer a read (its I/O hangs)", unanswered,
+             .failure(1, "reading a block of /dev/vdb failed: no answer within 18.0 s: its I/O hangs")),
         ]
     }
 
