@@ -81,6 +81,27 @@ struct SCSTAgentProcessTests {
         #expect(bed.list("targets/iscsi")?.contains(Self.target) == false)
     }
 
+    /// Stop with parameters that no longer validate (after an upgrade that checks more
+    /// strictly, say): what the resource owns is still named by its IQN, device name, LUN and
+    /// serial, so it is removed; when those do not validate, the stop fails instead of claiming
+    /// a target stopped that still runs.
+    @Test func stopWithParametersThatDoNotValidate_removesWhatTheyStillName_orFails() throws {
+        guard SCSTTestBed.isAvailable else { return }
+        let bed = try SCSTTestBed()
+        let parameters = bed.parameters(lun: 3)
+        #expect(try bed.run("start", parameters).code == 0)
+        #expect(bed.list("devices")?.count == 3, "the device, its LUN-0 placeholder and the model's CD-ROM")
+        let unnamed = try bed.run("stop", parameters.merging(["iqn": "iqn.2026-11.lab.test:LUN1", "write_cache": "bogus"]) { $1 })
+        #expect(unnamed.code == 1)
+        #expect(unnamed.reason?.hasPrefix("cannot stop: iqn, device_name, lun or serial does not validate") == true,
+                "\(unnamed.reason ?? "")")
+        #expect(bed.list("targets/iscsi")?.contains(Self.target) == true, "nothing was touched")
+        let stop = try bed.run("stop", parameters.merging(["write_cache": "bogus", "backing": "relative/path"]) { $1 })
+        #expect(stop.code == 0, "\(stop.stderr)")
+        #expect(bed.list("devices") == ["1:0:0:0"], "the device and the placeholder are gone")
+        #expect(bed.list("targets/iscsi")?.contains(Self.target) == false)
+    }
+
     @Test func start_convergesFromEveryHalfConfiguredState() throws {
         guard SCSTTestBed.isAvailable else { return }
         let clean = try SCSTTestBed()
