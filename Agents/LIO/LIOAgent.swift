@@ -30,7 +30,7 @@ public enum LIOAgent: ResourceAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = LIOSettings(context.parameters)
         let credentials = try readCredentials(settings)
-        let users = chapUsers(credentials)
+        let users = ChapUsers(credentials)
         let lock = try lockLIO(context.state, deadline: context.deadline)
         let view = LIOView()
         let observation = try observe(view, settings, .full, credentials)
@@ -46,7 +46,7 @@ public enum LIOAgent: ResourceAgent {
         }
         _ = consume lock
         let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: users) {
+        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
             throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success
@@ -66,8 +66,7 @@ public enum LIOAgent: ResourceAgent {
         let parameters = context.parameters
         guard let target = parameters.value(\.iqn), let device = parameters.value(\.deviceName),
               let backstore = parameters.value(\.backstore) else {
-            throw .generic(Reason("cannot stop: iqn, device_name or backstore does not validate (\(problems)), so what "
-                + "this resource owns cannot be told: fix them"))
+            throw .cannotStop(without: "iqn, device_name or backstore", problems)
         }
         context.logger.warning("stop with invalid parameters: removing the target and storage object they name",
                                metadata: ["halo.problems": "\(problems)"])
@@ -98,12 +97,17 @@ public enum LIOAgent: ResourceAgent {
         guard level >= .thorough else {
             return try LIODecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
-        let credentials = try readCredentials(settings)
+        var credentials: ChapCredentials? = nil
+        let (chap, unreadable) = ChapCredentialsFile.expectation(settings.chapFile, credentials: &credentials)
+        if let unreadable {
+            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
+                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
+        }
         var observation = try observe(view, settings, .full, credentials)
         if level >= .deep, observation.storage != nil {
             observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
         }
-        return try LIODecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+        return try LIODecision.monitor(settings, observation, level: level, chap: chap).get()
     }
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
@@ -128,23 +132,6 @@ public enum LIOAgent: ResourceAgent {
             return try view.observe(settings, depth: depth, credentials: credentials)
         } catch {
             throw AgentFailure.generic(Reason("cannot read LIO's state in /sys/kernel/config/target: \(error)", details: ["halo.errno": error.symbol]))
-        }
-    }
-
-    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> LIODecision.ChapUsers {
-        switch credentials {
-        case .some(let configured):
-            LIODecision.ChapUsers(incoming: configured.withCredential(outgoing: false) { user($0) },
-                                  outgoing: configured.withCredential(outgoing: true) { user($0) })
-        case .none:
-            .none
-        }
-    }
-
-    static func user(_ credential: borrowing ChapCredential?) -> String? {
-        switch credential {
-        case .some(let present): present.user.text
-        case .none: nil
         }
     }
 

@@ -48,8 +48,8 @@ extension LuksDecision {
                 return AgentFailure.from(errno, while: "device \(path)")
             }
         case .unanswered(let path, let waited):
-            return .generic(Reason("\(ReadFailure.noAnswer(within: waited).sentence(reading: path)): not opening it "
-                + "(libcryptsetup's reads of it would hang this agent)"))
+            // libcryptsetup's own reads of it could not be bounded: they would hang this agent.
+            return .generic(Reason("\(ReadFailure.noAnswer(within: waited).sentence(reading: path)); not opened"))
         case .uuidNotFound(let uuid, let unreadable):
             // A DRBD device that is not Primary refuses to be opened, and a device whose I/O
             // hangs does not answer: the header may be on either, readable later, so that is a

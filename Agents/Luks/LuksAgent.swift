@@ -85,8 +85,7 @@ public enum LuksAgent: ReloadingAgent {
         _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome {
         guard let name = context.parameters.value(\.name) else {
-            throw .generic(Reason("cannot stop: the mapping name does not validate (\(problems)), so which mapping to close "
-                + "cannot be told: fix name"))
+            throw .cannotStop(without: "name", problems)
         }
         context.logger.warning("stop with invalid parameters: closing the mapping by its name", metadata: ["halo.problems": "\(problems)"])
         try stop(name: name, device: context.parameters.value(\.device), forceStop: context.parameters.value(\.forceStop) ?? false,

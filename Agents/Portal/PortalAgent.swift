@@ -127,8 +127,7 @@ public enum PortalAgent: ReloadingAgent {
         _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome {
         guard let addresses = context.parameters.value(\.addresses) else {
-            throw .generic(Reason("cannot stop: addresses does not validate (\(problems)), so which addresses to remove "
-                + "cannot be told: fix it"))
+            throw .cannotStop(without: "addresses", problems)
         }
         context.logger.warning("stop with invalid parameters: removing the addresses", metadata: ["halo.problems": "\(problems)"])
         return try stop(addresses.entries, instance: context.instance, state: context.state, deadline: context.deadline,

@@ -36,7 +36,7 @@ public enum SCSTAgent: ResourceAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = SCSTSettings(context.parameters)
         let credentials = try readCredentials(settings)
-        let users = chapUsers(credentials)
+        let users = ChapUsers(credentials)
         let lock = try lockSCST(context.state, deadline: context.deadline)
         let view = SCSTView(deadline: context.deadline)
         let observation = try observe(view, settings, .full, credentials)
@@ -54,7 +54,7 @@ public enum SCSTAgent: ResourceAgent {
         }
         _ = consume lock
         let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: users) {
+        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
             throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success
@@ -76,8 +76,7 @@ public enum SCSTAgent: ResourceAgent {
         let parameters = context.parameters
         guard let target = parameters.value(\.iqn), let device = parameters.value(\.deviceName),
               let lun = parameters.value(\.lun), lun == 0 || parameters.value(\.serial) != nil else {
-            throw .generic(Reason("cannot stop: iqn, device_name, lun or serial does not validate (\(problems)), so what "
-                + "this resource owns cannot be told: fix them"))
+            throw .cannotStop(without: "iqn, device_name, lun or serial", problems)
         }
         context.logger.warning("stop with invalid parameters: removing the target and device they name",
                                metadata: ["halo.problems": "\(problems)"])
@@ -113,12 +112,17 @@ public enum SCSTAgent: ResourceAgent {
         guard level >= .thorough else {
             return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
-        let credentials = try readCredentials(settings)
+        var credentials: ChapCredentials? = nil
+        let (chap, unreadable) = ChapCredentialsFile.expectation(settings.chapFile, credentials: &credentials)
+        if let unreadable {
+            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
+                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
+        }
         var observation = try observe(view, settings, .full, credentials)
         if level >= .deep, observation.device != nil {
             observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
         }
-        return try SCSTDecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+        return try SCSTDecision.monitor(settings, observation, level: level, chap: chap).get()
     }
 
     // MARK: validate-all
@@ -151,22 +155,6 @@ public enum SCSTAgent: ResourceAgent {
             return try view.observe(settings, depth: depth, credentials: credentials)
         } catch {
             throw AgentFailure.generic(Reason("cannot read SCST's state in /sys/kernel/scst_tgt: \(error)", details: ["halo.errno": error.symbol]))
-        }
-    }
-
-    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> SCSTDecision.ChapUsers {
-        switch credentials {
-        case .some(let configured):
-            SCSTDecision.ChapUsers(incoming: user(configured.incoming), outgoing: user(configured.outgoing))
-        case .none:
-            .none
-        }
-    }
-
-    static func user(_ credential: borrowing ChapCredential?) -> String? {
-        switch credential {
-        case .some(let present): present.user.text
-        case .none: nil
         }
     }
 

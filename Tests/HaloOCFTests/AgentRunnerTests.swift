@@ -91,7 +91,7 @@ struct AgentRunnerTests {
         // The sample agent cannot tell what to stop without valid parameters: it may be running.
         let (invocation, _) = invoke("stop", ["lun": "x"])
         #expect(invocation.code == .genericError)
-        #expect(invocation.reason?.summary.hasPrefix("cannot stop: the parameters do not validate (") == true)
+        #expect(invocation.reason?.summary.hasPrefix("cannot stop: the parameters do not validate, so what to stop cannot be told, and it may still run: ") == true)
         #expect(invocation.reason?.summary.contains("parameter lun='x' is not a whole number") == true)
     }
 

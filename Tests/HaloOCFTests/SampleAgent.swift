@@ -60,8 +60,7 @@ enum SampleAgent: ResourceAgent {
                                           context: InvalidParameterContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let p = context.parameters
         guard p.value(\.target) == "report-partial" else {
-            throw .generic(Reason("cannot stop: the parameters do not validate (\(problems)), so what to stop cannot be "
-                + "told and it may still run: fix them, then clean up the resource"))
+            throw .cannotStop(without: nil, problems)
         }
         throw .generic(Reason("target=\(p.value(\.target) ?? "nil") lun=\(p.value(\.lun).map(String.init) ?? "nil") "
             + "cache=\(p.value(\.cache)?.rawValue ?? "nil") settle=\(p.value(\.settle).map { "\($0)" } ?? "nil")"))

@@ -30,6 +30,44 @@ struct LIOAgentTests {
         return try LIOView(root: directory.path).observe(settings, depth: .full, credentials: nil)
     }
 
+    /// The captured target with halo's identity and its backing store present: healthy to depth 10.
+    static func healthy() throws -> LIOObservation {
+        var observation = try observe("configured")
+        let identity = LIOSettings.lab().identity
+        observation.storage?.serial = identity.serial.text
+        observation.storage?.vendor = identity.vendor.text
+        observation.storage?.product = identity.product.text
+        observation.storage?.revision = identity.revision.text
+        observation.backing = .present(type: .blockDevice, size: 1 << 30)
+        return observation
+    }
+
+    /// The CHAP credentials of every ACL at depth 10, against the credentials file: a right
+    /// user with a wrong secret (rotated in the file, not yet applied) fails; a file this node
+    /// cannot read is not compared at all.
+    @Test(arguments: [
+        ("no CHAP configured, none on the ACL", ChapPair(), ChapExpectation.configured(.none), OCFExitCode.success, ""),
+        ("the configured user and secret", ChapPair(incomingUser: "in", incomingMatches: true), .configured(ChapUsers(incoming: "in")),
+         .success, ""),
+        ("another user", ChapPair(incomingUser: "old", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
+         .genericError, "the CHAP users of iqn.2026-11.lab.test:node1.drbd0 differ from the credentials file"),
+        ("right user, wrong secret", ChapPair(incomingUser: "in", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
+         .genericError, "CHAP user in has an old secret, not chap_file's (rotated?): a restart applies it (iqn.2026-11.lab.test:node1.drbd0)"),
+        ("right outgoing user, wrong secret",
+         ChapPair(incomingUser: "in", incomingMatches: true, outgoingUser: "out", outgoingMatches: false),
+         .configured(ChapUsers(incoming: "in", outgoing: "out")), .genericError, "CHAP user out has an old secret"),
+        ("chap_file unreadable here: not compared", ChapPair(incomingUser: "in", incomingMatches: false), .unreadable, .success, ""),
+    ] as [(String, ChapPair, ChapExpectation, OCFExitCode, String)])
+    func chapAtDepth10(_ name: String, _ pair: ChapPair, _ chap: ChapExpectation, _ code: OCFExitCode, _ phrase: String) throws {
+        var observation = try Self.healthy()
+        let initiators = observation.target.map { Array($0.acls.keys) } ?? []
+        #expect(initiators == ["iqn.2026-11.lab.test:client"])
+        for initiator in initiators { observation.target?.acls[initiator]?.authentication = pair }
+        let (found, reason) = ExitDecision.decide(LIODecision.monitor(.lab(), observation, level: .thorough, chap: chap))
+        #expect(found == code, "\(name): \(reason?.summary ?? "")")
+        #expect(phrase.isEmpty || reason?.summary.hasPrefix(phrase) == true, "\(name): \(reason?.summary ?? "")")
+    }
+
     @Test func theConfiguredCapture_readsAsTheTargetTargetcliMade() throws {
         let observation = try Self.observe("configured")
         #expect(observation.isLoaded && observation.hasISCSIFabric && observation.hasHBA)
@@ -216,14 +254,7 @@ struct LIOAgentTests {
             return
         }
         #expect(path == directory.file("lun.img"))
-        // The captured target, with halo's identity and its backing store present: healthy to depth 10.
-        var observation = try Self.observe("configured")
-        let identity = LIOSettings.lab().identity
-        observation.storage?.serial = identity.serial.text
-        observation.storage?.vendor = identity.vendor.text
-        observation.storage?.product = identity.product.text
-        observation.storage?.revision = identity.revision.text
-        observation.backing = .present(type: .blockDevice, size: 1 << 30)
+        var observation = try Self.healthy()
         observation.deepRead = .failed(path: "/dev/drbd0", .noAnswer(within: .milliseconds(17_960)))
         #expect(LIODecision.monitor(.lab(), observation, level: .deep)
                 == .failure(.generic(Reason("reading a block of /dev/drbd0 failed: no answer within 18.0 s: its I/O hangs",

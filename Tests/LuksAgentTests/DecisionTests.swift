@@ -328,7 +328,7 @@ struct LuksEnvironmentDecisionTests {
             .check(.failure(LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [
                 UnreadableDevice(path: "/dev/drbd0", failure: .noAnswer(within: .seconds(10))),
                 UnreadableDevice(path: "/dev/drbd1", failure: .refused(.wrongMediumType))]))!), #_sourceLocation)
-        Expected(.genericError, "/dev/drbd0 did not answer a read within 12.5 s: its I/O hangs: not opening it")
+        Expected(.genericError, "/dev/drbd0 did not answer a read within 12.5 s: its I/O hangs; not opened")
             .check(.failure(LuksDecision.deviceProblem(.unanswered(path: "/dev/drbd0", within: .milliseconds(12_500)))!),
                    #_sourceLocation)
         Expected(.invalidArgument, "is on /dev/sda1, /dev/md0: configure device by path")

@@ -257,7 +257,7 @@ struct PortalNamespaceTests {
             let addressesInvalid = parameters.count == 1 || parameters["addresses"] == "198.18.10.10/24@p0 198.18.10.10/24@p1"
             if addressesInvalid {
                 #expect(stop.code == 1, "stop \(parameters)")
-                #expect(stop.reason?.hasPrefix("cannot stop: addresses does not validate") == true, "\(stop.reason ?? "")")
+                #expect(stop.reason?.hasPrefix("cannot stop: without a valid addresses, what to stop cannot be told") == true, "\(stop.reason ?? "")")
             } else {
                 #expect(stop.code == 0, "stop \(parameters): \(stop.reason ?? "")")
             }

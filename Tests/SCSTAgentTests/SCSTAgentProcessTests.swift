@@ -93,7 +93,7 @@ struct SCSTAgentProcessTests {
         #expect(bed.list("devices")?.count == 3, "the device, its LUN-0 placeholder and the model's CD-ROM")
         let unnamed = try bed.run("stop", parameters.merging(["iqn": "iqn.2026-11.lab.test:LUN1", "write_cache": "bogus"]) { $1 })
         #expect(unnamed.code == 1)
-        #expect(unnamed.reason?.hasPrefix("cannot stop: iqn, device_name, lun or serial does not validate") == true,
+        #expect(unnamed.reason?.hasPrefix("cannot stop: without a valid iqn, device_name, lun or serial, what to stop cannot be told") == true,
                 "\(unnamed.reason ?? "")")
         #expect(bed.list("targets/iscsi")?.contains(Self.target) == true, "nothing was touched")
         let stop = try bed.run("stop", parameters.merging(["write_cache": "bogus", "backing": "relative/path"]) { $1 })
@@ -310,6 +310,55 @@ struct SCSTAgentProcessTests {
         #expect(refused.code == 2)
         #expect(refused.reason == "the CHAP credentials file (chap_file) must be owned by root with mode 0400 or 0600 (it holds secrets)")
         #expect(try loose.model.writeCount() == 0)
+    }
+
+    /// A configuration-management run that removes chap_file or changes its mode must not fail
+    /// the monitor of a running target: on every node that would ban a healthy LUN from the
+    /// cluster. The depth-10 monitor logs why it did not compare the CHAP accounts and answers
+    /// 0; start and validate-all refuse the file.
+    @Test func aBrokenChapFile_neverFailsTheMonitor_butStartAndValidateAllRefuseIt() throws {
+        guard SCSTTestBed.isAvailable else { return }
+        let bed = try SCSTTestBed()
+        let path = try bed.chapFile()
+        let parameters = bed.parameters(extra: ["chap_file": path])
+        #expect(try bed.run("start", parameters).code == 0)
+        _ = chmod(path, 0o644)
+        let loose = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10"])
+        #expect(loose.code == 0, "\(loose.reason ?? "")")
+        #expect(loose.stderr.contains("CHAP accounts not checked"), "\(loose.stderr)")
+        #expect(try bed.run("validate-all", parameters, extra: ["OCF_CHECK_LEVEL": "10"]).code == 2)
+        #expect(try bed.run("start", parameters).code == 2)
+        #expect(unlink(path) == 0)
+        #expect(try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "20"]).code == 0)
+        #expect(try bed.run("validate-all", parameters, extra: ["OCF_CHECK_LEVEL": "10"]).code == 5)
+        #expect(bed.read("\(Self.targetPath)/IncomingUser") == "tgt-in \(SCSTTestBed.incomingSecret)\n[key]\n\n", "untouched")
+    }
+
+    /// After a secret rotation in chap_file the old secret keeps logging in until the target is
+    /// told: the depth-10 monitor fails (without naming either secret), and start — Pacemaker's
+    /// recovery — writes the new one.
+    @Test func aRotatedSecret_failsTheDeepMonitor_andStartAppliesIt() throws {
+        guard SCSTTestBed.isAvailable else { return }
+        let bed = try SCSTTestBed()
+        let parameters = bed.parameters(extra: ["chap_file": try bed.chapFile()])
+        #expect(try bed.run("start", parameters).code == 0)
+        let rotated = "halo-CHAP-in-rotated-99"
+        _ = try bed.chapFile(incomingSecret: rotated)
+        let monitor = try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10", "HA_debug": "1"])
+        #expect(monitor.code == 1)
+        #expect(monitor.reason == "CHAP user tgt-in has an old secret, not chap_file's (rotated?): a restart applies it (\(Self.target))",
+                "\(monitor.reason ?? "")")
+        for secret in [rotated, SCSTTestBed.incomingSecret, SCSTTestBed.outgoingSecret] {
+            #expect(!monitor.stdout.contains(secret) && !monitor.stderr.contains(secret))
+        }
+        try bed.model.control("sessions", "login \(Self.target) iqn.2026-11.lab.test:client 198.18.1.22 198.18.1.21 tgt-in \(SCSTTestBed.incomingSecret)")
+        try bed.model.control("sessions", "logout \(Self.target) iqn.2026-11.lab.test:client")
+        #expect(try bed.run("start", parameters).code == 0)
+        #expect(try bed.run("monitor", parameters, extra: ["OCF_CHECK_LEVEL": "10"]).code == 0)
+        #expect(throws: Errno.notPermitted) {
+            try bed.model.control("sessions", "login \(Self.target) iqn.2026-11.lab.test:client 198.18.1.22 198.18.1.21 tgt-in \(SCSTTestBed.incomingSecret)")
+        }
+        try bed.model.control("sessions", "login \(Self.target) iqn.2026-11.lab.test:client 198.18.1.22 198.18.1.21 tgt-in \(rotated)")
     }
 
     @Test func stop_closesTheSessions_andLeavesEverythingElse() throws {

@@ -150,6 +150,35 @@ struct SCSTDecisionTests {
         Self.check(SCSTDecision.monitor(Self.lab, observation, level: .deep), expected, name)
     }
 
+    /// The CHAP accounts at depth 10, against what the credentials file says.
+    static var chapRows: [(String, [ChapAccountState], ChapAccountState?, ChapExpectation, Expected)] {
+        let users = ChapExpectation.configured(ChapUsers(incoming: "in", outgoing: "out"))
+        let right = ChapAccountState(user: "in", secretMatches: true)
+        let rightOut = ChapAccountState(user: "out", secretMatches: true)
+        return [
+            ("no CHAP configured, none on the target", [], nil, .configured(.none), .code(0)),
+            ("the configured users with their secrets", [right], rightOut, users, .code(0)),
+            ("an account the file does not have", [right, ChapAccountState(user: "old", secretMatches: false)], rightOut, users,
+             .failure(1, "the CHAP accounts of iqn.2026-11.lab.test:tgt1 differ from the credentials file")),
+            ("right user, wrong secret (rotated in the file)", [ChapAccountState(user: "in", secretMatches: false)], rightOut, users,
+             .failure(1, "CHAP user in has an old secret, not chap_file's (rotated?): a restart applies it (iqn.2026-11.lab.test:tgt1)")),
+            ("right outgoing user, wrong secret", [right], ChapAccountState(user: "out", secretMatches: false), users,
+             .failure(1, "CHAP user out has an old secret")),
+            ("chap_file unreadable on this node: not compared, the target keeps serving",
+             [ChapAccountState(user: "in", secretMatches: false)], nil, .unreadable, .code(0)),
+        ]
+    }
+
+    @Test(arguments: chapRows.indices)
+    func chapAtDepth10(_ row: Int) {
+        let (name, incoming, outgoing, chap, expected) = Self.chapRows[row]
+        var observation = SCSTObservation.running(Self.lab)
+        observation.target?.incomingUsers = incoming
+        observation.target?.outgoingUser = outgoing
+        Self.check(SCSTDecision.monitor(Self.lab, observation, level: .thorough, chap: chap), expected, name)
+        Self.check(SCSTDecision.monitor(Self.lab, observation, level: .basic, chap: chap), .code(0), "\(name), depth 0")
+    }
+
     @Test func startOnAnEmptyNode_createsEverything_inTheOrderTheIssueSets() {
         let settings = SCSTSettings.lab(initiators: ["iqn.2026-11.lab.test:ini"], relativeTargetID: .perNode(["node1": 11, "node2": 12]))
         let observation = SCSTObservation(isLoaded: true, handlers: ["vdisk_blockio"], iscsi: .init(isDaemonConnected: true, isEnabled: false))

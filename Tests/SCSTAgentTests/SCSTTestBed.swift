@@ -68,10 +68,10 @@ final class SCSTTestBed: @unchecked Sendable {
                        invalidParameterSets: invalid, commandPrefix: model.prefix)
     }
 
-    /// A root-only CHAP credentials file.
-    func chapFile(outgoing: Bool = true) throws -> String {
+    /// A root-only CHAP credentials file (written again with another incoming secret: a rotation).
+    func chapFile(outgoing: Bool = true, incomingSecret: String = SCSTTestBed.incomingSecret) throws -> String {
         let path = directory.file("chap")
-        var text = "# test credentials\nincoming tgt-in \(Self.incomingSecret)\n"
+        var text = "# test credentials\nincoming tgt-in \(incomingSecret)\n"
         if outgoing { text += "outgoing tgt-out \(Self.outgoingSecret)\n" }
         try FileSystem.writeAtomically(path, Array(text.utf8), permissions: 0o600)
         return path

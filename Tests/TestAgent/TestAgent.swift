@@ -155,7 +155,7 @@ enum TestAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     static func stopWithInvalidParameters(_ problems: ParameterProblems,
                                           context: InvalidParameterContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         guard let directory = context.parameters.value(\.directory) else {
-            throw .generic(Reason("cannot stop: directory does not validate (\(problems)): fix it"))
+            throw .cannotStop(without: "directory", problems)
         }
         let file = "\(directory)/\(context.instance).state"
         do {

@@ -55,8 +55,21 @@ extension ResourceAgent {
     public static func stopWithInvalidParameters(
         _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome {
-        throw .generic(Reason("cannot stop: the parameters do not validate (\(problems)), so what to stop cannot be "
-            + "told and it may still run: fix them, then clean up the resource"))
+        throw .cannotStop(without: nil, problems)
+    }
+}
+
+extension AgentFailure {
+    /// The failure of a stop whose parameters do not tell what to stop: `.generic` (a stop that
+    /// may have left the resource running must not succeed), the problems last, as Pacemaker
+    /// keeps only the start of a reason.
+    ///
+    /// - Parameter identifying: the parameters that name the resource and did not validate, as
+    ///   a phrase ("iqn or device_name"); `nil` when the agent cannot name any.
+    public static func cannotStop(without identifying: String?, _ problems: ParameterProblems) -> AgentFailure {
+        let what = identifying.map { "without a valid \($0), what to stop cannot be told" }
+            ?? "the parameters do not validate, so what to stop cannot be told"
+        return .generic(Reason("cannot stop: \(what), and it may still run: \(problems)"))
     }
 }
 
