@@ -135,12 +135,7 @@ struct LIOView {
                 // The whole content but the show function's one newline: a secret stored with a
                 // newline of its own does not match.
                 let line = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.last == 10 ? bytes.count - 1 : bytes.count)])
-                return configured.secret.withUnsafeBytes { secret in
-                    guard secret.count == line.count else { return false }
-                    var difference: UInt8 = 0
-                    for index in 0..<secret.count { difference |= secret[index] ^ line[index] }
-                    return difference == 0
-                }
+                return configured.secret.hasSameBytes(as: line)
             }
         }
     }

@@ -153,12 +153,7 @@ struct SCSTView {
         switch credential {
         case .some(let configured):
             guard configured.user.text == user else { return false }
-            return configured.secret.withUnsafeBytes { mine in
-                guard mine.count == secret.count else { return false }
-                var difference: UInt8 = 0
-                for index in 0..<mine.count { difference |= mine[index] ^ secret[index] }
-                return difference == 0
-            }
+            return configured.secret.hasSameBytes(as: secret)
         case .none:
             return false
         }
