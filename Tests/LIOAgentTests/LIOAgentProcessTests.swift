@@ -23,11 +23,8 @@ struct LIOAgentProcessTests {
          "allowed_portals": "198.18.1.11 198.19.100.11:3260", "initiators": "iqn.2026-11.lab.test:client"]
     }
 
-    @Test func everyCheckThatNeedsNoTargetStack_passes() throws {
-        guard !Self.hasLIO else {
-            print("SKIPPED: this kernel has LIO; the VM lab covers a real target")
-            return
-        }
+    @Test(.enabled(if: !hasLIO, "this kernel has LIO; the VM lab covers a real target"))
+    func everyCheckThatNeedsNoTargetStack_passes() throws {
         let (path, directory) = try install()
         let parameters = parameters(directory)
         func with(_ name: String, _ value: String) -> [String: String] { parameters.merging([name: value]) { $1 } }
@@ -44,11 +41,8 @@ struct LIOAgentProcessTests {
         #expect(report.results.filter { $0.status == .passed }.count > 40)
     }
 
-    @Test func withoutLIO_monitorIsNotRunning_stopSucceeds_andStartSaysWhatIsMissing() throws {
-        guard !Self.hasLIO else {
-            print("SKIPPED: this kernel has LIO; the VM lab covers a real target")
-            return
-        }
+    @Test(.enabled(if: !hasLIO, "this kernel has LIO; the VM lab covers a real target"))
+    func withoutLIO_monitorIsNotRunning_stopSucceeds_andStartSaysWhatIsMissing() throws {
         let (path, directory) = try install()
         let agent = AgentProcess(path: path, instance: "lio1", environment: ["HA_RSCTMP": directory.file("rsctmp")])
         #expect(try agent.run("monitor", parameters(directory)).code == 7)

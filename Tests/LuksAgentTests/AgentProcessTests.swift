@@ -25,29 +25,27 @@ struct LuksAgentProcessTests {
         #expect(try agent.process().run("validate-all", parameters).code == 0, "level 0 checks syntax only")
     }
 
-    @Test func start_withoutDeviceMapper_refusesWith5_andSaysWhatToLoad() throws {
-        guard !hasDeviceMapper else {
-            print("SKIPPED: this kernel has a device-mapper (the VM lab opens for real)")
-            return
-        }
+    @Test(.enabled(if: !hasDeviceMapper, "this kernel has a device-mapper (the VM lab opens for real)"))
+    func start_withoutDeviceMapper_refusesWith5_andSaysWhatToLoad() throws {
         let agent = try InstalledLuksAgent()
         let image = try LuksTestImage()
         let start = try agent.process().run("start", ["device": "/dev/null", "name": "halo-test", "key": image.keyPath])
         // /dev/null is no block device (2), and the missing device-mapper is listed after it.
         #expect(start.code == 2)
         #expect(start.reason == "device /dev/null is not a block device; this kernel has no device-mapper: load the dm_mod and dm_crypt modules (2 problems)")
-        guard canAttachLoopDevices else { return }
+    }
+
+    @Test(.enabled(if: !hasDeviceMapper && canAttachLoopDevices, "needs loop devices, and a kernel without a device-mapper"))
+    func start_onARealLUKSDevice_withoutDeviceMapper_refusesWith5() throws {
+        let agent = try InstalledLuksAgent()
         let onLoop = try LuksTestImage(loop: true)
         let clean = try agent.process().run("start", ["device": onLoop.loopDevice!, "name": "halo-test", "key": onLoop.keyPath])
         #expect(clean.code == 5)
         #expect(clean.reason == "this kernel has no device-mapper: load the dm_mod and dm_crypt modules")
     }
 
-    @Test func validateAll_atDepth20_verifiesHeaderAndKey_withoutOpening() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func validateAll_atDepth20_verifiesHeaderAndKey_withoutOpening() throws {
         let agent = try InstalledLuksAgent()
         let image = try LuksTestImage(loop: true)
         let wrong = try image.keyFile("wrong", content: "not-the-key", mode: 0o400)

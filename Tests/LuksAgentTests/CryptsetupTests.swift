@@ -73,11 +73,8 @@ struct CryptsetupTests {
 
 @Suite("The UUID scan on this machine's real block devices", .serialized)
 struct DeviceScanTests {
-    @Test func aLoopDeviceWithAHeader_isFoundByUUID_withoutUdevLinks() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func aLoopDeviceWithAHeader_isFoundByUUID_withoutUdevLinks() throws {
         let image = try LuksTestImage(loop: true)
         let loop = try #require(image.loopDevice)
         let view = liveView()
@@ -92,11 +89,8 @@ struct DeviceScanTests {
         print("MEASURED: UUID scan of \(view.scanBlockDevices().count) block devices took \(elapsed)")
     }
 
-    @Test func twoDevicesWithOneUUID_areAmbiguous() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func twoDevicesWithOneUUID_areAmbiguous() throws {
         let image = try LuksTestImage(loop: true)
         let second = try LuksTestImage.attach(image.image)
         defer { _ = try? ProcessRunner().run(Command("losetup", ["-d", second]), deadline: .after(.seconds(20))) }
@@ -108,11 +102,8 @@ struct DeviceScanTests {
         #expect(Set(paths) == [image.loopDevice!, second])
     }
 
-    @Test func aProcessWithTheDeviceOpen_isFound_andForceStopEndsIt() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func aProcessWithTheDeviceOpen_isFound_andForceStopEndsIt() throws {
         let image = try LuksTestImage(loop: true)
         let loop = try #require(image.loopDevice)
         let number = DeviceNumber(try FileSystem.info(loop))

@@ -7,7 +7,8 @@ import Testing
 
 /// ocf:halo:scst as Pacemaker runs it — the installed binary, unchanged, in a mount namespace
 /// where the SCST model is /sys/kernel/scst_tgt.
-@Suite("ocf:halo:scst against the SCST model", .serialized)
+@Suite("ocf:halo:scst against the SCST model", .enabled(if: SCSTTestBed.isAvailable, "the SCST model needs root and /dev/fuse"),
+       .serialized)
 struct SCSTAgentProcessTests {
     static let target = "iqn.2026-11.lab.test:lun1"
     static let targetPath = "targets/iscsi/iqn.2026-11.lab.test:lun1"
@@ -30,7 +31,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func theConformanceRunner_passes() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         func with(_ name: String, _ value: String) -> [String: String] { parameters.merging([name: value]) { $1 } }
@@ -48,19 +48,15 @@ struct SCSTAgentProcessTests {
         #expect(report.results.filter { $0.status == .passed }.count > 60)
     }
 
-    @Test func theRealOCFTester_passes() throws {
+    @Test(.enabled(if: RealOCFTester().isAvailable, "ocf-tester (resource-agents) is not installed"))
+    func theRealOCFTester_passes() throws {
         let tester = RealOCFTester()
-        guard SCSTTestBed.isAvailable, tester.isAvailable else {
-            print("SKIPPED: ocf-tester (resource-agents) or the SCST model is not available")
-            return
-        }
         let bed = try SCSTTestBed()
         let outcome = try tester.run(bed.underTest(bed.parameters()))
         #expect(outcome.passed, "\(outcome.output)")
     }
 
     @Test func startStopAndMonitor_areIdempotent() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         #expect(try bed.run("monitor", parameters).code == 7)
@@ -86,7 +82,6 @@ struct SCSTAgentProcessTests {
     /// serial, so it is removed; when those do not validate, the stop fails instead of claiming
     /// a target stopped that still runs.
     @Test func stopWithParametersThatDoNotValidate_removesWhatTheyStillName_orFails() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters(lun: 3)
         #expect(try bed.run("start", parameters).code == 0)
@@ -103,7 +98,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func start_convergesFromEveryHalfConfiguredState() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let clean = try SCSTTestBed()
         var parameters = clean.parameters(extra: ["chap_file": try clean.chapFile()])
         #expect(try clean.run("start", parameters).code == 0)
@@ -129,7 +123,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func start_repairsWhatIsWrongInAnExistingTarget() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         #expect(try bed.run("start", parameters).code == 0)
@@ -155,7 +148,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func anInitiatorOutsideTheACL_seesNoLUN_andOneInside_seesIt() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         #expect(try bed.run("start", bed.parameters()).code == 0)
         try bed.model.control("sessions", "login \(Self.target) iqn.2026-11.lab.test:client 198.18.1.22 198.18.1.21")
@@ -171,7 +163,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func twoNodes_presentTheSameIdentity_andTheirOwnRelativeTargetIDs() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let first = try SCSTTestBed(node: "node1")
         let second = try SCSTTestBed(node: "node2")
         for bed in [first, second] {
@@ -186,7 +177,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func theIdentity_doesNotDependOnWhatElseTheNodeHas() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         bed.write("setup_id", "0x4242")
         bed.write("handlers/vdisk_nullio/mgmt", "add_device other size_mb=1")
@@ -197,7 +187,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func iscsiScstdsDeath_isReportedClearly_andStopStillCleansUp() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         #expect(try bed.run("start", parameters).code == 0)
@@ -219,7 +208,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func underEAGAIN_startWaitsForEachResult_andSucceeds() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         try bed.model.control("eagain", "writes 1000 40")
         let started = ContinuousClock.now
@@ -232,12 +220,8 @@ struct SCSTAgentProcessTests {
         #expect(bed.list("devices") == ["1:0:0:0"])
     }
 
-    @Test func underEAGAIN_aRefusedCommandFailsStart_withItsOwnErrno() throws {
-        guard SCSTTestBed.isAvailable else { return }
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func underEAGAIN_aRefusedCommandFailsStart_withItsOwnErrno() throws {
         let bed = try SCSTTestBed()
         let loop = try LoopDevice(bed.backing)
         bed.write("handlers/vdisk_blockio/mgmt", "add_device squatter filename=\(loop.path)")
@@ -249,7 +233,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func injectionAttempts_areRefusedBeforeAnyWrite() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let attempts: [(String, String)] = [
             ("iqn", "iqn.2026-11.lab.test:lun1\ndel_target iqn.2026-11.lab.test:other"),
@@ -279,7 +262,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func chapSecrets_reachSCST_andNothingElse() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters(extra: ["chap_file": try bed.chapFile()])
         let start = try bed.run("start", parameters, extra: ["HA_debug": "1"])
@@ -317,7 +299,6 @@ struct SCSTAgentProcessTests {
     /// cluster. The depth-10 monitor logs why it did not compare the CHAP accounts and answers
     /// 0; start and validate-all refuse the file.
     @Test func aBrokenChapFile_neverFailsTheMonitor_butStartAndValidateAllRefuseIt() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let path = try bed.chapFile()
         let parameters = bed.parameters(extra: ["chap_file": path])
@@ -338,7 +319,6 @@ struct SCSTAgentProcessTests {
     /// told: the depth-10 monitor fails (without naming either secret), and start — Pacemaker's
     /// recovery — writes the new one.
     @Test func aRotatedSecret_failsTheDeepMonitor_andStartAppliesIt() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters(extra: ["chap_file": try bed.chapFile()])
         #expect(try bed.run("start", parameters).code == 0)
@@ -362,7 +342,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func stop_closesTheSessions_andLeavesEverythingElse() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         // Someone else's target and device on the same node.
         bed.write("handlers/vdisk_nullio/mgmt", "add_device theirs size_mb=1")
@@ -380,7 +359,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func stop_fails_whenTheSessionsHangOn() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         #expect(try bed.run("start", bed.parameters()).code == 0)
         try bed.model.control("sessions", "login \(Self.target) iqn.2026-11.lab.test:client 198.18.1.22 198.18.1.21")
@@ -394,7 +372,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func aLUNOtherThanZero_getsAPlaceholderAtLUNZero() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters(lun: 5)
         #expect(try bed.run("start", parameters).code == 0)
@@ -407,7 +384,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func aRelativeTargetIDAnotherTargetUses_isRefusedBeforeAnyWrite() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         bed.write("targets/iscsi/mgmt", "add_target iqn.2026-11.lab.test:theirs")
         bed.write("targets/iscsi/iqn.2026-11.lab.test:theirs/rel_tgt_id", "7")
@@ -422,7 +398,6 @@ struct SCSTAgentProcessTests {
     }
 
     @Test func theDeepMonitor_readsTheBackingStore() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         #expect(try bed.run("start", parameters).code == 0)
@@ -444,7 +419,6 @@ struct SCSTAgentProcessTests {
     /// child blocks in the kernel, as on a suspended DRBD device): the deep monitor answers
     /// within its timeout, with a reason naming the store — it does not hang with the read.
     @Test func theDeepMonitor_answersInTime_whenTheBackingStoreDoesNotAnswer() throws {
-        guard SCSTTestBed.isAvailable else { return }
         let bed = try SCSTTestBed()
         let parameters = bed.parameters()
         #expect(try bed.run("start", parameters).code == 0)

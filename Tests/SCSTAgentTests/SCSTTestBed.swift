@@ -31,14 +31,9 @@ final class SCSTTestBed: @unchecked Sendable {
         self.node = node
     }
 
-    /// Whether process tests can run here.
-    static var isAvailable: Bool {
-        guard SCSTModelProcess.isAvailable else {
-            print("SKIPPED: the SCST model needs root and /dev/fuse (FUSE mount, mount namespaces)")
-            return false
-        }
-        return true
-    }
+    /// Whether process tests can run here (the model needs root and /dev/fuse: a FUSE mount in
+    /// a mount namespace).
+    static var isAvailable: Bool { SCSTModelProcess.isAvailable }
 
     /// A complete, valid parameter set for LUN `lun` of `iqn.2026-11.lab.test:<name>`.
     func parameters(_ name: String = "lun1", lun: Int = 0, extra: [String: String] = [:]) -> [String: String] {
