@@ -7,7 +7,7 @@ extension LIODecision {
         let details = ["halo.errno": errno.symbol, "halo.step": step.description]
         let log = "LIO's reason is in the kernel log (journalctl -k)"
         switch (step, errno) {
-        // LIO binds its portals with IP_FREEBIND (every kernel since its iSCSI target was merged,
+        // LIO binds its portals with IP_FREEBIND (every kernel version read, 3.x to mainline,
         // docs/lio.md): an address the node does not have is no refusal, and no sysctl helps
         // with what the kernel does refuse.
         case (.makeDirectory(let path), .addressNotAvailable) where path.contains("/np/"):

@@ -213,7 +213,7 @@ for p in $P1 $P2; do
 done
 lab_expect_rc "node2: monitor depth 10" 0 lio node2 monitor "${TWO[@]}" OCF_CHECK_LEVEL=10
 lab_expect_rc "node2: stop" 0 lio node2 stop "${TWO[@]}"
-# LIO binds its portal sockets with IP_FREEBIND (every kernel since its iSCSI target was merged;
+# LIO binds its portal sockets with IP_FREEBIND (every kernel version read, 3.x to mainline;
 # docs/lio.md), so with ip_nonlocal_bind=0 the np directory of an address the node does not have
 # is made anyway and the portal answers as soon as the address arrives: the target and the portal
 # addresses may come up in either order. This checks what the kernel does.
