@@ -68,8 +68,6 @@ public enum LIOAgent: ResourceAgent {
               let backstore = parameters.value(\.backstore) else {
             throw .cannotStop(without: "iqn, device_name or backstore", problems)
         }
-        context.logger.warning("stop with invalid parameters: removing the target and storage object they name",
-                               metadata: ["halo.problems": "\(problems)"])
         let settings = LIOSettings(target: target, device: device, backing: BackingPath(path: "(not validated)"), backstore: backstore)
         return try stop(settings, state: context.state, deadline: context.deadline, logger: context.logger)
     }

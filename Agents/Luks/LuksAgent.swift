@@ -87,7 +87,6 @@ public enum LuksAgent: ReloadingAgent {
         guard let name = context.parameters.value(\.name) else {
             throw .cannotStop(without: "name", problems)
         }
-        context.logger.warning("stop with invalid parameters: closing the mapping by its name", metadata: ["halo.problems": "\(problems)"])
         try stop(name: name, device: context.parameters.value(\.device), forceStop: context.parameters.value(\.forceStop) ?? false,
                  view: SystemView(reader: context.reader, deadline: context.deadline), deadline: context.deadline,
                  logger: context.logger)

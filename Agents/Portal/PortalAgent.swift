@@ -129,7 +129,6 @@ public enum PortalAgent: ReloadingAgent {
         guard let addresses = context.parameters.value(\.addresses) else {
             throw .cannotStop(without: "addresses", problems)
         }
-        context.logger.warning("stop with invalid parameters: removing the addresses", metadata: ["halo.problems": "\(problems)"])
         return try stop(addresses.entries, instance: context.instance, state: context.state, deadline: context.deadline,
                         logger: context.logger)
     }

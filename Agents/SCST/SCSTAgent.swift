@@ -78,8 +78,6 @@ public enum SCSTAgent: ResourceAgent {
               let lun = parameters.value(\.lun), lun == 0 || parameters.value(\.serial) != nil else {
             throw .cannotStop(without: "iqn, device_name, lun or serial", problems)
         }
-        context.logger.warning("stop with invalid parameters: removing the target and device they name",
-                               metadata: ["halo.problems": "\(problems)"])
         let settings = SCSTSettings.owned(target: target, lun: lun, device: device, serial: parameters.value(\.serial) ?? nil,
                                           group: parameters.value(\.initiatorGroup) ?? GroupName(text: "halo"))
         return try stop(settings, state: context.state, deadline: context.deadline, logger: context.logger)

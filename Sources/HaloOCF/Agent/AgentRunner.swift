@@ -117,6 +117,8 @@ public enum AgentRunner {
             parameters = values
         case .failure(let problems):
             if action == .stop {
+                logger.warning("stop with parameters that do not validate: stopping what those that do name",
+                               metadata: ["halo.problems": "\(problems)"])
                 let context = InvalidParameterContext(
                     parameters: PartialParameterValues<Agent.Parameters>(environment.parameters), environment: environment,
                     instance: instance, deadline: deadline, logger: logger, state: state, processes: processes, reader: reader)
