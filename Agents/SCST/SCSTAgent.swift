@@ -111,7 +111,7 @@ public enum SCSTAgent: ResourceAgent {
             return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
         var credentials: ChapCredentials? = nil
-        let (chap, unreadable) = ChapCredentialsFile.expectation(settings.chapFile, credentials: &credentials)
+        let (chap, unreadable) = ChapCredentialsFile.readExpectation(settings.chapFile, credentials: &credentials)
         if let unreadable {
             context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
                                    metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])

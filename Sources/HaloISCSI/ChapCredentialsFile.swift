@@ -47,7 +47,7 @@ extension ChapCredentialsFile {
     /// monitor failure — which on every node would ban a healthy LUN from the cluster. The
     /// comparison is skipped instead, and the caller logs `unreadable`'s reason; start and
     /// validate-all refuse the file (`read`).
-    public static func expectation(_ path: String?, credentials: inout ChapCredentials?) -> (ChapExpectation, unreadable: AgentFailure?) {
+    public static func readExpectation(_ path: String?, credentials: inout ChapCredentials?) -> (ChapExpectation, unreadable: AgentFailure?) {
         guard let path else { return (.configured(.none), nil) }
         do {
             credentials = try read(path)
