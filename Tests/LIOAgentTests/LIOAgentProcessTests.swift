@@ -48,6 +48,15 @@ struct LIOAgentProcessTests {
         #expect(try agent.run("monitor", parameters(directory)).code == 7)
         #expect(try agent.run("monitor", parameters(directory), extra: ["OCF_RESKEY_CRM_meta_interval": "0"]).code == 7)
         #expect(try agent.run("stop", parameters(directory)).code == 0)
+        // Stop with invalid parameters: iqn, device_name and backstore name what to remove; without
+        // them a stop cannot tell, and fails.
+        var invalid = parameters(directory)
+        invalid["write_cache"] = "bogus"
+        #expect(try agent.run("stop", invalid).code == 0)
+        invalid["iqn"] = "iqn.2026-11.lab.test:LIO1"
+        let nameless = try agent.run("stop", invalid)
+        #expect(nameless.code == 1)
+        #expect(nameless.reason?.hasPrefix("cannot stop: without a valid iqn, device_name or backstore") == true, "\(nameless.reason ?? "")")
         let start = try agent.run("start", parameters(directory))
         #expect(start.code == 5)
         #expect(start.reason == "LIO is not loaded (no /sys/kernel/config/target): load target_core_mod and mount configfs")

@@ -25,6 +25,21 @@ struct LuksAgentProcessTests {
         #expect(try agent.process().run("validate-all", parameters).code == 0, "level 0 checks syntax only")
     }
 
+    /// Stop with parameters that do not validate: the mapping name says what to close, so with a
+    /// valid name (nothing open here) the stop succeeds; with an invalid one it cannot tell, and
+    /// fails rather than claim the mapping closed.
+    @Test func stopWithInvalidParameters_closesByName_orFails() throws {
+        let agent = try InstalledLuksAgent()
+        let byName = try agent.process().run("stop", ["device": "md0", "name": "halo-test-absent", "key": "relative/key"])
+        #expect(byName.code == 0, "\(byName.stderr)")
+        let nameless = try agent.process().run("stop", ["device": "/dev/vdb", "name": "control", "key": "/etc/k"])
+        #expect(nameless.code == 1)
+        #expect(nameless.reason?.hasPrefix("cannot stop: without a valid name, what to stop cannot be told, and it may still run:") == true,
+                "\(nameless.reason ?? "")")
+        let unknown = try agent.process().run("monitor", ["device": "/dev/vdb", "name": "halo-test-absent", "key": "/etc/k", "typo": "1"])
+        #expect(unknown.code == 7, "an unknown parameter is ignored: \(unknown.reason ?? "")")
+    }
+
     @Test(.enabled(if: !hasDeviceMapper, "this kernel has a device-mapper (the VM lab opens for real)"))
     func start_withoutDeviceMapper_refusesWith5_andSaysWhatToLoad() throws {
         let agent = try InstalledLuksAgent()
