@@ -129,7 +129,7 @@ let package = Package(
             path: "Agents/DRBD"),
         .target(
             name: "LuksAgent",
-            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup"],
+            dependencies: ["HaloOCF", "HaloSystem", "HaloCryptsetup", .product(name: "Logging", package: "swift-log")],
             path: "Agents/Luks"),
         .target(
             name: "SCSTAgent",
@@ -185,7 +185,7 @@ let package = Package(
             path: "Tests/HalodTests"),
         .testTarget(
             name: "HaloSystemTests",
-            dependencies: ["HaloSystem", "HaloTesting"],
+            dependencies: ["HaloSystem", "HaloTesting", "halo-agent"],
             path: "Tests/HaloSystemTests"),
         .testTarget(
             name: "HaloOCFTests",

@@ -193,7 +193,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     /// the resource down with drbdsetup (no configuration needed) rather than fail the stop —
     /// a failed stop gets the node fenced.
     public static func stopWithInvalidParameters(
-        _ problems: ParameterProblems, context: InvalidParameterContext
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome {
         guard let resource = context.environment.parameters["resource"],
               case .success = DRBDParameters.resourceName.value(from: resource) else {

@@ -90,6 +90,13 @@ enum FencePeer {
         return state["expected"] == "down" ? .cleanlyDown : .lost
     }
 
+    /// Whether waiting can still change the answer. Only a lost peer's fencing, once Pacemaker
+    /// records it in the peer's node_state, turns "unreachable" into "fenced". With no
+    /// node_state for the peer (a node Pacemaker never saw, or one it knows by another name)
+    /// nothing will ever be recorded, and a member or cleanly gone peer is answered already:
+    /// waiting would only keep DRBD's I/O frozen for the handler's whole timeout.
+    static func awaitsFencing(_ peers: [PeerStatus]) -> Bool { peers.contains(.lost) }
+
     /// DRBD's answer once the constraint is in place.
     static func answer(peers: [PeerStatus]) -> Answer {
         if peers.isEmpty { return .peerUnreachable }

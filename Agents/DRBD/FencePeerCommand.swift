@@ -96,11 +96,16 @@ public enum FencePeerCommand {
         try pacemaker.putConstraint(FencePeer.constraint(resource: resource, clone: clone, upToDate: upToDate,
                                                          role: FencePeer.promotedRoleName(cib)), deadline: deadline)
         say("placed \(FencePeer.constraintID(resource)): \(clone) may be promoted only on \(upToDate.joined(separator: ", "))", .notice)
-        // Wait (bounded) for a lost peer to be fenced, so DRBD learns it is gone for good.
+        // Wait (bounded) for a lost peer to be fenced, so DRBD learns it is gone for good; answer at
+        // once when waiting cannot change the answer.
         while true {
             let peers = cib.descendants("node_state").compactMap { $0["uname"] }.filter { !upToDate.contains($0) }
-            let answer = FencePeer.answer(peers: peers.map { FencePeer.status(of: $0, in: cib) })
-            if answer != .peerUnreachable || deadline.remaining() < .seconds(2) { return answer }
+            let statuses = peers.map { FencePeer.status(of: $0, in: cib) }
+            let answer = FencePeer.answer(peers: statuses)
+            if peers.isEmpty {
+                say("the CIB has no node_state for a peer of \(resource): nothing to wait for, answering at once", .notice)
+            }
+            if !FencePeer.awaitsFencing(statuses) || deadline.remaining() < .seconds(2) { return answer }
             Pause.for(.seconds(1))
             cib = try pacemaker.cib(deadline: deadline)
         }

@@ -7,10 +7,12 @@ extension LIODecision {
         let details = ["halo.errno": errno.symbol, "halo.step": step.description]
         let log = "LIO's reason is in the kernel log (journalctl -k)"
         switch (step, errno) {
+        // LIO binds its portals with IP_FREEBIND (every kernel version read, 3.x to mainline,
+        // docs/lio.md): an address the node does not have is no refusal, and no sysctl helps
+        // with what the kernel does refuse.
         case (.makeDirectory(let path), .addressNotAvailable) where path.contains("/np/"):
             let portal = path.split(separator: "/").last.map(String.init) ?? path
-            return .generic(Reason("portal \(portal) is not an address of this node: start the portal resource first, or set net.ipv4.ip_nonlocal_bind=1",
-                                   details: details))
+            return .generic(Reason("the kernel cannot listen on portal \(portal) (EADDRNOTAVAIL): \(log)", details: details))
         case (.makeDirectory("iscsi"), _):
             return .notInstalled(Reason("LIO's iSCSI fabric cannot be created (\(errno.symbol)): load iscsi_target_mod", details: details))
         case (.makeDirectory(let path), _) where path == "core/\(settings.backstore.hba)" && errno != .exists:

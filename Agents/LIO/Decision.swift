@@ -4,12 +4,6 @@ import HaloSystem
 
 /// Every decision of `ocf:halo:lio`, as pure functions of the settings and what was observed.
 enum LIODecision {
-    struct ChapUsers: Sendable, Hashable {
-        var incoming: String?
-        var outgoing: String?
-        static let none = ChapUsers()
-    }
-
     /// Where a session parameter lives in a TPG; `nil` for SCST's own limits, which LIO lacks.
     static func parameterPath(_ key: SessionParameter.Key) -> String? {
         switch key {
@@ -30,7 +24,7 @@ enum LIODecision {
     /// would let any initiator in). Depth 10: also the backing path, identity, portals, CHAP and
     /// the backing store. Depth 20: a block of the backing store.
     static func monitor(_ settings: LIOSettings, _ observation: LIOObservation, level: CheckLevel,
-                        chap: ChapUsers = .none) -> Result<AgentOutcome, AgentFailure> {
+                        chap: ChapExpectation = .configured(.none)) -> Result<AgentOutcome, AgentFailure> {
         guard observation.isLoaded else { return .success(.notRunning) }
         guard let target = observation.target else {
             if observation.storage == nil { return .success(.notRunning) }
@@ -39,8 +33,8 @@ enum LIODecision {
         if let failure = exportFailure(settings, observation, target) { return .failure(failure) }
         guard level >= .thorough else { return .success(.success) }
         if let failure = configurationFailure(settings, observation, target, chap: chap) { return .failure(failure) }
-        if level >= .deep, case .failed(let path, let errno)? = observation.deepRead {
-            return .failure(.generic(Reason("reading a block of \(path) failed: \(errno)", details: ["halo.errno": errno.symbol])))
+        if level >= .deep, case .failed(let path, let failure)? = observation.deepRead {
+            return .failure(.generic(Reason("reading a block of \(path) failed: \(failure)", details: ["halo.read": failure.symbol])))
         }
         return .success(.success)
     }
@@ -67,7 +61,7 @@ enum LIODecision {
     }
 
     static func configurationFailure(_ settings: LIOSettings, _ observation: LIOObservation, _ target: LIOTargetState,
-                                     chap: ChapUsers) -> AgentFailure? {
+                                     chap: ChapExpectation) -> AgentFailure? {
         guard let storage = observation.storage else { return nil }
         if storage.udevPath != settings.backing.path {
             return .generic("the storage object \(settings.device) uses \(storage.udevPath), not \(settings.backing): restart to re-create it")
@@ -84,9 +78,26 @@ enum LIODecision {
         if let initiators = settings.initiators, Set(target.acls.keys) != Set(initiators.map(\.text)) {
             return .generic("the ACLs of \(settings.target) differ from the configured initiators")
         }
+        return chapFailure(settings, target, chap)
+    }
+
+    /// The CHAP users of the TPG (open access) or of every ACL against the credentials file, and
+    /// their passwords against its secrets (compared in constant time by the view; neither
+    /// secret is in any reason). A right user with a wrong secret is a secret rotated in the
+    /// file and not yet applied — the old secret still logs in — so it fails like every other
+    /// drift: Pacemaker restarts the resource in place, and start writes the file's secret.
+    static func chapFailure(_ settings: LIOSettings, _ target: LIOTargetState, _ chap: ChapExpectation) -> AgentFailure? {
+        guard case .configured(let users) = chap else { return nil }
         let pairs = settings.initiators == nil ? [target.tpgAuthentication] : target.acls.values.map(\.authentication)
-        for pair in pairs where pair.incomingUser != (chap.incoming ?? "") || pair.outgoingUser != (chap.outgoing ?? "") {
+        for pair in pairs where pair.incomingUser != (users.incoming ?? "") || pair.outgoingUser != (users.outgoing ?? "") {
             return .generic("the CHAP users of \(settings.target) differ from the credentials file")
+        }
+        for pair in pairs {
+            let stale = users.incoming != nil && !pair.incomingMatches ? pair.incomingUser
+                : users.outgoing != nil && !pair.outgoingMatches ? pair.outgoingUser : nil
+            if let stale {
+                return .generic("CHAP user \(stale) has an old secret, not chap_file's (rotated?): a restart applies it (\(settings.target))")
+            }
         }
         return nil
     }

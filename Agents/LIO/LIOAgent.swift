@@ -1,6 +1,7 @@
 import HaloISCSI
 import HaloOCF
 import HaloSystem
+import Logging
 
 /// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
 /// CHAP and session parameters — carried out through LIO's configfs directly
@@ -29,8 +30,8 @@ public enum LIOAgent: ResourceAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = LIOSettings(context.parameters)
         let credentials = try readCredentials(settings)
-        let users = chapUsers(credentials)
-        let lock = try lockLIO(context)
+        let users = ChapUsers(credentials)
+        let lock = try lockLIO(context.state, deadline: context.deadline)
         let view = LIOView()
         let observation = try observe(view, settings, .full, credentials)
         if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
@@ -45,19 +46,40 @@ public enum LIOAgent: ResourceAgent {
         }
         _ = consume lock
         let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: users) {
+        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
             throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success
     }
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let settings = LIOSettings(context.parameters)
-        let lock = try lockLIO(context)
+        try stop(LIOSettings(context.parameters), state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Stop with parameters that do not validate: what the resource owns is named by the
+    /// target's IQN, the storage object's name and its backstore (the HBA directory it is in).
+    /// With those valid it is stopped as by stop; without them the stop fails, since the
+    /// target may still run.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
+    ) throws(AgentFailure) -> AgentOutcome {
+        let parameters = context.parameters
+        guard let target = parameters.value(\.iqn), let device = parameters.value(\.deviceName),
+              let backstore = parameters.value(\.backstore) else {
+            throw .cannotStop(without: "iqn, device_name or backstore", problems)
+        }
+        let settings = LIOSettings(target: target, device: device, backing: BackingPath(path: "(not validated)"), backstore: backstore)
+        return try stop(settings, state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Takes down what `settings` says the resource owns (`LIODecision.stop`): it reads the
+    /// target, the storage object's name and its backstore, nothing else.
+    static func stop(_ settings: LIOSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
+        let lock = try lockLIO(state, deadline: deadline)
         let view = LIOView()
         let steps = LIODecision.stop(settings, try observe(view, settings, .basic, nil))
         do {
-            try LIOEffects(kernel: view.kernel, logger: context.logger).apply(steps, credentials: nil)
+            try LIOEffects(kernel: view.kernel, logger: logger).apply(steps, credentials: nil)
         } catch {
             if !LIODecision.stop(settings, try observe(view, settings, .basic, nil)).isEmpty {
                 throw LIODecision.failure(error.step, error.errno, settings)
@@ -73,10 +95,17 @@ public enum LIOAgent: ResourceAgent {
         guard level >= .thorough else {
             return try LIODecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
-        let credentials = try readCredentials(settings)
+        var credentials: ChapCredentials? = nil
+        let (chap, unreadable) = ChapCredentialsFile.readExpectation(settings.chapFile, credentials: &credentials)
+        if let unreadable {
+            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
+                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
+        }
         var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.storage != nil { observation.deepRead = view.deepRead(settings) }
-        return try LIODecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+        if level >= .deep, observation.storage != nil {
+            observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
+        }
+        return try LIODecision.monitor(settings, observation, level: level, chap: chap).get()
     }
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
@@ -87,9 +116,9 @@ public enum LIOAgent: ResourceAgent {
 
     // MARK: Helpers
 
-    static func lockLIO(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+    static func lockLIO(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
         do {
-            return try context.state.lock("lio.lock", deadline: context.deadline)
+            return try state.lock("lio.lock", deadline: deadline)
         } catch {
             throw .generic(Reason("cannot take the node's LIO lock: \(error)"))
         }
@@ -101,23 +130,6 @@ public enum LIOAgent: ResourceAgent {
             return try view.observe(settings, depth: depth, credentials: credentials)
         } catch {
             throw AgentFailure.generic(Reason("cannot read LIO's state in /sys/kernel/config/target: \(error)", details: ["halo.errno": error.symbol]))
-        }
-    }
-
-    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> LIODecision.ChapUsers {
-        switch credentials {
-        case .some(let configured):
-            LIODecision.ChapUsers(incoming: configured.withCredential(outgoing: false) { user($0) },
-                                  outgoing: configured.withCredential(outgoing: true) { user($0) })
-        case .none:
-            .none
-        }
-    }
-
-    static func user(_ credential: borrowing ChapCredential?) -> String? {
-        switch credential {
-        case .some(let present): present.user.text
-        case .none: nil
         }
     }
 

@@ -135,12 +135,7 @@ struct LIOView {
                 // The whole content but the show function's one newline: a secret stored with a
                 // newline of its own does not match.
                 let line = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.last == 10 ? bytes.count - 1 : bytes.count)])
-                return configured.secret.withUnsafeBytes { secret in
-                    guard secret.count == line.count else { return false }
-                    var difference: UInt8 = 0
-                    for index in 0..<secret.count { difference |= secret[index] ^ line[index] }
-                    return difference == 0
-                }
+                return configured.secret.hasSameBytes(as: line)
             }
         }
     }
@@ -158,14 +153,15 @@ struct LIOView {
     }
 
     /// One block of the backing store, read as the backstore reads it (block: past the page
-    /// cache; fileio: through it).
-    func deepRead(_ settings: LIOSettings) -> LIOObservation.DeepRead {
-        let path = kernel.resolve(settings.backing.path)
+    /// cache; fileio: through it), in `reader`'s child, given up at `deadline`: a backing store
+    /// whose I/O hangs is a `ReadFailure.noAnswer`, not a hung monitor.
+    func deepRead(_ settings: LIOSettings, reader: BoundedReader, deadline: Deadline) -> LIOObservation.DeepRead {
+        let mode: BoundedReader.Mode = switch settings.backstore {
+        case .block: .direct
+        case .fileio: .cached
+        }
         do {
-            switch settings.backstore {
-            case .block: _ = try BlockDevice.read(path, offset: 0, length: 4096)
-            case .fileio: _ = try FileSystem.readBytes(path, limit: 4096)
-            }
+            _ = try reader.read(kernel.resolve(settings.backing.path), length: 4096, mode: mode, deadline: deadline)
             return .readable
         } catch {
             return .failed(path: settings.backing.path, error)

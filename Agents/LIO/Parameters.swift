@@ -51,8 +51,8 @@ public struct LIOParameters: ParameterDeclarations {
     let revision = TargetParameters.revision()
     let allowedPortals = TargetParameters.allowedPortals(
         acceptsPorts: true,
-        unsetMeaning: "LIO binds each portal to its address, so the addresses must exist on the node (start the portal "
-            + "resource first) unless net.ipv4.ip_nonlocal_bind=1. Unset: 0.0.0.0:3260, every IPv4 address.")
+        unsetMeaning: "LIO binds each portal to its address with IP_FREEBIND, so an address need not be on the node yet: "
+            + "the portal resource may come up before or after the target. Unset: 0.0.0.0:3260, every IPv4 address.")
     let initiators = TargetParameters.initiators()
     let chapFile = TargetParameters.chapFile()
     let sessionParameters = TargetParameters.sessionParameters()

@@ -47,11 +47,20 @@ extension LuksDecision {
             default:
                 return AgentFailure.from(errno, while: "device \(path)")
             }
+        case .unanswered(let path, let waited):
+            // libcryptsetup's own reads of it could not be bounded: they would hang this agent.
+            return .generic(Reason("\(ReadFailure.noAnswer(within: waited).sentence(reading: path)); not opened"))
         case .uuidNotFound(let uuid, let unreadable):
-            // A DRBD device that is not Primary refuses to be opened: the header may be on it and
-            // readable after promotion, so that is a soft failure. Otherwise the header is not here.
+            // A DRBD device that is not Primary refuses to be opened, and a device whose I/O
+            // hangs does not answer: the header may be on either, readable later, so that is a
+            // soft failure. Otherwise the header is not here.
             let listed = ["halo.unreadable": unreadable.map(\.description).joined(separator: " ")]
-            let secondaries = unreadable.filter { $0.errno == .wrongMediumType }.map(\.path)
+            let unanswered = unreadable.filter { if case .noAnswer = $0.failure { true } else { false } }
+            if let first = unanswered.first {
+                return .generic(Reason("LUKS UUID=\(uuid) not found; \(first.failure.sentence(reading: first.path))"
+                    + (unanswered.count > 1 ? " (and \(unanswered.count - 1) more)" : ""), details: listed))
+            }
+            let secondaries = unreadable.filter { $0.failure == .refused(.wrongMediumType) }.map(\.path)
             if !secondaries.isEmpty {
                 return .generic(Reason("LUKS UUID=\(uuid) not found; \(secondaries.joined(separator: ", ")) cannot be read "
                     + "(DRBD Secondary?)", details: listed))
@@ -119,7 +128,7 @@ extension LuksDecision {
         for device in devices where !device.isHeld {
             switch device.header {
             case .luks(let identity)? where identity.uuid == uuid: matches.append(device)
-            case .unreadable(let path, let errno)?: unreadable.append(UnreadableDevice(path: path, errno: errno))
+            case .unreadable(let path, let failure)?: unreadable.append(UnreadableDevice(path: path, failure: failure))
             default: break
             }
         }

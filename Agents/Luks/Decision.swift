@@ -52,10 +52,11 @@ enum LuksDecision {
     ///
     /// Depth 0: the mapping is there and uses the configured device. Depth 10: it is not
     /// suspended, has a live table, its devices have a size (and SCSI ones are running), it is
-    /// read-only exactly when configured so; discards passing differently from `allow_discards`
-    /// and, with `header_check=monitor`, a header gone from under the open mapping are
-    /// *degraded*: restarting would not help, and closing would make a lost header fatal.
-    /// Depth 20: one block reads through the mapping.
+    /// read-only exactly when configured so, and (`header_check=monitor`) the device under it
+    /// answers a read of its header in time; discards passing differently from `allow_discards`
+    /// and a header gone from under the open mapping are *degraded*: restarting would not
+    /// help, and closing would make a lost header fatal. Depth 20: one block reads through the
+    /// mapping in time.
     ///
     /// Never `misconfigured`: a monitor only reports what it finds on this node.
     static func monitor(_ settings: LuksSettings, level: CheckLevel, _ observation: MonitorObservation) -> Result<AgentOutcome, AgentFailure> {
@@ -76,16 +77,19 @@ enum LuksDecision {
         guard level >= .thorough else { return .success(.success) }
         guard let health = observation.health else { preconditionFailure("depth \(level) needs the mapping's health") }
         if let failure = healthFailure(settings, mapping, health) { return .failure(failure) }
-        if level >= .deep, case .failed(let path, let errno)? = observation.deepRead {
-            return .failure(.generic(Reason("reading through \(name) (\(path)) failed: \(errno)", details: ["halo.errno": errno.symbol])))
+        if level >= .deep, case .failed(let path, let failure)? = observation.deepRead {
+            return .failure(.generic(Reason("reading through \(name) (\(path)) failed: \(failure)", details: ["halo.read": failure.symbol])))
         }
         if let degradation = degradations(settings, mapping, health).first { return .success(.degraded(degradation)) }
         return .success(.success)
     }
 
     /// Whether the depth-20 read may be made: never through a suspended mapping (the read
-    /// would wait until someone resumes it).
-    static func mayReadThrough(_ health: MappingHealth) -> Bool { !health.isSuspended }
+    /// would wait until someone resumes it), nor over a device that did not answer the header
+    /// check (the monitor fails on that already).
+    static func mayReadThrough(_ health: MappingHealth) -> Bool {
+        !health.isSuspended && health.header?.isUnanswered != true
+    }
 
     static func healthFailure(_ settings: LuksSettings, _ mapping: Mapping, _ health: MappingHealth) -> AgentFailure? {
         let name = settings.name
@@ -101,10 +105,18 @@ enum LuksDecision {
             let mode = health.isReadOnly ? "read-only" : "read-write"
             return .generic("\(name) is open \(mode) though read_only=\(settings.options.readOnly): restart it to reopen")
         }
-        if case .unreadable(let path, let errno)? = health.header, errno == .ioError {
-            return .generic(Reason("cannot read the LUKS header on \(path): \(errno)", details: ["halo.errno": errno.symbol]))
+        // The device under the mapping failing or hanging is the mapping's I/O failing or
+        // hanging: a failure. Any other refusal is only about the check (degraded, below).
+        guard case .unreadable(let path, let failure)? = health.header else { return nil }
+        switch failure {
+        case .refused(.ioError):
+            return .generic(Reason("cannot read the LUKS header on \(path): \(failure)", details: ["halo.read": failure.symbol]))
+        case .noAnswer:
+            return .generic(Reason("\(failure.sentence(reading: path)), and \(name) with it (checking its LUKS header)",
+                                   details: ["halo.read": failure.symbol]))
+        case .refused, .readerFailed:
+            return nil
         }
-        return nil
     }
 
     static func degradations(_ settings: LuksSettings, _ mapping: Mapping, _ health: MappingHealth) -> [Reason] {
@@ -125,8 +137,8 @@ enum LuksDecision {
                 found.append("the LUKS header on \(device) is now UUID=\(identity.uuid), not open \(name)'s: back up its volume key before closing")
             case .notLuks:
                 found.append("the LUKS header on \(device) is gone while \(name) is open: back up its volume key before closing")
-            case .unreadable(let path, let errno):
-                found.append(Reason("cannot check the LUKS header on \(path): \(errno.symbol)", details: ["halo.errno": errno.symbol]))
+            case .unreadable(let path, let failure):
+                found.append(Reason("cannot check the LUKS header on \(path): \(failure.symbol)", details: ["halo.read": failure.symbol]))
             }
         }
         return found
@@ -174,6 +186,11 @@ enum LuksDecision {
 
     /// - Parameter users: who keeps the mapping open; observed whenever the mapping is (or may be) ours.
     static func stop(_ settings: LuksSettings, _ ownership: Ownership, users: Users) -> StopPlan {
+        stop(name: settings.name, forceStop: settings.forceStop, ownership, users: users)
+    }
+
+    /// `stop` from the two parameters it reads (all a stop with invalid parameters may have).
+    static func stop(name: MappingName, forceStop: Bool, _ ownership: Ownership, users: Users) -> StopPlan {
         let mapping: Mapping
         switch ownership {
         case .absent, .notOurs: return .nothingToDo
@@ -182,9 +199,9 @@ enum LuksDecision {
         if users.isEmpty { return .close(mapping) }
         // Stacked devices, mounts and swap are other resources' to stop; signals do not end them.
         let hasStackedUsers = !users.holders.isEmpty || !users.mounts.isEmpty || !users.swaps.isEmpty
-        if settings.forceStop && !hasStackedUsers { return .endProcessesThenClose(mapping, users.processes) }
+        if forceStop && !hasStackedUsers { return .endProcessesThenClose(mapping, users.processes) }
         let advice = hasStackedUsers ? "stop what is stacked on it first" : "stop them first, or set force_stop=true"
-        return .refuse(.generic(Reason("\(settings.name) is in use (\(describe(users))): \(advice)",
+        return .refuse(.generic(Reason("\(name) is in use (\(describe(users))): \(advice)",
                                        details: ["halo.users": describe(users)])))
     }
 

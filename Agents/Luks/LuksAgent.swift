@@ -1,6 +1,7 @@
 import HaloCryptsetup
 import HaloOCF
 import HaloSystem
+import Logging
 
 /// `ocf:halo:luks`: opens and closes a LUKS (dm-crypt) volume through libcryptsetup.
 ///
@@ -39,7 +40,7 @@ public enum LuksAgent: ReloadingAgent {
 
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = LuksSettings(context.parameters)
-        let view = SystemView()
+        let view = SystemView(reader: context.reader, deadline: context.deadline)
         let ownership = try observeOwnership(settings, view)
         switch LuksDecision.start(settings, ownership, clone: context.environment.clone) {
         case .alreadyOpen:
@@ -70,47 +71,75 @@ public enum LuksAgent: ReloadingAgent {
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = LuksSettings(context.parameters)
-        let view = SystemView()
-        let ownership = try observeOwnership(settings, view)
+        try stop(name: settings.name, device: settings.device, forceStop: settings.forceStop,
+                 view: SystemView(reader: context.reader, deadline: context.deadline), deadline: context.deadline,
+                 logger: context.logger)
+        return .success
+    }
+
+    /// Stop with parameters that do not validate: the mapping name is what names the
+    /// resource, so with a valid `name` the mapping is closed as by stop (a LUKS mapping of
+    /// that name counts as ours when `device` does not validate either); without one the stop
+    /// fails, since the mapping may still be open.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
+    ) throws(AgentFailure) -> AgentOutcome {
+        guard let name = context.parameters.value(\.name) else {
+            throw .cannotStop(without: "name", problems)
+        }
+        try stop(name: name, device: context.parameters.value(\.device), forceStop: context.parameters.value(\.forceStop) ?? false,
+                 view: SystemView(reader: context.reader, deadline: context.deadline), deadline: context.deadline,
+                 logger: context.logger)
+        return .success
+    }
+
+    /// Closes the mapping `name` when it is this resource's: `device` tells (`nil` when it did
+    /// not validate: then any LUKS mapping of that name is taken for ours).
+    static func stop(name: MappingName, device: EncryptedDevice?, forceStop: Bool, view: SystemView, deadline: Deadline,
+                     logger: Logger) throws(AgentFailure) {
+        let state = try observeMapping(name, view)
+        let identity: ConfiguredIdentity? = switch (state, device) {
+        case (.absent, _): nil
+        case (.present, let device?): view.identity(of: device)
+        case (.present, nil): .unavailable(path: "(device does not validate)", .invalidArgument)
+        }
+        let ownership = LuksDecision.ownership(of: state, identity: identity, name: name)
         let users: Users
         switch ownership {
         case .ours(let mapping), .unidentifiable(let mapping, _, _): users = view.users(of: mapping)
         case .absent, .notOurs: users = Users()
         }
-        switch LuksDecision.stop(settings, ownership, users: users) {
+        switch LuksDecision.stop(name: name, forceStop: forceStop, ownership, users: users) {
         case .nothingToDo:
             if case .notOurs(_, let conflict) = ownership {
-                context.logger.warning("the mapping under this name is not this resource's: left alone",
-                                       metadata: ["halo.conflict": "\(conflict)"])
+                logger.warning("the mapping under this name is not this resource's: left alone", metadata: ["halo.conflict": "\(conflict)"])
             }
-            return .success
         case .refuse(let failure):
             throw failure
         case .endProcessesThenClose(let mapping, let processes):
-            let survivors = Effects.end(processes, deadline: context.deadline.portion(0.8), logger: context.logger)
+            let survivors = Effects.end(processes, deadline: deadline.portion(0.8), logger: logger)
             if !survivors.isEmpty {
-                throw .generic("\(settings.name): \(survivors.map(\.description).joined(separator: ", ")) survived SIGKILL (stuck in I/O?)")
+                throw .generic("\(name): \(survivors.map(\.description).joined(separator: ", ")) survived SIGKILL (stuck in I/O?)")
             }
-            try close(settings, mapping, view)
+            try close(name, mapping, view)
         case .close(let mapping):
-            try close(settings, mapping, view)
+            try close(name, mapping, view)
         }
-        return .success
     }
 
-    static func close(_ settings: LuksSettings, _ mapping: Mapping, _ view: SystemView) throws(AgentFailure) {
+    static func close(_ name: MappingName, _ mapping: Mapping, _ view: SystemView) throws(AgentFailure) {
         do {
-            try Effects.close(settings.name, library: try Cryptsetup.load())
+            try Effects.close(name, library: try Cryptsetup.load())
         } catch {
             if case .busy = error {
                 let users = view.users(of: mapping)
                 let who = users.isEmpty ? "no user found here: swap, or a mount in another namespace?" : LuksDecision.describe(users)
-                throw .generic(Reason("\(settings.name) is in use (\(who))", details: ["halo.users": who]))
+                throw .generic(Reason("\(name) is in use (\(who))", details: ["halo.users": who]))
             }
             throw LuksDecision.failure(error)
         }
-        if case .present = try observeMapping(settings, view) {
-            throw .generic("\(settings.name) is still open after closing it")
+        if case .present = try observeMapping(name, view) {
+            throw .generic("\(name) is still open after closing it")
         }
     }
 
@@ -118,7 +147,7 @@ public enum LuksAgent: ReloadingAgent {
 
     public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
         let settings = LuksSettings(context.parameters)
-        let observation = try observeForMonitor(settings, SystemView(), level: level)
+        let observation = try observeForMonitor(settings, SystemView(reader: context.reader, deadline: context.deadline), level: level)
         if case .notOurs(_, let conflict) = LuksDecision.ownership(of: observation.mapping, identity: observation.identity,
                                                                     name: settings.name) {
             context.logger.warning("the mapping under this name is not this resource's", metadata: ["halo.conflict": "\(conflict)"])
@@ -131,7 +160,7 @@ public enum LuksAgent: ReloadingAgent {
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
         let settings = LuksSettings(context.parameters)
         if let refusal = LuksDecision.cloneRefusal(context.environment.clone) { throw refusal }
-        var environment = Environment(settings, SystemView())
+        var environment = Environment(settings, SystemView(reader: context.reader, deadline: context.deadline))
         if level >= .deep { environment.verifyHeaderAndKey() }
         if let refusal = LuksDecision.refusal(LuksDecision.environmentProblems(settings, environment.observation)) {
             throw refusal
@@ -146,23 +175,23 @@ public enum LuksAgent: ReloadingAgent {
 
     // MARK: Observing
 
-    static func observeMapping(_ settings: LuksSettings, _ view: SystemView) throws(AgentFailure) -> MappingState {
+    static func observeMapping(_ name: MappingName, _ view: SystemView) throws(AgentFailure) -> MappingState {
         do {
-            return try view.mapping(named: settings.name)
+            return try view.mapping(named: name)
         } catch {
             throw .generic(Reason("cannot list /sys/block: \(error)", details: ["halo.errno": error.symbol]))
         }
     }
 
     static func observeOwnership(_ settings: LuksSettings, _ view: SystemView) throws(AgentFailure) -> LuksDecision.Ownership {
-        let state = try observeMapping(settings, view)
+        let state = try observeMapping(settings.name, view)
         let identity: ConfiguredIdentity? = if case .present = state { view.identity(of: settings.device) } else { nil }
         return LuksDecision.ownership(of: state, identity: identity, name: settings.name)
     }
 
     /// What a monitor at `level` decides on; deeper reads only where they can matter.
     static func observeForMonitor(_ settings: LuksSettings, _ view: SystemView, level: CheckLevel) throws(AgentFailure) -> MonitorObservation {
-        var observation = MonitorObservation(mapping: try observeMapping(settings, view))
+        var observation = MonitorObservation(mapping: try observeMapping(settings.name, view))
         guard case .present = observation.mapping else { return observation }
         let identity = view.identity(of: settings.device)
         observation.identity = identity

@@ -124,13 +124,21 @@ enum HeaderReading: Hashable, Sendable {
     case luks(LuksHeaderIdentity)
     /// No LUKS magic: the header is gone.
     case notLuks
-    case unreadable(path: String, Errno)
+    /// The read failed, or the device did not answer it in time (`BoundedReader`).
+    case unreadable(path: String, ReadFailure)
+
+    /// Whether the device did not answer: its I/O hangs, so reading through anything stacked
+    /// on it would hang too.
+    var isUnanswered: Bool {
+        if case .unreadable(_, .noAnswer) = self { return true }
+        return false
+    }
 }
 
 /// What the depth-20 read through the mapping found.
 enum DeepRead: Hashable, Sendable {
     case readable
-    case failed(path: String, Errno)
+    case failed(path: String, ReadFailure)
 }
 
 /// Everything a monitor decides on. Deeper fields are filled only at the depths that use them.
@@ -180,19 +188,24 @@ enum DeviceResolution: Hashable, Sendable {
     case found(path: String, DeviceNumber)
     /// Configured by path, and the path is missing or unusable (`ENOENT`, `EACCES`, `ENOTBLK`).
     case pathUnusable(path: String, Errno)
+    /// Configured by path, and the device did not answer a read of its first block within
+    /// `within`: its I/O hangs, and libcryptsetup's own reads (which nothing can bound) would hang
+    /// the agent.
+    case unanswered(path: String, within: Duration)
     /// No readable block device of this node carries the UUID; `unreadable` are the devices
-    /// whose first block could not be read (a DRBD Secondary answers `EMEDIUMTYPE`).
+    /// whose first block could not be read (a DRBD Secondary answers `EMEDIUMTYPE`) or that did
+    /// not answer in time.
     case uuidNotFound(LuksUUID, unreadable: [UnreadableDevice])
     /// More than one top-level device carries the UUID.
     case uuidAmbiguous(LuksUUID, paths: [String])
 }
 
-/// A device the UUID scan could not read.
+/// A device the UUID scan could not read, or that did not answer in time.
 struct UnreadableDevice: Hashable, Sendable, CustomStringConvertible {
     let path: String
-    let errno: Errno
+    let failure: ReadFailure
 
-    var description: String { "\(path) (\(errno.symbol))" }
+    var description: String { "\(path) (\(failure.symbol))" }
 }
 
 /// One block device as the UUID scan saw it.

@@ -3,14 +3,18 @@ import HaloSystem
 extension SystemView {
     /// The block device the configured `device` names on this node.
     ///
-    /// A path is `stat`ed. A UUID is looked for in the first block of every block device in
-    /// `/sys/class/block` (disks and partitions) that has a size and no holder, through its
-    /// devtmpfs node `/dev/<kernel name>`; `LuksDecision.resolve` picks the answer.
+    /// A path is `stat`ed, and its first block read (bounded) to learn that the device answers
+    /// before libcryptsetup reads it, unboundedly. A UUID is looked for in the first block of
+    /// every block device in `/sys/class/block` (disks and partitions) that has a size and no
+    /// holder, through its devtmpfs node `/dev/<kernel name>`; `LuksDecision.resolve` picks the
+    /// answer.
     func resolve(_ device: EncryptedDevice) -> DeviceResolution {
         switch device {
         case .path(let path):
             switch identity(of: device) {
-            case .device(_, let number): return .found(path: path, number)
+            case .device(_, let number):
+                if case .unreadable(_, .noAnswer(let waited)) = header(path) { return .unanswered(path: path, within: waited) }
+                return .found(path: path, number)
             case .unavailable(_, let errno): return .pathUnusable(path: path, errno)
             case .uuid: preconditionFailure("a path resolves to a device number or an errno")
             }
@@ -36,11 +40,12 @@ extension SystemView {
     }
 
     /// `header(path)`, but only when the node really is the device sysfs listed (a stale or
-    /// foreign node under /dev is reported unreadable rather than trusted).
+    /// foreign node under /dev is reported unreadable rather than trusted), and waiting at
+    /// most `scanReadLimit` for it.
     func header(_ path: String, expecting number: DeviceNumber) -> HeaderReading {
         do {
-            let (info, bytes) = try BlockDevice.read(resolve(path), offset: 0, length: 4096)
-            guard DeviceNumber(info) == number else { return .unreadable(path: path, .noSuchDeviceOrAddress) }
+            let (info, bytes) = try readFirstBlock(path, by: deadline.earlier(.after(Self.scanReadLimit)))
+            guard DeviceNumber(info) == number else { return .unreadable(path: path, .refused(.noSuchDeviceOrAddress)) }
             return LuksHeaderIdentity.reading(bytes)
         } catch {
             return .unreadable(path: path, error)

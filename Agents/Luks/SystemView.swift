@@ -1,16 +1,35 @@
 import HaloSystem
 
 /// The system as the agent reads it — sysfs, procfs and device nodes — under one root: `/` on a
-/// real node, a fixture tree in tests (`SystemView(root:)`).
+/// real node, a fixture tree in tests (`SystemView(root:reader:deadline:)`).
 ///
 /// Every read here is a sysfs or procfs attribute, a directory listing, a `stat` or a direct
-/// read of one block: no process is started and libcryptsetup is not loaded. A device that
-/// disappears while it is being read is treated as absent (its attributes vanish with it).
+/// read of one block; libcryptsetup is not loaded. A block is read in a child process
+/// (`BoundedReader`) that is given up at `deadline`: a device whose I/O hangs makes the read
+/// a `ReadFailure.noAnswer`, never a hung agent. A device that disappears while it is being
+/// read is treated as absent (its attributes vanish with it).
 struct SystemView: Sendable {
     let kernel: KernelAttributes
+    let reader: BoundedReader
+    /// When every block read must have answered: the action's deadline.
+    let deadline: Deadline
 
-    init(root: String = "/") {
+    init(root: String = "/", reader: BoundedReader, deadline: Deadline) {
         kernel = KernelAttributes(root: root)
+        self.reader = reader
+        self.deadline = deadline
+    }
+
+    /// The longest the UUID scan waits for one device: a device whose I/O hangs is listed as
+    /// unanswered and the scan goes on, so one stuck device (another LUN's suspended DRBD,
+    /// say) does not use up the whole start. A healthy device answers a 4 KiB read in
+    /// milliseconds; a disk spinning up, in seconds.
+    static let scanReadLimit = Duration.seconds(10)
+
+    /// The first block of `path` (under this view's root), read past the page cache by the
+    /// bounded reader, by `deadline` at the latest.
+    func readFirstBlock(_ path: String, by deadline: Deadline) throws(ReadFailure) -> (info: FileInfo, bytes: [UInt8]) {
+        try reader.read(resolve(path), length: 4096, mode: .direct, deadline: deadline)
     }
 
     /// The real path of `path` under this view's root.
@@ -81,7 +100,7 @@ struct SystemView: Sendable {
     /// The LUKS identity at the start of the block device at `path`, read past the page cache.
     func header(_ path: String) -> HeaderReading {
         do {
-            return LuksHeaderIdentity.reading(try BlockDevice.read(resolve(path), offset: 0, length: 4096).bytes)
+            return LuksHeaderIdentity.reading(try readFirstBlock(path, by: deadline).bytes)
         } catch {
             return .unreadable(path: path, error)
         }
@@ -94,8 +113,8 @@ struct SystemView: Sendable {
     func deepRead(_ mapping: Mapping) -> DeepRead {
         let path = "/dev/\(mapping.kernelName)"
         do {
-            let (info, _) = try BlockDevice.read(resolve(path), offset: 0, length: 4096)
-            guard DeviceNumber(info) == mapping.deviceNumber else { return .failed(path: path, .noSuchDeviceOrAddress) }
+            let (info, _) = try readFirstBlock(path, by: deadline)
+            guard DeviceNumber(info) == mapping.deviceNumber else { return .failed(path: path, .refused(.noSuchDeviceOrAddress)) }
             return .readable
         } catch {
             return .failed(path: path, error)

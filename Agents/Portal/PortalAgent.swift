@@ -29,9 +29,9 @@ public enum PortalAgent: ReloadingAgent {
     /// Start and stop of every portal on this node take this lock: VLAN interfaces are shared
     /// between portals, and one portal's stop must not delete an interface another's start is
     /// adding an address to.
-    static func lockLinks(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+    static func lockLinks(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
         do {
-            return try context.state.lock("links.lock", deadline: context.deadline)
+            return try state.lock("links.lock", deadline: deadline)
         } catch {
             throw .generic(Reason("cannot take the portal lock: \(error)"))
         }
@@ -40,7 +40,7 @@ public enum PortalAgent: ReloadingAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let entries = entries(context)
         let parameters = context.parameters
-        let lock = try lockLinks(context)
+        let lock = try lockLinks(context.state, deadline: context.deadline)
         var effects = try PortalEffects(deadline: context.deadline)
         let before = try effects.observe()
         if PortalDecision.monitor(entries, before, level: .basic, mtu: nil) == .success(.success) {
@@ -65,7 +65,7 @@ public enum PortalAgent: ReloadingAgent {
             }
             announce(entries, after, context: context)
         } catch {
-            let relock = try? lockLinks(context)
+            let relock = try? lockLinks(context.state, deadline: context.deadline)
             effects.rollBack(undo)
             _ = consume relock
             throw error
@@ -116,14 +116,34 @@ public enum PortalAgent: ReloadingAgent {
     }
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let entries = entries(context)
-        Announcer.end(instance: context.instance, state: context.state, deadline: context.deadline)
-        let lock = try lockLinks(context)
-        var effects = try PortalEffects(deadline: context.deadline)
+        try stop(entries(context), instance: context.instance, state: context.state, deadline: context.deadline,
+                 logger: context.logger)
+    }
+
+    /// Stop with parameters that do not validate: the addresses are what the resource is, so
+    /// with valid `addresses` they are removed as by stop (the other parameters only shape a
+    /// start); without, the stop fails, since they may still be up.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
+    ) throws(AgentFailure) -> AgentOutcome {
+        guard let addresses = context.parameters.value(\.addresses) else {
+            throw .cannotStop(without: "addresses", problems)
+        }
+        return try stop(addresses.entries, instance: context.instance, state: context.state, deadline: context.deadline,
+                        logger: context.logger)
+    }
+
+    /// Removes the portal's addresses that are halo's, and the VLAN interfaces halo created
+    /// for them once nothing else is on them.
+    static func stop(_ entries: [PortalEntry], instance: String, state: StateDirectory, deadline: Deadline,
+                     logger: Logger) throws(AgentFailure) -> AgentOutcome {
+        Announcer.end(instance: instance, state: state, deadline: deadline)
+        let lock = try lockLinks(state, deadline: deadline)
+        var effects = try PortalEffects(deadline: deadline)
         let observation = try effects.observe()
         let plan = PortalDecision.stop(entries, observation)
         for foreign in plan.foreign {
-            context.logger.warning("left an identical address that halo did not add", metadata: [
+            logger.warning("left an identical address that halo did not add", metadata: [
                 "halo.address": "\(foreign.address)/\(foreign.prefixLength)",
             ])
         }
@@ -135,7 +155,7 @@ public enum PortalAgent: ReloadingAgent {
             throw .generic(Reason("could not remove \(left.map { "\($0.address)" }.joined(separator: ", "))"))
         }
         if !plan.addresses.isEmpty {
-            context.logger.info("portal down", metadata: [
+            logger.info("portal down", metadata: [
                 "halo.addresses": "\(plan.addresses.count)", "halo.interfaces": "\(plan.interfaces.count)",
             ])
         }

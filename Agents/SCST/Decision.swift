@@ -5,13 +5,6 @@ import HaloSystem
 /// Every decision of `ocf:halo:scst`, as pure functions of the settings and what was observed:
 /// no I/O, no clock. The codes they choose are explained in docs/scst.md.
 enum SCSTDecision {
-    /// The CHAP user names the credentials file configures (the secrets stay with the effects).
-    struct ChapUsers: Sendable, Hashable {
-        var incoming: String?
-        var outgoing: String?
-        static let none = ChapUsers()
-    }
-
     /// The target attribute that holds `key` (named like the key); `nil` for LIO's
     /// `DefaultTime2Wait`, which SCST does not let one set (iscsi-scstd negotiates 0).
     static func attribute(_ key: SessionParameter.Key) -> String? {
@@ -29,7 +22,7 @@ enum SCSTDecision {
     /// size, portals, initiators and CHAP accounts. Depth 20: also a block read of the backing
     /// store.
     static func monitor(_ settings: SCSTSettings, _ observation: SCSTObservation, level: CheckLevel,
-                        chap: ChapUsers = .none) -> Result<AgentOutcome, AgentFailure> {
+                        chap: ChapExpectation = .configured(.none)) -> Result<AgentOutcome, AgentFailure> {
         guard observation.isLoaded else { return .success(.notRunning) }
         guard let target = observation.target else {
             if observation.device == nil && observation.placeholder == nil { return .success(.notRunning) }
@@ -41,8 +34,8 @@ enum SCSTDecision {
         if let failure = exportFailure(settings, observation, target) { return .failure(failure) }
         guard level >= .thorough else { return .success(.success) }
         if let failure = configurationFailure(settings, observation, target, chap: chap) { return .failure(failure) }
-        if level >= .deep, case .failed(let path, let errno)? = observation.deepRead {
-            return .failure(.generic(Reason("reading a block of \(path) failed: \(errno)", details: ["halo.errno": errno.symbol])))
+        if level >= .deep, case .failed(let path, let failure)? = observation.deepRead {
+            return .failure(.generic(Reason("reading a block of \(path) failed: \(failure)", details: ["halo.read": failure.symbol])))
         }
         if let degradation = degradation(settings, observation) { return .success(.degraded(degradation)) }
         return .success(.success)
@@ -86,7 +79,7 @@ enum SCSTDecision {
 
     /// Depth 10: the device and the target against the configuration.
     static func configurationFailure(_ settings: SCSTSettings, _ observation: SCSTObservation, _ target: TargetState,
-                                     chap: ChapUsers) -> AgentFailure? {
+                                     chap: ChapExpectation) -> AgentFailure? {
         guard let device = observation.device else { return nil }
         if let difference = deviceDifference(settings, device) {
             return .generic("\(settings.device) differs from its configuration (\(difference)): restart the resource to re-create it")
@@ -108,8 +101,21 @@ enum SCSTDecision {
                 return .generic("the initiators of group \(settings.group) differ from the configured ones: \(group.joined(separator: " "))")
             }
         }
-        if target.incomingUsers.map(\.user) != (chap.incoming.map { [$0] } ?? []) || target.outgoingUser?.user != chap.outgoing {
+        return chapFailure(settings, target, chap)
+    }
+
+    /// The target's CHAP accounts against the credentials file: the same users, each with the
+    /// file's secret (compared in constant time by the view; neither secret is in any reason).
+    /// A right user with a wrong secret is a secret rotated in the file and not yet applied —
+    /// the old secret still logs in — so it fails like every other drift: Pacemaker restarts
+    /// the resource in place, and start writes the file's secret.
+    static func chapFailure(_ settings: SCSTSettings, _ target: TargetState, _ chap: ChapExpectation) -> AgentFailure? {
+        guard case .configured(let users) = chap else { return nil }
+        if target.incomingUsers.map(\.user) != (users.incoming.map { [$0] } ?? []) || target.outgoingUser?.user != users.outgoing {
             return .generic("the CHAP accounts of \(settings.target) differ from the credentials file")
+        }
+        if let stale = (target.incomingUsers + (target.outgoingUser.map { [$0] } ?? [])).first(where: { !$0.secretMatches }) {
+            return .generic("CHAP user \(stale.user) has an old secret, not chap_file's (rotated?): a restart applies it (\(settings.target))")
         }
         return nil
     }

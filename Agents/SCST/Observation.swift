@@ -32,7 +32,8 @@ struct SCSTObservation: Sendable, Hashable {
 
     enum DeepRead: Sendable, Hashable {
         case readable
-        case failed(path: String, Errno)
+        /// The read failed, or did not answer in time.
+        case failed(path: String, ReadFailure)
     }
 }
 

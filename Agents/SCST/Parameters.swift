@@ -111,6 +111,17 @@ struct SCSTSettings: Hashable, Sendable {
                   sessionParameters: values.sessionParameters ?? [])
     }
 
+    /// The settings of what a resource owns, for a stop whose other parameters do not
+    /// validate: the target, the device and the LUN-0 placeholder (named after the identity,
+    /// so the LUN and the serial). Stop reads nothing else; the backing store is not known.
+    static func owned(target: ISCSIName, lun: Int, device: StorageName, serial: UnitSerial?, group: GroupName) -> SCSTSettings {
+        SCSTSettings(target: target, lun: lun, device: device, backing: BackingPath(path: "(not validated)"),
+                     identity: SCSIIdentity.resolve(target: target, lun: lun, overrides: SCSIIdentity.Overrides(
+                         serial: serial, vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"),
+                         revision: InquiryText(text: "0001"))),
+                     group: group)
+    }
+
     /// The SCST name of the placeholder exported at LUN 0 when the LUN is another number
     /// (initiators look for LUN 0 first, and SCST shows a LUN set without one as empty): named
     /// after the identity, so it is this resource's and the same on every node.

@@ -1,6 +1,7 @@
 import HaloISCSI
 import HaloOCF
 import HaloSystem
+import Logging
 
 /// `ocf:halo:scst`: one LUN exported as an SCST iSCSI target, through SCST's sysfs interface
 /// (`/sys/kernel/scst_tgt`) — no scstadmin, no shell, no process at all.
@@ -35,8 +36,8 @@ public enum SCSTAgent: ResourceAgent {
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let settings = SCSTSettings(context.parameters)
         let credentials = try readCredentials(settings)
-        let users = chapUsers(credentials)
-        let lock = try lockSCST(context)
+        let users = ChapUsers(credentials)
+        let lock = try lockSCST(context.state, deadline: context.deadline)
         let view = SCSTView(deadline: context.deadline)
         let observation = try observe(view, settings, .full, credentials)
         let node = nodeName(context)
@@ -53,7 +54,7 @@ public enum SCSTAgent: ResourceAgent {
         }
         _ = consume lock
         let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: users) {
+        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
             throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success
@@ -62,12 +63,33 @@ public enum SCSTAgent: ResourceAgent {
     // MARK: stop
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let settings = SCSTSettings(context.parameters)
-        let lock = try lockSCST(context)
-        let view = SCSTView(deadline: context.deadline)
+        try stop(SCSTSettings(context.parameters), state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Stop with parameters that do not validate: what the resource owns is named by the
+    /// target's IQN, the device name and (for a LUN other than 0, whose placeholder is named
+    /// after the identity) the LUN and serial. With those valid it is stopped as by stop;
+    /// without them the stop fails, since the target may still run.
+    public static func stopWithInvalidParameters(
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
+    ) throws(AgentFailure) -> AgentOutcome {
+        let parameters = context.parameters
+        guard let target = parameters.value(\.iqn), let device = parameters.value(\.deviceName),
+              let lun = parameters.value(\.lun), lun == 0 || parameters.value(\.serial) != nil else {
+            throw .cannotStop(without: "iqn, device_name, lun or serial", problems)
+        }
+        let settings = SCSTSettings.owned(target: target, lun: lun, device: device, serial: parameters.value(\.serial) ?? nil,
+                                          group: parameters.value(\.initiatorGroup) ?? GroupName(text: "halo"))
+        return try stop(settings, state: context.state, deadline: context.deadline, logger: context.logger)
+    }
+
+    /// Takes down what `settings` says the resource owns (`SCSTDecision.stop`).
+    static func stop(_ settings: SCSTSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
+        let lock = try lockSCST(state, deadline: deadline)
+        let view = SCSTView(deadline: deadline)
         let observation = try observe(view, settings, .basic, nil)
         let steps = SCSTDecision.stop(settings, observation)
-        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
+        let effects = SCSTEffects(kernel: view.kernel, deadline: deadline, settings: settings, logger: logger)
         do {
             try effects.apply(steps, credentials: nil)
         } catch {
@@ -76,7 +98,7 @@ public enum SCSTAgent: ResourceAgent {
             if !SCSTDecision.stop(settings, now).isEmpty { throw SCSTDecision.failure(error.step, error.errno, settings) }
         }
         _ = consume lock
-        if steps.contains(.deleteTarget) { context.logger.info("target removed", metadata: ["halo.target": "\(settings.target)"]) }
+        if steps.contains(.deleteTarget) { logger.info("target removed", metadata: ["halo.target": "\(settings.target)"]) }
         return .success
     }
 
@@ -88,10 +110,17 @@ public enum SCSTAgent: ResourceAgent {
         guard level >= .thorough else {
             return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
-        let credentials = try readCredentials(settings)
+        var credentials: ChapCredentials? = nil
+        let (chap, unreadable) = ChapCredentialsFile.readExpectation(settings.chapFile, credentials: &credentials)
+        if let unreadable {
+            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
+                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
+        }
         var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.device != nil { observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler) }
-        return try SCSTDecision.monitor(settings, observation, level: level, chap: chapUsers(credentials)).get()
+        if level >= .deep, observation.device != nil {
+            observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
+        }
+        return try SCSTDecision.monitor(settings, observation, level: level, chap: chap).get()
     }
 
     // MARK: validate-all
@@ -110,9 +139,9 @@ public enum SCSTAgent: ResourceAgent {
         context.environment.operation.onNode ?? CurrentProcess.nodeName
     }
 
-    static func lockSCST(_ context: ActionContext<Parameters>) throws(AgentFailure) -> FileLock {
+    static func lockSCST(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
         do {
-            return try context.state.lock("scst-mgmt.lock", deadline: context.deadline)
+            return try state.lock("scst-mgmt.lock", deadline: deadline)
         } catch {
             throw .generic(Reason("cannot take the node's SCST lock: \(error)"))
         }
@@ -124,22 +153,6 @@ public enum SCSTAgent: ResourceAgent {
             return try view.observe(settings, depth: depth, credentials: credentials)
         } catch {
             throw AgentFailure.generic(Reason("cannot read SCST's state in /sys/kernel/scst_tgt: \(error)", details: ["halo.errno": error.symbol]))
-        }
-    }
-
-    static func chapUsers(_ credentials: borrowing ChapCredentials?) -> SCSTDecision.ChapUsers {
-        switch credentials {
-        case .some(let configured):
-            SCSTDecision.ChapUsers(incoming: user(configured.incoming), outgoing: user(configured.outgoing))
-        case .none:
-            .none
-        }
-    }
-
-    static func user(_ credential: borrowing ChapCredential?) -> String? {
-        switch credential {
-        case .some(let present): present.user.text
-        case .none: nil
         }
     }
 

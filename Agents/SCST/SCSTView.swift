@@ -153,12 +153,7 @@ struct SCSTView {
         switch credential {
         case .some(let configured):
             guard configured.user.text == user else { return false }
-            return configured.secret.withUnsafeBytes { mine in
-                guard mine.count == secret.count else { return false }
-                var difference: UInt8 = 0
-                for index in 0..<mine.count { difference |= mine[index] ^ secret[index] }
-                return difference == 0
-            }
+            return configured.secret.hasSameBytes(as: secret)
         case .none:
             return false
         }
@@ -189,13 +184,15 @@ struct SCSTView {
 
     /// Reads one block of the backing store the way the handler reads it (depth 20): a block
     /// device past the page cache (vdisk_blockio bypasses it), a file through it (vdisk_fileio
-    /// uses it).
-    func deepRead(_ path: String, handler: SCSTHandler) -> SCSTObservation.DeepRead {
+    /// uses it). The read runs in `reader`'s child, which is given up at `deadline`: a backing
+    /// store whose I/O hangs is a `ReadFailure.noAnswer`, not a hung monitor.
+    func deepRead(_ path: String, handler: SCSTHandler, reader: BoundedReader) -> SCSTObservation.DeepRead {
+        let mode: BoundedReader.Mode = switch handler {
+        case .blockio: .direct
+        case .fileio: .cached
+        }
         do {
-            switch handler {
-            case .blockio: _ = try BlockDevice.read(kernel.resolve(path), offset: 0, length: 4096)
-            case .fileio: _ = try FileSystem.readBytes(kernel.resolve(path), limit: 4096)
-            }
+            _ = try reader.read(kernel.resolve(path), length: 4096, mode: mode, deadline: deadline)
             return .readable
         } catch {
             return .failed(path: path, error)

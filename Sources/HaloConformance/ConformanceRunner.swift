@@ -301,8 +301,16 @@ struct Session {
     }
 
     /// Every derived and every supplied invalid parameter set: validate-all and start refuse it
-    /// with 6 or 2 and a reason, stop with it succeeds, and nothing is left running.
+    /// with 6 or 2 and a reason; stop with it exits 0, or 1 with a reason (a stop that cannot
+    /// tell what to stop must not claim it stopped); nothing is left running. An unknown
+    /// parameter is refused by validate-all only: every other action ignores it.
     mutating func checkInvalidParameters() {
+        let unknown = agent.parameters.merging(["halo_conformance_typo": "1"]) { $1 }
+        let validate = act("validate-all", parameters: unknown)
+        report.record("validate-all refuses an unknown parameter with 6 and a reason",
+                      validate.code == 6 && !(validate.exitReason ?? "").isEmpty, validate.summary)
+        expect("monitor ignores an unknown parameter", "monitor", [7], parameters: unknown, probe: true)
+        expect("stop with an unknown parameter exits 0", "stop", [0], parameters: unknown)
         let sets = derivedInvalidParameterSets() + agent.invalidParameterSets
         for set in sets {
             for action in ["validate-all", "start"] {
@@ -314,7 +322,9 @@ struct Session {
                     report.record("\(action) keeps the private value of \(set.label) out of its exit reason", false, reason)
                 }
             }
-            expect("stop with \(set.label) exits 0", "stop", [0], parameters: set.parameters)
+            let stop = act("stop", parameters: set.parameters)
+            report.record("stop with \(set.label) exits 0, or 1 with a reason",
+                          stop.code == 0 || (stop.code == 1 && !(stop.exitReason ?? "").isEmpty), stop.summary)
             expect("nothing runs after refusing \(set.label)", "monitor", [7])
         }
         if sets.isEmpty { report.skip("invalid parameters are refused", "no invalid parameter set known") }
@@ -322,7 +332,7 @@ struct Session {
 
     /// Invalid values derived from each parameter's declared type and constraint.
     func derivedInvalidParameterSets() -> [InvalidParameters] {
-        var sets = [InvalidParameters("an unknown parameter", agent.parameters.merging(["halo_conformance_typo": "1"]) { $1 })]
+        var sets: [InvalidParameters] = []
         let parameters: [(name: String, type: String, required: Bool, constraint: AgentDescriptionJSON.Constraint?)] =
             description?.parameters.map { ($0.name, $0.type, $0.required, $0.constraint) }
             ?? metadata?.parameters.map { ($0.name, $0.type, $0.isRequired, nil) } ?? []

@@ -37,3 +37,23 @@ public enum ChapCredentialsFile {
         }
     }
 }
+
+extension ChapCredentialsFile {
+    /// What a depth-10 monitor compares the target's CHAP accounts with, the credentials put in
+    /// `credentials` for the view to compare the secrets with.
+    ///
+    /// A monitor only compares: a file that is gone or refused (a configuration-management run
+    /// that changed its mode, say) says nothing about the running target, so it is never a
+    /// monitor failure — which on every node would ban a healthy LUN from the cluster. The
+    /// comparison is skipped instead, and the caller logs `unreadable`'s reason; start and
+    /// validate-all refuse the file (`read`).
+    public static func readExpectation(_ path: String?, credentials: inout ChapCredentials?) -> (ChapExpectation, unreadable: AgentFailure?) {
+        guard let path else { return (.configured(.none), nil) }
+        do {
+            credentials = try read(path)
+        } catch {
+            return (.unreadable, error)
+        }
+        return (.configured(ChapUsers(credentials)), nil)
+    }
+}

@@ -26,6 +26,17 @@ struct Session: Sendable, Hashable {
 }
 
 /// A CHAP account of a target (`IncomingUser`, `OutgoingUser`).
+///
+/// **Not captured: the model's CHAP behaviour is invented.** The captures of SCST 3.11
+/// (Tests/Fixtures/scst-3.11) hold no target with a CHAP account; all they show of CHAP is the
+/// management help naming `IncomingUser`, `OutgoingUser` and `allowed_portal` as target
+/// attributes. Everything else is assumed from SCST's documentation and source, each place
+/// marked "not captured": the attribute files' names (`IncomingUser`, `IncomingUser1`, … as
+/// `allowed_portal`'s are), their mode (0600), their content (`user secret`, `[key]`, the extra
+/// newline of daemon-served attributes), the errnos of adding a duplicate and deleting an
+/// absent account, what a login checks (the incoming user and secret only: mutual CHAP is not
+/// checked) and that changing accounts leaves existing sessions alone. Check them against a
+/// real SCST before relying on them (docs/scst.md, "What it cannot model").
 struct ChapAccount: Sendable, Hashable {
     let user: String
     let secret: String

@@ -34,6 +34,8 @@ extension SCSTModel {
         if !target.allowedPortals.isEmpty && !target.allowedPortals.contains(where: { Self.matches(portalAddress, pattern: $0) }) {
             return .failure(.permissionDenied)
         }
+        // Not captured (ChapAccount): a target with incoming accounts admits a login whose user
+        // and secret are one of them; OutgoingUser (mutual CHAP) is not checked.
         if !target.incomingUsers.isEmpty {
             guard let chap, target.incomingUsers.contains(where: { $0.user == chap.user && $0.secret == chap.secret }) else {
                 return .failure(.notPermitted)

@@ -163,6 +163,7 @@ extension SCSTModel {
         if name.hasPrefix("allowed_portal"), let index = Self.instanceIndex(name, of: "allowed_portal") {
             return "\(target.allowedPortals[index])\n[key]\n\n"
         }
+        // Not captured (ChapAccount): the content of a CHAP account's file.
         if name.hasPrefix("IncomingUser"), let index = Self.instanceIndex(name, of: "IncomingUser") {
             let account = target.incomingUsers[index]
             return "\(account.user) \(account.secret)\n[key]\n\n"

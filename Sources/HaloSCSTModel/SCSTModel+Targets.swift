@@ -54,10 +54,13 @@ extension SCSTModel {
             guard !target.allowedPortals.contains(values[0]) else { return refuse("allowed_portal \(values[0]) exists on \(name)") }
             target.allowedPortals.append(values[0])
         case "IncomingUser":
+            // Not captured (ChapAccount): EINVAL for a malformed account, EEXIST for a user the
+            // target has; an account added while sessions exist leaves them alone.
             guard values.count == 2 else { return refuse("IncomingUser takes a user and a secret") }
             guard !target.incomingUsers.contains(where: { $0.user == values[0] }) else { return refuse("IncomingUser \(values[0]) exists on \(name)", .exists) }
             target.incomingUsers.append(ChapAccount(user: values[0], secret: values[1]))
         default:
+            // Not captured (ChapAccount): one OutgoingUser per target, EEXIST for a second.
             guard values.count == 2 else { return refuse("OutgoingUser takes a user and a secret") }
             guard target.outgoingUser == nil else { return refuse("\(name) has an OutgoingUser", .exists) }
             target.outgoingUser = ChapAccount(user: values[0], secret: values[1])
@@ -74,6 +77,8 @@ extension SCSTModel {
             guard let index = target.allowedPortals.firstIndex(of: values[0]) else { return refuse("allowed_portal \(values[0]) not found on \(name)") }
             target.allowedPortals.remove(at: index)
         case "IncomingUser":
+            // Not captured (ChapAccount): deleted by user name (the secret is not needed), EINVAL
+            // for a user the target does not have; sessions that logged in with it stay.
             guard let index = target.incomingUsers.firstIndex(where: { $0.user == values[0] }) else { return refuse("IncomingUser \(values[0]) not found on \(name)") }
             target.incomingUsers.remove(at: index)
         default:

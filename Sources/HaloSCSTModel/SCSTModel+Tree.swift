@@ -123,6 +123,7 @@ extension SCSTModel {
         case .targetAttribute(let target, let name):
             let table = target == .copyManager ? AttributeTables.copyManagerTarget : AttributeTables.iscsiTarget
             if let mode = AttributeTables.mode(name, in: table) { return .file(mode: mode) }
+            // CHAP accounts' mode 0600 is not captured (ChapAccount): SCST's documentation.
             return .file(mode: name.hasPrefix("allowed_portal") ? 0o644 : 0o600)
         case .lunReadOnly: return .file(mode: 0o444)
         case .lunDeviceLink(let set, let number):

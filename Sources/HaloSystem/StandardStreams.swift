@@ -12,10 +12,14 @@ public enum StandardStream {
     /// Writes all of `text`. Errors (a closed descriptor, `EPIPE`) are ignored: there is
     /// nowhere left to report them.
     public func write(_ text: String) {
-        var bytes = Array(text.utf8)
+        write(Array(text.utf8))
+    }
+
+    /// Writes all of `bytes`, ignoring errors as `write(_:)` for text does.
+    public func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { all -> Int in
+            let written = bytes.withUnsafeBytes { all -> Int in
                 Glibc.write(fd, all.baseAddress! + offset, all.count - offset)
             }
             if written < 0 {
@@ -24,7 +28,6 @@ public enum StandardStream {
             }
             offset += written
         }
-        bytes.removeAll()
     }
 }
 

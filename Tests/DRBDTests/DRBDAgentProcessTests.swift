@@ -20,11 +20,8 @@ struct DRBDAgentProcessTests {
                              environment: ["HA_RSCTMP": directory.file("rsctmp")]), directory)
     }
 
-    @Test func aNodeWithoutTheModule_isNotRunning_andStopSucceeds() throws {
-        guard (try? FileSystem.info("/sys/module/drbd")) == nil else {
-            print("SKIPPED: this kernel has DRBD loaded; the lab covers a real resource")
-            return
-        }
+    @Test(.enabled(if: (try? FileSystem.info("/sys/module/drbd")) == nil, "this kernel has DRBD loaded; the lab covers a real resource"))
+    func aNodeWithoutTheModule_isNotRunning_andStopSucceeds() throws {
         let (agent, directory) = try agent()
         defer { withExtendedLifetime(directory) {} }
         #expect(try agent.run("monitor", ["resource": "r0"], extra: Self.clone.merging(["OCF_RESKEY_CRM_meta_interval": "0"]) { $1 }).code == 7)

@@ -67,6 +67,37 @@ struct FencePeerTests {
         #expect(FencePeer.answer(peers: []) == .peerUnreachable)
     }
 
+    /// Only a lost peer's fencing can still change the answer; for anything else (no
+    /// node_state for the peer at all, above all) waiting would keep DRBD's I/O frozen for nothing.
+    @Test(arguments: [
+        ([], false), ([.member], false), ([.cleanlyDown], false), ([.unknown], false),
+        ([.lost], true), ([.cleanlyDown, .lost], true), ([.member, .lost], true),
+    ] as [([FencePeer.PeerStatus], Bool)])
+    func theHandlerWaits_onlyForALostPeersFencing(peers: [FencePeer.PeerStatus], waits: Bool) {
+        #expect(FencePeer.awaitsFencing(peers) == waits)
+    }
+
+    /// The handler against a stand-in for cibadmin that serves the captured one-node CIB (no
+    /// node_state for any peer) and logs its calls: one read, the constraint, and the answer at
+    /// once — before, it read the CIB every second until its timeout, with DRBD's I/O frozen.
+    @Test func withNoNodeStateForThePeer_theHandlerAnswersAtOnce() throws {
+        let directory = TemporaryDirectory("halo-fence")
+        try FileSystem.writeAtomically(directory.file("cib.xml"), Array(try Fixtures.text("pacemaker-2.1.5/cib-one-node-drbd-clone.xml").utf8))
+        let script = "#!/bin/sh\necho \"$1\" >> \(directory.file("calls"))\n"
+            + "if [ \"$1\" = --query ]; then cat \(directory.file("cib.xml")); else cat >/dev/null; fi\n"
+        try FileSystem.writeAtomically(directory.file("cibadmin"), Array(script.utf8), permissions: 0o755)
+        var tools = PacemakerTools()
+        tools.directory = directory.path
+        let upToDate = try Events2.state(of: "r0", from: try Fixtures.text("drbd-8.4/drbdsetup-events2-now-prisec-uptodate-node1.txt"))
+        var said: [String] = []
+        let answer = try FencePeerCommand.fence("r0", environment: [:], localState: upToDate, notedNodeName: Array("node1".utf8),
+                                                pacemaker: tools, deadline: .after(.seconds(10)), say: { text, _ in said.append(text) })
+        #expect(answer == .peerUnreachable, "the same answer as after the whole wait: the constraint is in place")
+        let calls = String(decoding: try FileSystem.readBytes(directory.file("calls")), as: UTF8.self).split(separator: "\n")
+        #expect(calls == ["--query", "--modify"], "one CIB read, one change, no wait")
+        #expect(said.contains { $0.hasPrefix("the CIB has no node_state for a peer of r0: nothing to wait for") })
+    }
+
     @Test func drbd9sUpToDateNodes_areDecoded() {
         #expect(FencePeer.upToDateNodes(["UP_TO_DATE_NODES": "0x5", "DRBD_NODE_ID_0": "node1", "DRBD_NODE_ID_2": "node3",
                                          "DRBD_NODE_ID_1": "node2"]) == ["node1", "node3"])

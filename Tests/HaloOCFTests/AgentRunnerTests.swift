@@ -1,4 +1,5 @@
 @testable import HaloOCF
+import HaloSystem
 import HaloTesting
 import Testing
 
@@ -10,7 +11,8 @@ struct AgentRunnerTests {
         if let instance { variables["OCF_RESOURCE_INSTANCE"] = instance }
         for (name, value) in parameters { variables["OCF_RESKEY_\(name)"] = value }
         let sink = InMemoryLogSink()
-        let invocation = AgentRunner.invoke(SampleAgent.self, action: action, environment: OCFEnvironment(variables), sink: sink)
+        let invocation = AgentRunner.invoke(SampleAgent.self, action: action, environment: OCFEnvironment(variables), sink: sink,
+                                            reader: BoundedReader(program: Command("/bin/false")))
         return (invocation, sink)
     }
 
@@ -48,20 +50,66 @@ struct AgentRunnerTests {
     }
 
     @Test func invalidParameters_exit6_naming_everyProblem() {
-        let (invocation, _) = invoke("start", ["lun": "x", "cache": "fast", "typo": "1"])
+        let (invocation, _) = invoke("start", ["lun": "x", "cache": "fast"])
         #expect(invocation.code == .notConfigured)
         let summary = invocation.reason?.summary ?? ""
-        #expect(summary.contains("unknown parameter typo"))
         #expect(summary.contains("required parameter target is not set"))
         #expect(summary.contains("parameter lun='x' is not a whole number"))
         #expect(summary.contains("parameter cache='fast' is not one of write-through, write-back"))
-        #expect(summary.hasSuffix("(4 problems)"))
+        #expect(summary.hasSuffix("(3 problems)"))
+        // validate-all, the administrator's check, also names the unknown parameter.
+        let (validate, _) = invoke("validate-all", ["lun": "x", "cache": "fast", "typo": "1"])
+        #expect(validate.reason?.summary.hasPrefix("unknown parameter typo") == true, "\(validate.reason?.summary ?? "")")
+        #expect(validate.reason?.summary.hasSuffix("(4 problems)") == true)
     }
 
-    @Test func stopWithInvalidParameters_succeeds_andSaysWhy() {
-        let (invocation, sink) = invoke("stop", ["lun": "x"])
-        #expect(invocation.code == .success)
-        #expect(sink.records.contains { $0.level == .warning && $0.message.contains("stop with invalid parameters") })
+    /// An unknown parameter (a typo, or one a newer halo added: a rolling upgrade sets it
+    /// while older nodes still run) is logged and ignored by every action Pacemaker runs, and
+    /// refused only by validate-all, which Pacemaker never runs by itself.
+    @Test(arguments: [
+        ("start", [:], OCFExitCode.success),
+        ("stop", [:], .success),
+        ("monitor", ["OCF_RESKEY_CRM_meta_interval": "0"], .genericError),
+        ("monitor", ["OCF_RESKEY_CRM_meta_interval": "10000"], .genericError),
+        ("validate-all", [:], .notConfigured),
+    ] as [(String, [String: String], OCFExitCode)])
+    func anUnknownParameter_isIgnoredWithAWarning_butValidateAllRefusesIt(action: String, extra: [String: String],
+                                                                          code: OCFExitCode) {
+        let (invocation, sink) = invoke(action, ["target": "t1", "added_in_a_later_release": "1"], extra: extra)
+        #expect(invocation.code == code, "\(invocation.reason?.summary ?? "")")
+        if action == "validate-all" {
+            #expect(invocation.reason?.summary.contains("unknown parameter added_in_a_later_release") == true)
+        } else {
+            // (SampleAgent's monitor reports what it saw as a failure: it ran.)
+            #expect(invocation.reason?.summary.contains("unknown parameter") != true)
+            #expect(sink.records.contains { $0.level == .warning && $0.message.contains("unknown parameter added_in_a_later_release")
+                && $0.message.hasSuffix(": ignored") })
+        }
+    }
+
+    @Test func stopWithInvalidParameters_failsByDefault_sayingWhy() {
+        // The sample agent cannot tell what to stop without valid parameters: it may be running.
+        let (invocation, _) = invoke("stop", ["lun": "x"])
+        #expect(invocation.code == .genericError)
+        #expect(invocation.reason?.summary.hasPrefix("cannot stop: the parameters do not validate, so what to stop cannot be told, and it may still run: ") == true)
+        #expect(invocation.reason?.summary.contains("parameter lun='x' is not a whole number") == true)
+    }
+
+    @Test func stopWithInvalidParameters_getsEachParameterThatValidated() {
+        // "report-partial" makes the sample agent report what the core handed it.
+        let (invocation, _) = invoke("stop", ["target": "report-partial", "lun": "x", "cache": "write-back"])
+        #expect(invocation.code == .genericError)
+        #expect(invocation.reason?.summary == "target=report-partial lun=nil cache=write-back settle=0.5 seconds")
+    }
+
+    /// A stop goes ahead despite invalid operation attributes: failing it would get the node fenced.
+    @Test(arguments: [["OCF_RESKEY_CRM_meta_timeout": "soon"], ["OCF_CHECK_LEVEL": "deep"], ["OCF_RESKEY_CRM_meta_clone_max": "x"]])
+    func invalidOperationAttributes_failEveryActionButStop(extra: [String: String]) {
+        let (stop, sink) = invoke("stop", extra: extra)
+        #expect(stop.code == .success)
+        #expect(sink.records.contains { $0.level == .warning && $0.message.contains("invalid operation attributes") })
+        #expect(invoke("start", extra: extra).0.code == .notConfigured)
+        #expect(invoke("validate-all", extra: extra).0.code == .notConfigured)
     }
 
     @Test func theOperationAttributes_areValidatedToo() {

@@ -55,6 +55,17 @@ enum SampleAgent: ResourceAgent {
 
     static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome { .success }
 
+    /// With `target=report-partial`, reports which parameters validated; otherwise the default.
+    static func stopWithInvalidParameters(_ problems: ParameterProblems,
+                                          context: InvalidParameterContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let p = context.parameters
+        guard p.value(\.target) == "report-partial" else {
+            throw .cannotStop(without: nil, problems)
+        }
+        throw .generic(Reason("target=\(p.value(\.target) ?? "nil") lun=\(p.value(\.lun).map(String.init) ?? "nil") "
+            + "cache=\(p.value(\.cache)?.rawValue ?? "nil") settle=\(p.value(\.settle).map { "\($0)" } ?? "nil")"))
+    }
+
     static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
         throw report(context, "level=\(level) probe=\(context.isProbe)")
     }

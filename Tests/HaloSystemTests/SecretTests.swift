@@ -55,30 +55,6 @@ struct SecretTests {
     }
 }
 
-@Suite("BlockDevice: direct reads of block devices only")
-struct BlockDeviceTests {
-    @Test func aRegularFile_isNotABlockDevice() throws {
-        let directory = TemporaryDirectory()
-        try FileSystem.writeAtomically(directory.file("file"), [UInt8](repeating: 0, count: 8192))
-        #expect(throws: Errno.notBlockDevice) { _ = try BlockDevice.read(directory.file("file"), offset: 0, length: 4096) }
-        #expect(throws: Errno.noSuchFile) { _ = try BlockDevice.read(directory.file("missing"), offset: 0, length: 4096) }
-    }
-
-    @Test func anUnboundLoopDevice_readsAsEmpty_andReportsItsNumber() throws {
-        // An unbound loop device has size 0: the read ends at once, and the node's facts come back.
-        guard let info = try? FileSystem.info("/dev/loop7"), info.type == .blockDevice else {
-            print("SKIPPED: no /dev/loop7 on this machine")
-            return
-        }
-        guard let (read, bytes) = try? BlockDevice.read("/dev/loop7", offset: 0, length: 4096) else {
-            print("SKIPPED: /dev/loop7 is bound or not readable here")
-            return
-        }
-        #expect(read.deviceMajor == 7 && read.deviceMinor == 7)
-        #expect(bytes.count == 0 || bytes.count == 4096)
-    }
-}
-
 @Suite("ProcessSet: ending processes we did not start, through pidfds", .serialized)
 struct ProcessSetTests {
     @Test func terminate_endsAProcessWithSIGTERM_withinTheGrace() throws {
@@ -109,4 +85,3 @@ struct ProcessSetTests {
         #expect(pids.isEmpty)
     }
 }
-

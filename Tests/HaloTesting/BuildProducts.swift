@@ -22,3 +22,10 @@ public enum BuildProducts {
         return parts.joined(separator: "/")
     }()
 }
+
+extension BoundedReader {
+    /// The built `halo-agent` as the reading child (`halo-bounded-read`): what an installed
+    /// agent reads device blocks with, for tests that call the agents' views in-process.
+    public static let builtHaloAgent = BoundedReader(
+        program: Command(BuildProducts.executable("halo-agent"), argumentZero: BoundedReader.programName))
+}

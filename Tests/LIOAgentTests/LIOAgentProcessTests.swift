@@ -23,11 +23,8 @@ struct LIOAgentProcessTests {
          "allowed_portals": "198.18.1.11 198.19.100.11:3260", "initiators": "iqn.2026-11.lab.test:client"]
     }
 
-    @Test func everyCheckThatNeedsNoTargetStack_passes() throws {
-        guard !Self.hasLIO else {
-            print("SKIPPED: this kernel has LIO; the VM lab covers a real target")
-            return
-        }
+    @Test(.enabled(if: !hasLIO, "this kernel has LIO; the VM lab covers a real target"))
+    func everyCheckThatNeedsNoTargetStack_passes() throws {
         let (path, directory) = try install()
         let parameters = parameters(directory)
         func with(_ name: String, _ value: String) -> [String: String] { parameters.merging([name: value]) { $1 } }
@@ -44,16 +41,22 @@ struct LIOAgentProcessTests {
         #expect(report.results.filter { $0.status == .passed }.count > 40)
     }
 
-    @Test func withoutLIO_monitorIsNotRunning_stopSucceeds_andStartSaysWhatIsMissing() throws {
-        guard !Self.hasLIO else {
-            print("SKIPPED: this kernel has LIO; the VM lab covers a real target")
-            return
-        }
+    @Test(.enabled(if: !hasLIO, "this kernel has LIO; the VM lab covers a real target"))
+    func withoutLIO_monitorIsNotRunning_stopSucceeds_andStartSaysWhatIsMissing() throws {
         let (path, directory) = try install()
         let agent = AgentProcess(path: path, instance: "lio1", environment: ["HA_RSCTMP": directory.file("rsctmp")])
         #expect(try agent.run("monitor", parameters(directory)).code == 7)
         #expect(try agent.run("monitor", parameters(directory), extra: ["OCF_RESKEY_CRM_meta_interval": "0"]).code == 7)
         #expect(try agent.run("stop", parameters(directory)).code == 0)
+        // Stop with invalid parameters: iqn, device_name and backstore name what to remove; without
+        // them a stop cannot tell, and fails.
+        var invalid = parameters(directory)
+        invalid["write_cache"] = "bogus"
+        #expect(try agent.run("stop", invalid).code == 0)
+        invalid["iqn"] = "iqn.2026-11.lab.test:LIO1"
+        let nameless = try agent.run("stop", invalid)
+        #expect(nameless.code == 1)
+        #expect(nameless.reason?.hasPrefix("cannot stop: without a valid iqn, device_name or backstore") == true, "\(nameless.reason ?? "")")
         let start = try agent.run("start", parameters(directory))
         #expect(start.code == 5)
         #expect(start.reason == "LIO is not loaded (no /sys/kernel/config/target): load target_core_mod and mount configfs")

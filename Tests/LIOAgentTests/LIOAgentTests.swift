@@ -30,6 +30,44 @@ struct LIOAgentTests {
         return try LIOView(root: directory.path).observe(settings, depth: .full, credentials: nil)
     }
 
+    /// The captured target with halo's identity and its backing store present: healthy to depth 10.
+    static func healthy() throws -> LIOObservation {
+        var observation = try observe("configured")
+        let identity = LIOSettings.lab().identity
+        observation.storage?.serial = identity.serial.text
+        observation.storage?.vendor = identity.vendor.text
+        observation.storage?.product = identity.product.text
+        observation.storage?.revision = identity.revision.text
+        observation.backing = .present(type: .blockDevice, size: 1 << 30)
+        return observation
+    }
+
+    /// The CHAP credentials of every ACL at depth 10, against the credentials file: a right
+    /// user with a wrong secret (rotated in the file, not yet applied) fails; a file this node
+    /// cannot read is not compared at all.
+    @Test(arguments: [
+        ("no CHAP configured, none on the ACL", ChapPair(), ChapExpectation.configured(.none), OCFExitCode.success, ""),
+        ("the configured user and secret", ChapPair(incomingUser: "in", incomingMatches: true), .configured(ChapUsers(incoming: "in")),
+         .success, ""),
+        ("another user", ChapPair(incomingUser: "old", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
+         .genericError, "the CHAP users of iqn.2026-11.lab.test:node1.drbd0 differ from the credentials file"),
+        ("right user, wrong secret", ChapPair(incomingUser: "in", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
+         .genericError, "CHAP user in has an old secret, not chap_file's (rotated?): a restart applies it (iqn.2026-11.lab.test:node1.drbd0)"),
+        ("right outgoing user, wrong secret",
+         ChapPair(incomingUser: "in", incomingMatches: true, outgoingUser: "out", outgoingMatches: false),
+         .configured(ChapUsers(incoming: "in", outgoing: "out")), .genericError, "CHAP user out has an old secret"),
+        ("chap_file unreadable here: not compared", ChapPair(incomingUser: "in", incomingMatches: false), .unreadable, .success, ""),
+    ] as [(String, ChapPair, ChapExpectation, OCFExitCode, String)])
+    func chapAtDepth10(_ name: String, _ pair: ChapPair, _ chap: ChapExpectation, _ code: OCFExitCode, _ phrase: String) throws {
+        var observation = try Self.healthy()
+        let initiators = observation.target.map { Array($0.acls.keys) } ?? []
+        #expect(initiators == ["iqn.2026-11.lab.test:client"])
+        for initiator in initiators { observation.target?.acls[initiator]?.authentication = pair }
+        let (found, reason) = ExitDecision.decide(LIODecision.monitor(.lab(), observation, level: .thorough, chap: chap))
+        #expect(found == code, "\(name): \(reason?.summary ?? "")")
+        #expect(phrase.isEmpty || reason?.summary.hasPrefix(phrase) == true, "\(name): \(reason?.summary ?? "")")
+    }
+
     @Test func theConfiguredCapture_readsAsTheTargetTargetcliMade() throws {
         let observation = try Self.observe("configured")
         #expect(observation.isLoaded && observation.hasISCSIFabric && observation.hasHBA)
@@ -201,10 +239,36 @@ struct LIOAgentTests {
                 == .failure(.generic("iqn.2026-11.lab.test:node1.drbd0 is disabled (tpgt_1/enable is 0): initiators cannot log in")))
     }
 
-    @Test func aPortalThatIsNotTheNodes_isExplained() {
+    /// Depth 20 reads a block of the backing store in the bounded reader's child: a store whose
+    /// reads never return (a FIFO nobody writes to, as a suspended DRBD device would hold the
+    /// reader) is no answer by the deadline, and the monitor fails naming it and the wait.
+    @Test func theDeepRead_ofABackingStoreThatDoesNotAnswer_failsTheMonitorInTime() throws {
+        let directory = TemporaryDirectory("halo-lio-hang")
+        #expect(mkfifo(directory.file("lun.img"), 0o600) == 0)
+        var settings = LIOSettings.lab()
+        settings.backstore = .fileio
+        settings.backing = BackingPath(path: directory.file("lun.img"))
+        let read = LIOView().deepRead(settings, reader: .builtHaloAgent, deadline: .after(.milliseconds(900)))
+        guard case .failed(let path, .noAnswer) = read else {
+            Issue.record("expected no answer: \(read)")
+            return
+        }
+        #expect(path == directory.file("lun.img"))
+        var observation = try Self.healthy()
+        observation.deepRead = .failed(path: "/dev/drbd0", .noAnswer(within: .milliseconds(17_960)))
+        #expect(LIODecision.monitor(.lab(), observation, level: .deep)
+                == .failure(.generic(Reason("reading a block of /dev/drbd0 failed: no answer within 18.0 s: its I/O hangs",
+                                            details: ["halo.read": "no answer in 18.0 s"]))))
+        #expect(LIODecision.monitor(.lab(), observation, level: .thorough) == .success(.success), "only depth 20 reads")
+    }
+
+    /// LIO binds portals with IP_FREEBIND: an address the node lacks is no refusal, so a refused
+    /// portal is never answered with sysctl advice that would not help.
+    @Test func aRefusedPortal_isExplained_withoutSysctlAdvice() {
         let failure = LIODecision.failure(.makeDirectory("iscsi/x/tpgt_1/np/198.18.1.11:3260"), .addressNotAvailable, .lab())
-        #expect(failure == .generic(Reason("portal 198.18.1.11:3260 is not an address of this node: start the portal resource first, or set net.ipv4.ip_nonlocal_bind=1",
+        #expect(failure == .generic(Reason("the kernel cannot listen on portal 198.18.1.11:3260 (EADDRNOTAVAIL): LIO's reason is in the kernel log (journalctl -k)",
                                            details: ["halo.errno": "EADDRNOTAVAIL", "halo.step": "mkdir iscsi/x/tpgt_1/np/198.18.1.11:3260"])))
+        #expect(!failure.reason.summary.contains("nonlocal"))
     }
 
     @Test func scstsOwnSessionParameters_areRefused_forLIO() throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import LuksAgent
 
 /// Whether this machine's kernel has a device-mapper (the development machines have none).
-let hasDeviceMapper = SystemView().hasDeviceMapper
+let hasDeviceMapper = liveView().hasDeviceMapper
 
 @Suite("The installed luks agent on this machine: probes, stops, refusals, key hygiene", .serialized)
 struct LuksAgentProcessTests {
@@ -25,29 +25,42 @@ struct LuksAgentProcessTests {
         #expect(try agent.process().run("validate-all", parameters).code == 0, "level 0 checks syntax only")
     }
 
-    @Test func start_withoutDeviceMapper_refusesWith5_andSaysWhatToLoad() throws {
-        guard !hasDeviceMapper else {
-            print("SKIPPED: this kernel has a device-mapper (the VM lab opens for real)")
-            return
-        }
+    /// Stop with parameters that do not validate: the mapping name says what to close, so with a
+    /// valid name (nothing open here) the stop succeeds; with an invalid one it cannot tell, and
+    /// fails rather than claim the mapping closed.
+    @Test func stopWithInvalidParameters_closesByName_orFails() throws {
+        let agent = try InstalledLuksAgent()
+        let byName = try agent.process().run("stop", ["device": "md0", "name": "halo-test-absent", "key": "relative/key"])
+        #expect(byName.code == 0, "\(byName.stderr)")
+        let nameless = try agent.process().run("stop", ["device": "/dev/vdb", "name": "control", "key": "/etc/k"])
+        #expect(nameless.code == 1)
+        #expect(nameless.reason?.hasPrefix("cannot stop: without a valid name, what to stop cannot be told, and it may still run:") == true,
+                "\(nameless.reason ?? "")")
+        let unknown = try agent.process().run("monitor", ["device": "/dev/vdb", "name": "halo-test-absent", "key": "/etc/k", "typo": "1"])
+        #expect(unknown.code == 7, "an unknown parameter is ignored: \(unknown.reason ?? "")")
+    }
+
+    @Test(.enabled(if: !hasDeviceMapper, "this kernel has a device-mapper (the VM lab opens for real)"))
+    func start_withoutDeviceMapper_refusesWith5_andSaysWhatToLoad() throws {
         let agent = try InstalledLuksAgent()
         let image = try LuksTestImage()
         let start = try agent.process().run("start", ["device": "/dev/null", "name": "halo-test", "key": image.keyPath])
         // /dev/null is no block device (2), and the missing device-mapper is listed after it.
         #expect(start.code == 2)
         #expect(start.reason == "device /dev/null is not a block device; this kernel has no device-mapper: load the dm_mod and dm_crypt modules (2 problems)")
-        guard canAttachLoopDevices else { return }
+    }
+
+    @Test(.enabled(if: !hasDeviceMapper && canAttachLoopDevices, "needs loop devices, and a kernel without a device-mapper"))
+    func start_onARealLUKSDevice_withoutDeviceMapper_refusesWith5() throws {
+        let agent = try InstalledLuksAgent()
         let onLoop = try LuksTestImage(loop: true)
         let clean = try agent.process().run("start", ["device": onLoop.loopDevice!, "name": "halo-test", "key": onLoop.keyPath])
         #expect(clean.code == 5)
         #expect(clean.reason == "this kernel has no device-mapper: load the dm_mod and dm_crypt modules")
     }
 
-    @Test func validateAll_atDepth20_verifiesHeaderAndKey_withoutOpening() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func validateAll_atDepth20_verifiesHeaderAndKey_withoutOpening() throws {
         let agent = try InstalledLuksAgent()
         let image = try LuksTestImage(loop: true)
         let wrong = try image.keyFile("wrong", content: "not-the-key", mode: 0o400)

@@ -73,14 +73,11 @@ struct CryptsetupTests {
 
 @Suite("The UUID scan on this machine's real block devices", .serialized)
 struct DeviceScanTests {
-    @Test func aLoopDeviceWithAHeader_isFoundByUUID_withoutUdevLinks() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func aLoopDeviceWithAHeader_isFoundByUUID_withoutUdevLinks() throws {
         let image = try LuksTestImage(loop: true)
         let loop = try #require(image.loopDevice)
-        let view = SystemView()
+        let view = liveView()
         let start = ContinuousClock.now
         let resolution = view.resolve(.uuid(LuksUUID(image.uuid)!))
         let elapsed = start.duration(to: .now)
@@ -92,15 +89,12 @@ struct DeviceScanTests {
         print("MEASURED: UUID scan of \(view.scanBlockDevices().count) block devices took \(elapsed)")
     }
 
-    @Test func twoDevicesWithOneUUID_areAmbiguous() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func twoDevicesWithOneUUID_areAmbiguous() throws {
         let image = try LuksTestImage(loop: true)
         let second = try LuksTestImage.attach(image.image)
         defer { _ = try? ProcessRunner().run(Command("losetup", ["-d", second]), deadline: .after(.seconds(20))) }
-        let resolution = SystemView().resolve(.uuid(LuksUUID(image.uuid)!))
+        let resolution = liveView().resolve(.uuid(LuksUUID(image.uuid)!))
         guard case .uuidAmbiguous(_, let paths) = resolution else {
             Issue.record("expected ambiguity: \(resolution)")
             return
@@ -108,23 +102,20 @@ struct DeviceScanTests {
         #expect(Set(paths) == [image.loopDevice!, second])
     }
 
-    @Test func aProcessWithTheDeviceOpen_isFound_andForceStopEndsIt() throws {
-        guard canAttachLoopDevices else {
-            print("SKIPPED: loop devices cannot be attached here")
-            return
-        }
+    @Test(.enabled(if: canAttachLoopDevices, "loop devices cannot be attached here"))
+    func aProcessWithTheDeviceOpen_isFound_andForceStopEndsIt() throws {
         let image = try LuksTestImage(loop: true)
         let loop = try #require(image.loopDevice)
         let number = DeviceNumber(try FileSystem.info(loop))
         // A process that holds the device open on its standard input and ignores SIGTERM.
         let pid = try spawnHolding(loop, ["sh", "-c", "trap '' TERM; exec sleep 60"])
         Pause.for(.milliseconds(300))
-        let found = SystemView().processes(opening: number)
+        let found = liveView().processes(opening: number)
         #expect(found.map(\.pid) == [pid])
         #expect(found.first?.command == "sleep")
         let survivors = Effects.end(found, deadline: .after(.seconds(5)), logger: .init(label: "test"))
         #expect(survivors.isEmpty)
         #expect(reapChild(pid) == 9)
-        #expect(SystemView().processes(opening: number).isEmpty)
+        #expect(liveView().processes(opening: number).isEmpty)
     }
 }

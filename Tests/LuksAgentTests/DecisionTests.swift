@@ -116,15 +116,22 @@ let monitorRows: [MonitorRow] = [
                    $0.header = .luks(LuksHeaderIdentity(version: .luks2, uuid: LuksUUID("11111111-2222-3333-4444-555555555555")!))
                }), .degraded, "now UUID=11111111"),
     MonitorRow("depth 10, header unreadable with EIO: failed", level: .thorough,
-               present(health: healthy { $0.header = .unreadable(path: "/dev/vdb", .ioError) }), .genericError, "EIO"),
+               present(health: healthy { $0.header = .unreadable(path: "/dev/vdb", .refused(.ioError)) }), .genericError, "EIO"),
     MonitorRow("depth 10, header unreadable otherwise: degraded", level: .thorough,
-               present(health: healthy { $0.header = .unreadable(path: "/dev/vdb", .permissionDenied) }),
+               present(health: healthy { $0.header = .unreadable(path: "/dev/vdb", .refused(.permissionDenied)) }),
                .degraded, "cannot check the LUKS header"),
+    MonitorRow("depth 10, the device under the mapping does not answer the header read: failed (its I/O hangs)",
+               level: .thorough,
+               present(health: healthy { $0.header = .unreadable(path: "/dev/drbd0", .noAnswer(within: .milliseconds(26_940))) }),
+               .genericError, "/dev/drbd0 did not answer a read within 26.9 s: its I/O hangs, and cr0 with it"),
     MonitorRow("depth 10 with header_check=open: the header is not looked at", settings: .lab(headerCheck: .open), level: .thorough,
                present(health: healthy { $0.header = nil }), .success),
     MonitorRow("depth 20, the block reads: running", level: .deep, present(health: healthy(), deepRead: .readable), .success),
     MonitorRow("depth 20, the block does not read: failed", level: .deep,
-               present(health: healthy(), deepRead: .failed(path: "/dev/dm-0", .ioError)), .genericError, "reading through cr0"),
+               present(health: healthy(), deepRead: .failed(path: "/dev/dm-0", .refused(.ioError))), .genericError, "reading through cr0"),
+    MonitorRow("depth 20, the read through the mapping gets no answer: failed, naming the device and the wait", level: .deep,
+               present(health: healthy(), deepRead: .failed(path: "/dev/dm-0", .noAnswer(within: .milliseconds(26_960)))),
+               .genericError, "reading through cr0 (/dev/dm-0) failed: no answer within 27.0 s: its I/O hangs"),
 ]
 
 @Suite("luks decisions: monitor, start, stop, this node's environment")
@@ -141,9 +148,11 @@ struct LuksDecisionTests {
         }
     }
 
-    @Test func theDeepRead_isNeverMadeThroughASuspendedMapping() {
+    @Test func theDeepRead_isNeverMadeThroughASuspendedMapping_norOverADeviceThatDidNotAnswer() {
         #expect(LuksDecision.mayReadThrough(healthy()))
         #expect(!LuksDecision.mayReadThrough(healthy { $0.isSuspended = true }))
+        #expect(!LuksDecision.mayReadThrough(healthy { $0.header = .unreadable(path: "/dev/drbd0", .noAnswer(within: .seconds(5))) }))
+        #expect(LuksDecision.mayReadThrough(healthy { $0.header = .unreadable(path: "/dev/drbd0", .refused(.permissionDenied)) }))
     }
 
     @Test func start_opensWhenAbsent_succeedsWhenOpenOnTheSameDevice_refusesAConflictNamingBoth() {
@@ -291,6 +300,8 @@ struct LuksEnvironmentDecisionTests {
             LuksDecision.deviceProblem(.pathUnusable(path: "/dev/md0", .noSuchFile)),
             LuksDecision.deviceProblem(.pathUnusable(path: "/etc/passwd", .notBlockDevice)),
             LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [])),
+            LuksDecision.deviceProblem(.unanswered(path: "/dev/drbd0", within: .seconds(3))),
+            LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [UnreadableDevice(path: "/dev/x", failure: .noAnswer(within: .zero))])),
             LuksDecision.failure(.keyRejected), LuksDecision.failure(.deviceMapperUnavailable),
             LuksDecision.failure(.noLuksHeader(device: "/dev/md0", message: nil)),
             LuksDecision.failure(.libraryUnavailable(detail: "x")),
@@ -308,10 +319,18 @@ struct LuksEnvironmentDecisionTests {
             .check(.failure(LuksDecision.deviceProblem(.pathUnusable(path: "/tmp/x", .notBlockDevice))!), #_sourceLocation)
         Expected(.notInstalled, "no block device on this node carries LUKS UUID=58aba7b1")
             .check(.failure(LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [
-                UnreadableDevice(path: "/dev/vda", errno: .notPermitted)]))!), #_sourceLocation)
+                UnreadableDevice(path: "/dev/vda", failure: .refused(.notPermitted))]))!), #_sourceLocation)
         Expected(.genericError, "/dev/drbd0 cannot be read (DRBD Secondary?)")
             .check(.failure(LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [
-                UnreadableDevice(path: "/dev/drbd0", errno: .wrongMediumType)]))!), #_sourceLocation)
+                UnreadableDevice(path: "/dev/drbd0", failure: .refused(.wrongMediumType))]))!), #_sourceLocation)
+        // A device that does not answer may carry the header: soft, never "not installed here".
+        Expected(.genericError, "LUKS UUID=58aba7b1-d27a-491a-bfb0-fad5efeb5946 not found; /dev/drbd0 did not answer a read within 10.0 s")
+            .check(.failure(LuksDecision.deviceProblem(.uuidNotFound(labUUID, unreadable: [
+                UnreadableDevice(path: "/dev/drbd0", failure: .noAnswer(within: .seconds(10))),
+                UnreadableDevice(path: "/dev/drbd1", failure: .refused(.wrongMediumType))]))!), #_sourceLocation)
+        Expected(.genericError, "/dev/drbd0 did not answer a read within 12.5 s: its I/O hangs; not opened")
+            .check(.failure(LuksDecision.deviceProblem(.unanswered(path: "/dev/drbd0", within: .milliseconds(12_500)))!),
+                   #_sourceLocation)
         Expected(.invalidArgument, "is on /dev/sda1, /dev/md0: configure device by path")
             .check(.failure(LuksDecision.deviceProblem(.uuidAmbiguous(labUUID, paths: ["/dev/sda1", "/dev/md0"]))!), #_sourceLocation)
     }
@@ -327,8 +346,8 @@ struct LuksEnvironmentDecisionTests {
                 == .found(path: "/dev/drbd0", DeviceNumber(major: 8, minor: 0)))
         #expect(LuksDecision.resolve(labUUID, among: [device("sda", header), device("sdb", header)])
                 == .uuidAmbiguous(labUUID, paths: ["/dev/sda", "/dev/sdb"]))
-        #expect(LuksDecision.resolve(labUUID, among: [device("drbd0", .unreadable(path: "/dev/drbd0", .wrongMediumType))])
-                == .uuidNotFound(labUUID, unreadable: [UnreadableDevice(path: "/dev/drbd0", errno: .wrongMediumType)]))
+        #expect(LuksDecision.resolve(labUUID, among: [device("drbd0", .unreadable(path: "/dev/drbd0", .refused(.wrongMediumType)))])
+                == .uuidNotFound(labUUID, unreadable: [UnreadableDevice(path: "/dev/drbd0", failure: .refused(.wrongMediumType))]))
     }
 
     @Test func allProblems_areListed_theFirstChoosesTheCode() {

@@ -84,9 +84,16 @@ extension LuksSettings {
     }
 }
 
-/// The fixture tree `name` under Tests/LuksAgentTests/Fixtures.
-func fixture(_ name: String) -> SystemView {
-    SystemView(root: "\(BuildProducts.repositoryRoot)/Tests/LuksAgentTests/Fixtures/\(name)")
+/// The fixture tree `name` under Tests/LuksAgentTests/Fixtures, its blocks read by the built
+/// halo-agent as the agent reads them.
+func fixture(_ name: String, deadline: Deadline = .after(.seconds(30))) -> SystemView {
+    SystemView(root: "\(BuildProducts.repositoryRoot)/Tests/LuksAgentTests/Fixtures/\(name)", reader: .builtHaloAgent,
+               deadline: deadline)
+}
+
+/// This machine as the agent sees it, its blocks read by the built halo-agent.
+func liveView(deadline: Deadline = .after(.seconds(30))) -> SystemView {
+    SystemView(reader: .builtHaloAgent, deadline: deadline)
 }
 
 /// Starts `/bin/sh` with `arguments`, its standard input open on `path`; the test reaps it.

@@ -1,3 +1,4 @@
+import Glibc
 import HaloCryptsetup
 import HaloOCF
 import HaloSystem
@@ -120,5 +121,55 @@ extension MappingState {
     var mapping: Mapping? {
         if case .present(let mapping) = self { return mapping }
         return nil
+    }
+}
+
+/// Devices whose reads never return, as the agent's own views meet them: a tree whose device
+/// nodes are FIFOs nobody writes to, so the reading child blocks in the kernel as it would on
+/// a suspended DRBD device. Every read comes back as no answer, by the deadline.
+@Suite("luks observation: devices that do not answer")
+struct LuksUnansweredReadTests {
+    /// A root with one disk `hang0` (7:99) in sysfs, whose /dev node never answers.
+    static func hangingRoot() throws -> TemporaryDirectory {
+        let root = TemporaryDirectory("halo-luks-hang")
+        try FileSystem.makeDirectories(root.file("sys/class/block/hang0"))
+        try FileSystem.makeDirectories(root.file("dev"))
+        try FileSystem.writeAtomically(root.file("sys/class/block/hang0/dev"), Array("7:99\n".utf8))
+        try FileSystem.writeAtomically(root.file("sys/class/block/hang0/size"), Array("2048\n".utf8))
+        #expect(mkfifo(root.file("dev/hang0"), 0o600) == 0)
+        return root
+    }
+
+    static func view(_ root: TemporaryDirectory) -> SystemView {
+        SystemView(root: root.path, reader: .builtHaloAgent, deadline: .after(.milliseconds(900)))
+    }
+
+    @Test func theHeaderCheck_andTheDeepRead_reportNoAnswer() throws {
+        let root = try Self.hangingRoot()
+        let view = Self.view(root)
+        guard case .unreadable("/dev/hang0", .noAnswer(let waited)) = view.header("/dev/hang0") else {
+            Issue.record("the header read of a device that never answers must be no answer: \(view.header("/dev/hang0"))")
+            return
+        }
+        #expect(waited > .zero)
+        let mapping = Mapping(kernelName: "hang0", deviceNumber: DeviceNumber(major: 7, minor: 99), kind: .luks(.luks2, labUUID),
+                              backing: [])
+        guard case .failed("/dev/hang0", .noAnswer) = Self.view(root).deepRead(mapping) else {
+            Issue.record("the deep read of a device that never answers must be no answer")
+            return
+        }
+    }
+
+    @Test func theUUIDScan_listsTheDevice_andStartRefusesSoftly() throws {
+        let root = try Self.hangingRoot()
+        let resolution = Self.view(root).resolve(.uuid(labUUID))
+        guard case .uuidNotFound(labUUID, let unreadable) = resolution, unreadable.count == 1,
+              case .noAnswer = unreadable[0].failure else {
+            Issue.record("expected the scan to list hang0 as not answering: \(resolution)")
+            return
+        }
+        let (code, reason) = ExitDecision.decide(.failure(LuksDecision.deviceProblem(resolution)!))
+        #expect(code == .genericError)
+        #expect(reason?.summary.contains("/dev/hang0 did not answer a read within") == true, "\(reason?.summary ?? "")")
     }
 }

@@ -93,7 +93,8 @@ struct ISCSITypesTests {
         switch ChapCredentials.parse(secret) {
         case .failure(let problem): return .failure(problem)
         case .success(let credentials):
-            return .success((SCSTAgent.user(credentials.incoming), SCSTAgent.user(credentials.outgoing)))
+            let users = ChapUsers(Optional(credentials))
+            return .success((users.incoming, users.outgoing))
         }
     }
 

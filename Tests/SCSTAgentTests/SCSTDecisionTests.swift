@@ -127,7 +127,9 @@ struct SCSTDecisionTests {
         var chap = SCSTObservation.running(lab)
         chap.target?.incomingUsers = [ChapAccountState(user: "someone", secretMatches: false)]
         var unreadable = SCSTObservation.running(lab)
-        unreadable.deepRead = .failed(path: "/dev/vdb", .ioError)
+        unreadable.deepRead = .failed(path: "/dev/vdb", .refused(.ioError))
+        var unanswered = SCSTObservation.running(lab)
+        unanswered.deepRead = .failed(path: "/dev/vdb", .noAnswer(within: .milliseconds(17_960)))
         return [
             ("as configured", .running(lab), .code(0)),
             ("identity changed", identity, .failure(1, "the SCSI identity of disk1 changed (prod_id is 'disk1', not 'halo-lun')")),
@@ -137,6 +139,8 @@ struct SCSTDecisionTests {
             ("a portal too many", portal, .failure(1, "the allowed portals of iqn.2026-11.lab.test:tgt1 are 198.18.1.21 10.0.0.1")),
             ("a CHAP account not configured", chap, .failure(1, "CHAP accounts")),
             ("the backing cannot be read", unreadable, .failure(1, "reading a block of /dev/vdb failed: EIO")),
+            ("the backing does not answer a read (its I/O hangs)", unanswered,
+             .failure(1, "reading a block of /dev/vdb failed: no answer within 18.0 s: its I/O hangs")),
         ]
     }
 
@@ -144,6 +148,35 @@ struct SCSTDecisionTests {
     func monitorAtDepth20(_ row: Int) {
         let (name, observation, expected) = Self.deepRows[row]
         Self.check(SCSTDecision.monitor(Self.lab, observation, level: .deep), expected, name)
+    }
+
+    /// The CHAP accounts at depth 10, against what the credentials file says.
+    static var chapRows: [(String, [ChapAccountState], ChapAccountState?, ChapExpectation, Expected)] {
+        let users = ChapExpectation.configured(ChapUsers(incoming: "in", outgoing: "out"))
+        let right = ChapAccountState(user: "in", secretMatches: true)
+        let rightOut = ChapAccountState(user: "out", secretMatches: true)
+        return [
+            ("no CHAP configured, none on the target", [], nil, .configured(.none), .code(0)),
+            ("the configured users with their secrets", [right], rightOut, users, .code(0)),
+            ("an account the file does not have", [right, ChapAccountState(user: "old", secretMatches: false)], rightOut, users,
+             .failure(1, "the CHAP accounts of iqn.2026-11.lab.test:tgt1 differ from the credentials file")),
+            ("right user, wrong secret (rotated in the file)", [ChapAccountState(user: "in", secretMatches: false)], rightOut, users,
+             .failure(1, "CHAP user in has an old secret, not chap_file's (rotated?): a restart applies it (iqn.2026-11.lab.test:tgt1)")),
+            ("right outgoing user, wrong secret", [right], ChapAccountState(user: "out", secretMatches: false), users,
+             .failure(1, "CHAP user out has an old secret")),
+            ("chap_file unreadable on this node: not compared, the target keeps serving",
+             [ChapAccountState(user: "in", secretMatches: false)], nil, .unreadable, .code(0)),
+        ]
+    }
+
+    @Test(arguments: chapRows.indices)
+    func chapAtDepth10(_ row: Int) {
+        let (name, incoming, outgoing, chap, expected) = Self.chapRows[row]
+        var observation = SCSTObservation.running(Self.lab)
+        observation.target?.incomingUsers = incoming
+        observation.target?.outgoingUser = outgoing
+        Self.check(SCSTDecision.monitor(Self.lab, observation, level: .thorough, chap: chap), expected, name)
+        Self.check(SCSTDecision.monitor(Self.lab, observation, level: .basic, chap: chap), .code(0), "\(name), depth 0")
     }
 
     @Test func startOnAnEmptyNode_createsEverything_inTheOrderTheIssueSets() {

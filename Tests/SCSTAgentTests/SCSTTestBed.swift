@@ -31,14 +31,9 @@ final class SCSTTestBed: @unchecked Sendable {
         self.node = node
     }
 
-    /// Whether process tests can run here.
-    static var isAvailable: Bool {
-        guard SCSTModelProcess.isAvailable else {
-            print("SKIPPED: the SCST model needs root and /dev/fuse (FUSE mount, mount namespaces)")
-            return false
-        }
-        return true
-    }
+    /// Whether process tests can run here (the model needs root and /dev/fuse: a FUSE mount in
+    /// a mount namespace).
+    static var isAvailable: Bool { SCSTModelProcess.isAvailable }
 
     /// A complete, valid parameter set for LUN `lun` of `iqn.2026-11.lab.test:<name>`.
     func parameters(_ name: String = "lun1", lun: Int = 0, extra: [String: String] = [:]) -> [String: String] {
@@ -68,10 +63,10 @@ final class SCSTTestBed: @unchecked Sendable {
                        invalidParameterSets: invalid, commandPrefix: model.prefix)
     }
 
-    /// A root-only CHAP credentials file.
-    func chapFile(outgoing: Bool = true) throws -> String {
+    /// A root-only CHAP credentials file (written again with another incoming secret: a rotation).
+    func chapFile(outgoing: Bool = true, incomingSecret: String = SCSTTestBed.incomingSecret) throws -> String {
         let path = directory.file("chap")
-        var text = "# test credentials\nincoming tgt-in \(Self.incomingSecret)\n"
+        var text = "# test credentials\nincoming tgt-in \(incomingSecret)\n"
         if outgoing { text += "outgoing tgt-out \(Self.outgoingSecret)\n" }
         try FileSystem.writeAtomically(path, Array(text.utf8), permissions: 0o600)
         return path

@@ -4,14 +4,11 @@ import HaloTesting
 import Testing
 
 /// The model served over FUSE answers real system calls the way sysfs does.
-@Suite("halo-scst-model: the model as a file system", .serialized)
+@Suite("halo-scst-model: the model as a file system",
+       .enabled(if: SCSTModelProcess.isAvailable, "the SCST model needs root and /dev/fuse"), .serialized)
 struct ModelFileSystemTests {
-    func model() throws -> SCSTModelProcess? {
-        guard SCSTModelProcess.isAvailable else {
-            print("SKIPPED: the SCST model needs root and /dev/fuse (FUSE mount, mount namespaces)")
-            return nil
-        }
-        return try SCSTModelProcess(options: ["--virtual-block-device", "/dev/vdb=268435456"])
+    func startModel() throws -> SCSTModelProcess {
+        try SCSTModelProcess(options: ["--virtual-block-device", "/dev/vdb=268435456"])
     }
 
     func write(_ path: String, _ text: String) -> Errno? {
@@ -23,7 +20,7 @@ struct ModelFileSystemTests {
     }
 
     @Test func filesRefuseWhatSysfsRefuses() throws {
-        guard let model = try model() else { return }
+        let model = try startModel()
         let root = model.sysfs
         #expect(write("\(root)/handlers/vdisk_nullio/mgmt", "add_device n1 size_mb=8") == nil)
         #expect(throws: Errno.permissionDenied) { try FileSystem.readBytes("\(root)/devices/n1/dump_prs") }
@@ -39,7 +36,7 @@ struct ModelFileSystemTests {
     }
 
     @Test func lastResult_answersEAGAINThroughRead2_whileAQueuedCommandRuns() throws {
-        guard let model = try model() else { return }
+        let model = try startModel()
         try model.control("eagain", "writes 1 300")
         #expect(write("\(model.sysfs)/handlers/vdisk_nullio/mgmt", "add_device n1 size_mb=8") == .tryAgain)
         #expect(throws: Errno.tryAgain) { try FileSystem.readBytes("\(model.sysfs)/last_sysfs_mgmt_res") }
@@ -49,7 +46,7 @@ struct ModelFileSystemTests {
     }
 
     @Test func theDaemonsDeath_takesTheTargetDirectoriesAway_atOnce() throws {
-        guard let model = try model() else { return }
+        let model = try startModel()
         #expect(write("\(model.sysfs)/targets/iscsi/mgmt", "add_target iqn.2026-11.lab.test:t1") == nil)
         #expect((try? FileSystem.info("\(model.sysfs)/targets/iscsi/iqn.2026-11.lab.test:t1"))?.type == .directory)
         try model.control("daemon", "kill")
@@ -59,7 +56,7 @@ struct ModelFileSystemTests {
     }
 
     @Test func aProgramRunUnderThePrefix_seesTheModelAsSysKernelScstTgt() throws {
-        guard let model = try model() else { return }
+        let model = try startModel()
         let result = try ProcessRunner().run(Command(model.prefix[0], Array(model.prefix.dropFirst()) + ["/bin/cat", "/sys/kernel/scst_tgt/targets/iscsi/open_state"]),
                                              deadline: .after(.seconds(10)))
         #expect(result.outputText == "open\n", "\(result.errorText)")

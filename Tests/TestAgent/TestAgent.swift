@@ -150,6 +150,22 @@ enum TestAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         return .success
     }
 
+    /// The state file is named by `directory` and the instance: with a valid `directory`, stop
+    /// removes it whatever else is wrong; without, it cannot tell which file is the resource.
+    static func stopWithInvalidParameters(_ problems: ParameterProblems,
+                                          context: InvalidParameterContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        guard let directory = context.parameters.value(\.directory) else {
+            throw .cannotStop(without: "directory", problems)
+        }
+        let file = "\(directory)/\(context.instance).state"
+        do {
+            try FileSystem.remove(file)
+        } catch {
+            if error != .notDirectory { throw AgentFailure.from(error, while: "remove \(file)") }
+        }
+        return .success
+    }
+
     static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
         guard let state = try observe(context) else { return .notRunning }
         if level >= .deep {

@@ -68,8 +68,9 @@ lab_expect "kernel: the link-local addresses keep the kernel's own protocol (3),
 )trunk\.24 fe80::[0-9a-f:]+/64 proto 3"
 
 # The client: announcements seen tagged on its VLANs, and jumbo frames to every address.
-# The announcer sends 5 rounds 200 ms apart after start returned (the second, idempotent start
-# leaves it running); the capture ends once it is done.
+# announce_count=5: start sends the first round before it returns, the announcer the other 4,
+# 200 ms apart (the second, idempotent start leaves it running); the capture ends once it is
+# done. Each IPv4 round is a gratuitous ARP request and reply: 10 frames per address.
 lab_wait_until 10 "node1: the announcer has sent its rounds and exited" \
     lab_sh node1 '! pgrep -f "halo-agent [p]ortal-announce" >/dev/null'
 lab_sh client 'kill -INT $(cat /tmp/portal-ann.pid)'
@@ -78,7 +79,7 @@ ann=$(lab_ssh client cat /tmp/portal-ann.txt)
 for v in 24 25 26 27; do
     count=$(printf '%s\n' "$ann" | grep -c "vlan $v, .*ARP.*198\.19\.$v\.50" || true)
     lab_expect "client: gratuitous ARP for 198.19.$v.50 tagged VLAN $v ($count frames; 5 rounds × request + reply)" \
-        [ "$count" -ge 5 ]
+        [ "$count" -ge 10 ]
 done
 count=$(printf '%s\n' "$ann" | grep -c "vlan 26, .*neighbor advertisement, tgt is fd00:19:26::50" || true)
 lab_expect "client: unsolicited neighbour advertisement for fd00:19:26::50 tagged VLAN 26 ($count)" [ "$count" -ge 1 ]

@@ -19,14 +19,17 @@ public enum AgentRunner {
 
     /// Runs `arguments[0]` (the action) and exits the process with its code. Writes output to
     /// standard output and the exit reason as the last line of standard error.
+    ///
+    /// - Parameter reader: how the agent reads device blocks; `MultiCall` passes this very
+    ///   executable (`BoundedReader.thisExecutable`), which it serves reads as.
     public static func main<Agent: ResourceAgent>(
-        _ agent: Agent.Type, arguments: [String], environment variables: [String: String]
+        _ agent: Agent.Type, arguments: [String], environment variables: [String: String], reader: BoundedReader
     ) -> Never {
         let environment = OCFEnvironment(variables)
         let sink = AgentLogSink(systemLog: environment.logging.facility.map {
             SystemLog(identifier: environment.logging.tag ?? "halo-\(Agent.description.name)", facility: $0)
         })
-        let invocation = invoke(agent, action: arguments.first, environment: environment, sink: sink)
+        let invocation = invoke(agent, action: arguments.first, environment: environment, sink: sink, reader: reader)
         if !invocation.output.isEmpty { StandardStream.output.write(invocation.output) }
         if let reason = invocation.reason {
             StandardStream.error.write(ExitDecision.exitReasonLine(reason, prefix: environment.exitReasonPrefix) + "\n")
@@ -38,7 +41,7 @@ public enum AgentRunner {
     /// OCF contract, testable in-process.
     public static func invoke<Agent: ResourceAgent>(
         _ agent: Agent.Type, action actionName: String?, environment: OCFEnvironment, sink: any LogSink,
-        now: ContinuousClock.Instant = .now, processes: ProcessRunner = ProcessRunner()
+        reader: BoundedReader, now: ContinuousClock.Instant = .now, processes: ProcessRunner = ProcessRunner()
     ) -> Invocation {
         let description = Agent.description
         guard let actionName else {
@@ -69,7 +72,7 @@ public enum AgentRunner {
                            metadata: ["halo.facility": "\(unknown)"])
         }
         let result = perform(agent, action: action, environment: environment, instance: instance,
-                             logger: logger, now: now, processes: processes)
+                             logger: logger, now: now, processes: processes, reader: reader)
         let (code, reason) = ExitDecision.decide(result)
         if let reason, code != .notRunning {
             let level: Logger.Level = code == .degraded || code == .degradedPromoted ? .warning : .error
@@ -79,9 +82,16 @@ public enum AgentRunner {
     }
 
     /// Validation, deadline and check level, then the agent's function for `action`.
+    ///
+    /// What is wrong with the invocation fails it with 6 (`misconfigured`), except where that
+    /// would do harm: an unknown parameter is logged and ignored by every action but
+    /// validate-all (a parameter of a newer halo, during a rolling upgrade, must not fail the
+    /// resource on every node), and a stop goes ahead despite invalid operation attributes, and
+    /// with parameters that do not validate identifies what to stop from those that do
+    /// (`stopWithInvalidParameters`) — a stop fails only when the resource may still run.
     static func perform<Agent: ResourceAgent>(
         _ agent: Agent.Type, action: OCFAction, environment: OCFEnvironment, instance: String,
-        logger: Logger, now: ContinuousClock.Instant, processes: ProcessRunner
+        logger: Logger, now: ContinuousClock.Instant, processes: ProcessRunner, reader: BoundedReader
     ) -> Result<AgentOutcome, AgentFailure> {
         let description = Agent.description
         if environment.resourceInstance == nil && action != .validateAll {
@@ -89,30 +99,40 @@ public enum AgentRunner {
                 "OCF_RESOURCE_INSTANCE is not set: run agents through Pacemaker, crm_resource or haloctl"))
         }
         if let problem = environment.problems.first {
-            return .failure(.misconfigured("invalid operation attributes: \(problem)"))
+            guard action == .stop else { return .failure(.misconfigured("invalid operation attributes: \(problem)")) }
+            logger.warning("invalid operation attributes: stopping all the same", metadata: ["halo.problems": "\(environment.problems)"])
         }
         let timeout = environment.operation.timeout ?? description.timeout(action)
         let deadline = Deadline.forAction(timeout: timeout, startedAt: now)
         let state = environment.stateDirectory(agent: description.name)
 
+        // validate-all is the administrator's check, which Pacemaker never runs by itself: there an
+        // unknown parameter (a typo?) is a problem; elsewhere it is logged and ignored.
+        let unknown = ParameterValues<Agent.Parameters>.unknownParameters(environment.parameters)
+        let reported = action == .validateAll ? unknown : []
+        for problem in unknown where action != .validateAll { logger.warning("\(problem): ignored") }
         let parameters: ParameterValues<Agent.Parameters>
         switch ParameterValues<Agent.Parameters>.validate(environment.parameters) {
         case .success(let values):
+            if !reported.isEmpty { return .failure(.misconfigured(Reason("\(ParameterProblems(problems: reported))"))) }
             parameters = values
         case .failure(let problems):
             if action == .stop {
-                let context = InvalidParameterContext(environment: environment, instance: instance, deadline: deadline,
-                                                      logger: logger, state: state, processes: processes)
+                logger.warning("stop with parameters that do not validate: stopping what those that do name",
+                               metadata: ["halo.problems": "\(problems)"])
+                let context = InvalidParameterContext(
+                    parameters: PartialParameterValues<Agent.Parameters>(environment.parameters), environment: environment,
+                    instance: instance, deadline: deadline, logger: logger, state: state, processes: processes, reader: reader)
                 return Result { () throws(AgentFailure) in try Agent.stopWithInvalidParameters(problems, context: context) }
             }
-            return .failure(.misconfigured(Reason("\(problems)")))
+            return .failure(.misconfigured(Reason("\(ParameterProblems(problems: reported + problems.problems))")))
         }
         for warning in parameters.warnings { logger.warning("\(warning)") }
         logger.debug("parameters", metadata: ["halo.parameters": "\(parameters.redactedDescription)"])
 
         let context = ActionContext(parameters: parameters, environment: environment, action: action,
                                     instance: instance, deadline: deadline, logger: logger, state: state,
-                                    processes: processes)
+                                    processes: processes, reader: reader)
         return Result { () throws(AgentFailure) -> AgentOutcome in
             let outcome = try dispatch(agent, action: action, context: context)
             precondition(outcome == .success || action == .monitor,

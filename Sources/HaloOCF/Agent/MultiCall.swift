@@ -18,7 +18,9 @@ public struct AgentEntry: Sendable {
     public init<Agent: ResourceAgent>(_ agent: Agent.Type) {
         name = Agent.name
         describeShortly = { Agent.description.shortDescription }
-        run = { arguments, environment in AgentRunner.main(agent, arguments: arguments, environment: environment) }
+        run = { arguments, environment in
+            AgentRunner.main(agent, arguments: arguments, environment: environment, reader: .thisExecutable)
+        }
         metadata = { AgentRunner.metadata(agent) }
         describe = { AgentRunner.describe(agent) }
         loadsSharedLibraries = { OCFAction(rawValue: $0).map(Agent.loadsSharedLibraries) ?? false }
@@ -27,6 +29,8 @@ public struct AgentEntry: Sendable {
 
 /// `halo-agent`: every agent in one executable, chosen by the name it is invoked as
 /// (`/usr/lib/ocf/resource.d/halo/portal` → `portal`), or as `halo-agent <agent> <action>`.
+/// Invoked as `halo-bounded-read`, it is the child an agent reads device blocks in
+/// (`BoundedReader`): every executable built on `MultiCall` serves its own agents' reads.
 public enum MultiCall {
     /// Dispatches and never returns.
     ///
@@ -44,6 +48,7 @@ public enum MultiCall {
         environment: [String: String], programName: String = "halo-agent", dynamicTwin: String? = nil
     ) -> Never {
         let invokedAs = String((arguments.first ?? programName).split(separator: "/").last ?? "")
+        if invokedAs == BoundedReader.programName { BoundedReader.serveChild(arguments) }
         if let agent = agents.first(where: { $0.name == invokedAs }) {
             run(agent, Array(arguments.dropFirst()), environment, dynamicTwin: dynamicTwin)
         }

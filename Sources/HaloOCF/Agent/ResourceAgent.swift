@@ -30,12 +30,14 @@ public protocol ResourceAgent: SendableMetatype {
     /// Checks this node for what the parameters need (binaries, devices, files), at `level` ≥ 10.
     /// Syntax (level 0) is checked by the core before any action runs.
     static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure)
-    /// `stop` when the parameters do not validate. The default reports success: Pacemaker
-    /// stops a resource with the parameters it was started with, so parameters that never
-    /// validated never started anything. Agents that can still identify and stop their
-    /// resource from what they have (DRBD: the resource name) override this.
+    /// `stop` when the parameters do not validate. Pacemaker stops with the parameters the
+    /// resource was started with, so this happens after an upgrade that validates more strictly,
+    /// or for a resource a probe found active under a configuration that no longer validates:
+    /// it may well be running. An agent identifies its resource from the parameters that did
+    /// validate (`context.parameters`) and stops it, or throws `.generic`; the default throws,
+    /// since a stop that cannot tell what to stop must not report it stopped.
     static func stopWithInvalidParameters(
-        _ problems: ParameterProblems, context: InvalidParameterContext
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome
 
     /// Whether `action` may load a shared library with `dlopen(3)` (the luks agent's
@@ -51,11 +53,23 @@ extension ResourceAgent {
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {}
 
     public static func stopWithInvalidParameters(
-        _ problems: ParameterProblems, context: InvalidParameterContext
+        _ problems: ParameterProblems, context: InvalidParameterContext<Parameters>
     ) throws(AgentFailure) -> AgentOutcome {
-        context.logger.warning("stop with invalid parameters: nothing can have been started with them",
-                               metadata: ["halo.problems": "\(problems)"])
-        return .success
+        throw .cannotStop(without: nil, problems)
+    }
+}
+
+extension AgentFailure {
+    /// The failure of a stop whose parameters do not tell what to stop: `.generic` (a stop that
+    /// may have left the resource running must not succeed), the problems last, as Pacemaker
+    /// keeps only the start of a reason.
+    ///
+    /// - Parameter identifying: the parameters that name the resource and did not validate, as
+    ///   a phrase ("iqn or device_name"); `nil` when the agent cannot name any.
+    public static func cannotStop(without identifying: String?, _ problems: ParameterProblems) -> AgentFailure {
+        let what = identifying.map { "without a valid \($0), what to stop cannot be told" }
+            ?? "the parameters do not validate, so what to stop cannot be told"
+        return .generic(Reason("cannot stop: \(what), and it may still run: \(problems)"))
     }
 }
 

@@ -32,7 +32,7 @@ public struct ParameterProblem: Error, Sendable, Hashable, CustomStringConvertib
                 ? "parameter \(parameter) \(problem.message) (value not shown: private)"
                 : "parameter \(parameter)=\(Self.quoted(value)) \(problem.message)"
         case .unknown:
-            "unknown parameter \(parameter) (a typo? see the agent's meta-data)"
+            "unknown parameter \(parameter) (a typo, or a parameter of a newer halo? see the agent's meta-data)"
         case .conflictsWithReplacement(let replacement):
             "deprecated parameter \(parameter) and its replacement \(replacement) are both set, differently"
         }

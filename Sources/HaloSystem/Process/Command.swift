@@ -20,6 +20,10 @@ public struct Command: Sendable, Hashable, CustomStringConvertible {
     public var outputLimit: Int
     /// The child's working directory; `nil` keeps the caller's.
     public var workingDirectory: String?
+    /// The name the program sees as argv[0]; `nil` passes the resolved path. A multi-call
+    /// program chooses what to do by it (`BoundedReader` runs this very executable, through
+    /// `/proc/self/exe`, as `halo-bounded-read`).
+    public var argumentZero: String?
 
     /// The environment every child gets unless a caller adds to it.
     public static let minimalEnvironment: [String: String] = [
@@ -31,7 +35,8 @@ public struct Command: Sendable, Hashable, CustomStringConvertible {
     public init(
         _ executable: String, _ arguments: [String] = [],
         environment: [String: String] = Command.minimalEnvironment,
-        standardInput: [UInt8]? = nil, outputLimit: Int = 1 << 20, workingDirectory: String? = nil
+        standardInput: [UInt8]? = nil, outputLimit: Int = 1 << 20, workingDirectory: String? = nil,
+        argumentZero: String? = nil
     ) {
         precondition(!executable.isEmpty, "a command needs an executable")
         precondition(outputLimit >= 0, "an output limit cannot be negative")
@@ -41,6 +46,7 @@ public struct Command: Sendable, Hashable, CustomStringConvertible {
         self.standardInput = standardInput
         self.outputLimit = outputLimit
         self.workingDirectory = workingDirectory
+        self.argumentZero = argumentZero
     }
 
     /// The command line as a reader would type it, for logs. Arguments are quoted when they

@@ -58,14 +58,15 @@ enum Spawner {
         let grouping = newSession ? Self.newSessionFlag : Int32(POSIX_SPAWN_SETPGROUP)
         posix_spawnattr_setflags(&attributes, Int16(grouping | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv = ([path] + command.arguments).map { strdup($0) } + [nil]
+        let argv = ([command.argumentZero ?? path] + command.arguments).map { strdup($0) } + [nil]
         let envp = command.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        // argv[0] is the resolved path; the program still sees its own name through it.
+        // argv[0] is the resolved path (the program still sees its own name through it), unless
+        // the command names another.
         let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         if rc == 0 { return .success(pid) }
         let errno = Errno(rawValue: rc)
