@@ -51,10 +51,16 @@ struct ClusterPropertyTests {
                 cluster.nodes[node]!.fenceFails.toggle()
                 what = "fencing of \(node) fails: \(cluster.nodes[node]!.fenceFails)"
             default:
-                switch (move / 3) % 4 {
+                switch (move / 3) % 6 {
                 case 0: cluster.request(.move(lun, to: ids[(move / 5) % ids.count]), at: node); what = "move \(lun)"
                 case 1: cluster.request(.drain(ids[(move / 5) % ids.count]), at: node); what = "drain"
                 case 2: cluster.request(.undrain(ids[(move / 5) % ids.count]), at: node); what = "undrain"
+                case 3:
+                    let kinds: [StackFailure.Kind] = [.soft, .startFailed, .hard, .fatal, .stopFailed]
+                    let kind = kinds[(move / 11) % kinds.count]
+                    cluster.reportFailure(lun, kind, on: node)
+                    what = "\(lun) fails \(kind) on \(node)"
+                case 4: cluster.request(.clear(lun), at: node); what = "clear \(lun)"
                 default: cluster.setDisk(lun, move % 2 == 0 ? .outdated : .notReplicated, on: node); what = "disk \(lun)"
                 }
             }
@@ -97,8 +103,10 @@ struct ClusterPropertyTests {
             cluster.settle(for: .seconds(3600))
             if cluster.nodeIDs.allSatisfy({ cluster.nodes[$0]!.isUp && cluster.state($0) != nil }) { break }
         }
-        // An admin undrains every node (a drained node rightly gets nothing).
+        // An admin undrains every node and clears every LUN's failures (a drained node, or one
+        // where the LUN failed, rightly gets nothing).
         for node in cluster.nodeIDs { cluster.request(.undrain(node), at: cluster.nodeIDs[0]) }
+        for lun in cluster.configuration.luns.map(\.name) { cluster.request(.clear(lun), at: cluster.nodeIDs[0]) }
         cluster.settle(for: .seconds(60))
         let states = cluster.nodeIDs.compactMap { cluster.state($0)?.canonicalBytes }
         #expect(states.count == cluster.nodeIDs.count, "every node in sync")

@@ -271,4 +271,52 @@ struct ClusterScenarioTests {
         #expect(cluster.fenceRuns.last?.victim == 3 && cluster.fenceRuns.last?.succeeded == true)
         #expect(cluster.servers(of: "lun3") == [1])
     }
+
+    @Test("stack failures: soft ones restart in place until the threshold, a failed start moves the LUN at once")
+    func stackFailures() {
+        var cluster = Fixtures.running()
+        cluster.reportFailure("lun1", .soft, on: 1)
+        cluster.settle()
+        #expect(cluster.owner(of: "lun1", at: 2) == 1, "one soft failure: restarted in place")
+        #expect(cluster.state(2)?.luns["lun1"]?.failures[1]?.count == 1)
+        cluster.reportFailure("lun1", .soft, on: 1)
+        cluster.settle()
+        cluster.reportFailure("lun1", .soft, on: 1)
+        cluster.settle()
+        #expect(cluster.owner(of: "lun1", at: 2) == 2, "the third failure (migration_threshold 3) moves it")
+        cluster.request(.move("lun1", to: 1), at: 3)
+        cluster.settle()
+        guard case .refused(let reason) = cluster.replies.last?.1 else { Issue.record("expected a refusal"); return }
+        #expect(reason.contains("failed there"))
+        cluster.request(.clear("lun1"), at: 3)
+        cluster.settle()
+        #expect(cluster.state(2)?.luns["lun1"]?.failures.isEmpty == true)
+        #expect(cluster.owner(of: "lun1", at: 2) == 2, "clearing does not move it back (sticky)")
+        cluster.reportFailure("lun2", .startFailed, on: 2)
+        cluster.settle()
+        #expect(cluster.owner(of: "lun2", at: 1) == 3, "a failed start moves the LUN at once")
+    }
+
+    @Test("a configuration error (exit 6) keeps the LUN off every node until cleared")
+    func fatalFailure() {
+        var cluster = Fixtures.running()
+        cluster.reportFailure("lun3", .fatal, on: 3)
+        cluster.settle()
+        #expect(cluster.owner(of: "lun3", at: 1) == nil)
+        #expect(cluster.state(1)?.luns["lun3"]?.reason == .unplaced(.configurationError))
+        cluster.request(.clear("lun3"), at: 1)
+        cluster.settle()
+        #expect(cluster.owner(of: "lun3", at: 1) == 3)
+    }
+
+    @Test("a failed stop: the node may still serve the LUN, so it is fenced before the LUN moves")
+    func failedStop() {
+        var cluster = Fixtures.running()
+        cluster.reportFailure("lun2", .stopFailed, on: 2)
+        while let component = cluster.queues.filter({ !$0.value.isEmpty }).keys.first { cluster.flush(component) }
+        #expect(cluster.owner(of: "lun2", at: 1) == 2, "it stays with node2 until node2 is fenced")
+        cluster.settle()
+        #expect(cluster.fenceRuns.map(\.victim) == [2])
+        #expect(cluster.owner(of: "lun2", at: 1) == 3)
+    }
 }

@@ -148,6 +148,13 @@ struct ClusterSimulator {
         perform(me, local: .request(intent, client: client))
     }
 
+    /// The node serving `lun` (in its own state) reports its stack failed.
+    mutating func reportFailure(_ lun: LUNName, _ kind: StackFailure.Kind, on node: NodeID) {
+        guard let me = member(node), state(node)?.luns[lun]?.owner == node, let component = nodes[node]?.component else { return }
+        queues[component, default: []].append(PendingMessage(from: me, message: .stackFailed(
+            StackFailure(lun: lun, resource: "r-\(lun)", action: kind == .stopFailed ? "stop" : "monitor", kind: kind, reason: "simulated"))))
+    }
+
     /// The node's disk facts change (and it announces them).
     mutating func setDisk(_ lun: LUNName, _ fact: DiskFact, on node: NodeID) {
         guard let me = member(node) else { return }

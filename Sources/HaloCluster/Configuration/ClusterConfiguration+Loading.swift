@@ -64,6 +64,12 @@ extension ClusterConfiguration {
         }
         startupFenceDelay = try table.duration("startup_fence_delay") ?? startupFenceDelay
         fenceRetryLimit = try table.duration("fence_retry_limit") ?? fenceRetryLimit
+        if let (threshold, line) = try table.integer("migration_threshold") {
+            guard (1...100).contains(threshold) else {
+                throw table.error("migration_threshold", line: line, "must be 1 to 100 (failures on a node before a LUN moves away)")
+            }
+            migrationThreshold = threshold
+        }
         try table.finish()
     }
 
@@ -76,6 +82,10 @@ extension ClusterConfiguration {
             local.controlSocket = path
         }
         local.factsInterval = try table.duration("facts_interval") ?? local.factsInterval
+        if let (path, line) = try table.string("ocf_root") {
+            guard path.hasPrefix("/"), !path.contains("\n") else { throw table.error("ocf_root", line: line, "must be an absolute path, like \"/usr/lib/ocf\"") }
+            local.ocfRoot = path
+        }
         try table.finish()
     }
 
@@ -206,8 +216,45 @@ extension ClusterConfiguration {
         for (key, value) in parameters where !Self.isParameterName(key) || value.contains("\0") {
             throw table.error("params.\(key)", line: table.table.line, "an OCF parameter name uses letters, digits and _ only, and a value cannot contain a NUL byte")
         }
+        var resource = ResourceConfiguration(id: id, agent: agent, parameters: parameters)
+        if let (roleText, line) = try table.string("role") {
+            guard let role = ResourceRole(rawValue: roleText) else {
+                throw table.error("role", line: line, "\"\(roleText)\" is not a role; write \"serving\" (the default: on the LUN's node), \"everywhere\" (every node of the LUN) or \"promotable\" (every node, promoted where the LUN is served)")
+            }
+            resource.role = role
+        }
+        if let value = table.value("monitor") {
+            guard case .array(let entries) = value.kind else {
+                throw table.error("monitor", line: value.line, "must be a list of monitors, like [{ interval = \"10s\" }, { interval = \"60s\", depth = 10 }]")
+            }
+            var monitors: [MonitorSchedule] = []
+            for entry in entries {
+                guard case .table(let inner) = entry.kind else {
+                    throw table.error("monitor", line: entry.line, "each monitor is { interval = \"10s\", depth = 0, timeout = \"20s\" }")
+                }
+                var reader = TableReader(inner, path: table.key("monitor"), file: table.file)
+                guard let interval = try reader.duration("interval"), interval >= .seconds(1) else {
+                    throw table.error("monitor", line: entry.line, "a monitor needs an interval of at least 1 s, like interval = \"10s\"")
+                }
+                let depth = try reader.integer("depth")?.0 ?? 0
+                guard [0, 10, 20].contains(depth) else { throw table.error("monitor", line: entry.line, "depth is 0, 10 or 20 (OCF_CHECK_LEVEL)") }
+                let timeout = try reader.duration("timeout") ?? .seconds(20)
+                try reader.finish()
+                monitors.append(MonitorSchedule(interval: interval, depth: depth, timeout: timeout))
+            }
+            resource.monitors = monitors
+        }
+        if let timeouts = try table.table("timeouts") {
+            var reader = TableReader(timeouts, path: table.key("timeouts"), file: table.file)
+            resource.timeouts.start = try reader.duration("start") ?? resource.timeouts.start
+            resource.timeouts.stop = try reader.duration("stop") ?? resource.timeouts.stop
+            resource.timeouts.promote = try reader.duration("promote") ?? resource.timeouts.promote
+            resource.timeouts.demote = try reader.duration("demote") ?? resource.timeouts.demote
+            resource.timeouts.probe = try reader.duration("probe") ?? resource.timeouts.probe
+            try reader.finish()
+        }
         try table.finish()
-        return ResourceConfiguration(id: id, agent: agent, parameters: parameters)
+        return resource
     }
 
     static func isName(_ text: String) -> Bool {

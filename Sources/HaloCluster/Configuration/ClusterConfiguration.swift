@@ -17,6 +17,10 @@ public struct ClusterConfiguration: Sendable, Hashable {
     public var startupFenceDelay: Duration
     /// The longest wait between two attempts to fence the same node (the back-off's cap).
     public var fenceRetryLimit: Duration
+    /// How many times a LUN's stack may fail on a node (monitor failures, restarted in place)
+    /// before the LUN moves to another node (Pacemaker's `migration-threshold`). A failed start
+    /// moves it at once (Pacemaker's `start-failure-is-fatal`).
+    public var migrationThreshold: Int = 3
     /// The nodes, by node id.
     public var nodes: [NodeConfiguration]
     /// Fence devices by name.
@@ -50,13 +54,23 @@ public struct ClusterConfiguration: Sendable, Hashable {
             hash.combine(UInt64(device.timeout.milliseconds))
             for (key, value) in device.options { hash.combine(key); hash.combine(value) }
         }
+        hash.combine(UInt64(migrationThreshold))
         for lun in luns.sorted(by: { $0.name < $1.name }) {
             hash.combine(lun.name.rawValue)
             lun.nodes.forEach { hash.combine($0) }
             for resource in lun.resources {
                 hash.combine(resource.id)
                 hash.combine(resource.agent.description)
+                hash.combine(resource.role.rawValue)
                 for (key, value) in resource.parameters { hash.combine(key); hash.combine(value) }
+                for monitor in resource.monitors {
+                    hash.combine(UInt64(monitor.interval.milliseconds))
+                    hash.combine(UInt64(monitor.depth))
+                    hash.combine(UInt64(monitor.timeout.milliseconds))
+                }
+                for timeout in [resource.timeouts.start, resource.timeouts.stop, resource.timeouts.promote, resource.timeouts.demote, resource.timeouts.probe] {
+                    hash.combine(UInt64(timeout.milliseconds))
+                }
             }
         }
         return hash.hex
@@ -162,25 +176,81 @@ public struct LUNConfiguration: Sendable, Hashable {
     }
 }
 
-/// A resource of a LUN stack: an OCF agent and its parameters.
+/// A resource of a LUN stack: an OCF agent, its parameters, where it runs and how it is
+/// watched.
 public struct ResourceConfiguration: Sendable, Hashable {
     /// Unique across the configuration.
     public var id: String
     public var agent: AgentName
     /// The agent's parameters (`OCF_RESKEY_<name>`), in the file's order.
     public var parameters: [(String, String)]
+    /// Where it runs: on the node serving the LUN, on every node of the LUN, or on every node
+    /// and promoted on the serving one.
+    public var role: ResourceRole = .serving
+    /// Recurring monitors (each at its interval and depth).
+    public var monitors: [MonitorSchedule] = [MonitorSchedule(interval: .seconds(10), depth: 0, timeout: .seconds(20))]
+    /// Timeouts of the agent's actions.
+    public var timeouts: ActionTimeouts = ActionTimeouts()
+
+    public init(id: String, agent: AgentName, parameters: [(String, String)], role: ResourceRole = .serving,
+                monitors: [MonitorSchedule]? = nil, timeouts: ActionTimeouts = ActionTimeouts()) {
+        self.id = id
+        self.agent = agent
+        self.parameters = parameters
+        self.role = role
+        if let monitors { self.monitors = monitors }
+        self.timeouts = timeouts
+    }
 
     public func parameter(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.id == rhs.id && lhs.agent == rhs.agent && lhs.parameters.map(\.0) == rhs.parameters.map(\.0)
-            && lhs.parameters.map(\.1) == rhs.parameters.map(\.1)
+            && lhs.parameters.map(\.1) == rhs.parameters.map(\.1) && lhs.role == rhs.role && lhs.monitors == rhs.monitors
+            && lhs.timeouts == rhs.timeouts
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(id)
         hasher.combine(agent)
     }
+}
+
+/// Where a resource of a LUN stack runs.
+public enum ResourceRole: String, Sendable, Hashable, CaseIterable {
+    /// On the node that serves the LUN only, started in the stack's order after the promotion
+    /// and stopped in reverse (a target, a portal, LUKS above DRBD).
+    case serving
+    /// On every node the LUN may run on, whether it serves or not (LUKS below DRBD).
+    case everywhere
+    /// Started on every node the LUN may run on, promoted on the serving node (DRBD).
+    case promotable
+}
+
+/// One recurring monitor of a resource.
+public struct MonitorSchedule: Sendable, Hashable {
+    public var interval: Duration
+    /// `OCF_CHECK_LEVEL`.
+    public var depth: Int
+    public var timeout: Duration
+
+    public init(interval: Duration, depth: Int, timeout: Duration) {
+        self.interval = interval
+        self.depth = depth
+        self.timeout = timeout
+    }
+}
+
+/// How long each action of an agent may take before it is killed and counted as failed.
+public struct ActionTimeouts: Sendable, Hashable {
+    public var start: Duration = .seconds(60)
+    public var stop: Duration = .seconds(60)
+    public var promote: Duration = .seconds(90)
+    public var demote: Duration = .seconds(90)
+    /// The probe's (a monitor at interval 0, at start-up).
+    public var probe: Duration = .seconds(20)
+
+    public init() {}
 }
 
 /// An agent as Pacemaker names it: `ocf:halo:portal`.
@@ -213,6 +283,8 @@ public struct LocalSettings: Sendable, Hashable {
     public var controlSocket: String = "/run/halo/halod.sock"
     /// How often the node's facts (DRBD disk states) are read and, when changed, announced.
     public var factsInterval: Duration = .seconds(5)
+    /// Where the OCF agents are (`OCF_ROOT`): `resource.d/PROVIDER/TYPE`.
+    public var ocfRoot: String = "/usr/lib/ocf"
 
     public init() {}
 }

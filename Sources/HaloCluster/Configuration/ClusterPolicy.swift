@@ -9,12 +9,16 @@ public struct ClusterPolicy: Sendable, Hashable {
     public var luns: [LUNName: [NodeID]]
     public var failsBack: Bool
     public var noQuorumPolicy: NoQuorumPolicy
+    /// Failures of a LUN's stack on a node before the LUN moves away.
+    public var migrationThreshold: Int
 
-    public init(nodes: [NodeID: String], luns: [LUNName: [NodeID]], failsBack: Bool, noQuorumPolicy: NoQuorumPolicy) {
+    public init(nodes: [NodeID: String], luns: [LUNName: [NodeID]], failsBack: Bool, noQuorumPolicy: NoQuorumPolicy,
+                migrationThreshold: Int = 3) {
         self.nodes = nodes
         self.luns = luns
         self.failsBack = failsBack
         self.noQuorumPolicy = noQuorumPolicy
+        self.migrationThreshold = migrationThreshold
     }
 }
 
@@ -27,6 +31,6 @@ extension ClusterConfiguration {
         for lun in luns { lunNodes[lun.name] = lun.nodes.compactMap { nodeIDs[$0] } }
         return ClusterPolicy(
             nodes: Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.name) }), luns: lunNodes,
-            failsBack: failsBack, noQuorumPolicy: noQuorumPolicy)
+            failsBack: failsBack, noQuorumPolicy: noQuorumPolicy, migrationThreshold: migrationThreshold)
     }
 }

@@ -17,6 +17,43 @@ public enum ClusterMessage: Sendable, Hashable {
     case fenceFinished(FenceAttempt, FenceOutcome)
     /// An operator's request (through the control socket of the member that sent it).
     case intent(Intent, RequestID)
+    /// A LUN stack's agent failed on the sending node.
+    case stackFailed(StackFailure)
+}
+
+/// A LUN stack's agent failed on the node that reports it.
+public struct StackFailure: Sendable, Hashable {
+    public var lun: LUNName
+    /// The resource id.
+    public var resource: String
+    /// The agent's action (start, stop, promote, demote, monitor).
+    public var action: String
+    public var kind: Kind
+    /// The agent's exit reason, or what happened (no secret: agents never print one).
+    public var reason: String
+
+    /// What a failure means, as Pacemaker reads the exit codes.
+    public enum Kind: String, Sendable, Hashable {
+        /// A monitor found it failed (1, or not running when it should run, or a timeout): it is
+        /// restarted in place, until the LUN has failed `migration_threshold` times on the node.
+        case soft
+        /// A start or promote failed: the LUN moves at once (start-failure-is-fatal).
+        case startFailed
+        /// 2, 4 or 5: never again on this node until an operator clears it.
+        case hard
+        /// 6: the configuration is wrong: nowhere until it changes or is cleared.
+        case fatal
+        /// A stop or demote failed or timed out: the node may still run it, so it is fenced.
+        case stopFailed
+    }
+
+    public init(lun: LUNName, resource: String, action: String, kind: Kind, reason: String) {
+        self.lun = lun
+        self.resource = resource
+        self.action = action
+        self.kind = kind
+        self.reason = reason
+    }
 }
 
 /// A member's hello in a synchronisation round.
@@ -158,6 +195,8 @@ public enum Intent: Sendable, Hashable {
     case drain(NodeID)
     /// Let the node take LUNs again.
     case undrain(NodeID)
+    /// Forget a LUN's failures (and a configuration error): it may run where it failed again.
+    case clear(LUNName)
 }
 
 /// How the cluster answered an intent.

@@ -37,6 +37,8 @@ extension ClusterState {
                 applied.log += applyFenceFinished(attempt, outcome, from: member)
             case .intent(let intent, _):
                 applied.intentOutcome = applyIntent(intent, from: member)
+            case .stackFailed(let failure):
+                applied.log += applyStackFailure(failure, from: member)
             }
         }
         applied.log += updateAgreement()

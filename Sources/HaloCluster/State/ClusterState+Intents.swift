@@ -32,6 +32,47 @@ extension ClusterState {
             guard let name = policy.nodes[node], nodes[node] != nil else { return .refused("node \(node) is not configured") }
             nodes[node]!.isDrained = false
             return .accepted(policy.failsBack ? "\(name) takes LUNs again; preferred LUNs move back" : "\(name) takes LUNs again")
+        case .clear(let lun):
+            guard luns[lun] != nil else { return .refused("\(lun) is not a configured LUN") }
+            let had = !luns[lun]!.failures.isEmpty || luns[lun]!.blocked != nil
+            luns[lun]!.failures = [:]
+            luns[lun]!.blocked = nil
+            return .accepted(had ? "\(lun)'s failures are forgotten: it may run where it failed" : "\(lun) had no failures")
         }
+    }
+
+    /// Applies a stack failure a node reported.
+    mutating func applyStackFailure(_ failure: StackFailure, from member: MemberID) -> [ClusterLogEntry] {
+        guard nodes[member.node]?.member == member, synced.contains(member), var record = luns[failure.lun],
+              let threshold = agreement?.policy.migrationThreshold else { return [] }
+        let node = member.node
+        var entry = record.failures[node] ?? LUNFailures(count: 0, isBanned: false, last: "")
+        entry.count += 1
+        entry.last = "\(failure.resource) \(failure.action): \(failure.reason)"
+        var log: [ClusterLogEntry] = []
+        let data = ["halo.lun": failure.lun.rawValue, "halo.resource": failure.resource, "halo.action": failure.action,
+                    "halo.reason": failure.reason, "halo.failures": String(entry.count)]
+        switch failure.kind {
+        case .soft:
+            entry.isBanned = entry.count >= threshold
+            log.append(.init(.warning, entry.isBanned ? "the LUN failed too often on the node: it moves" : "the LUN's stack failed: restarted in place",
+                             node: node, data))
+        case .startFailed, .hard:
+            entry.isBanned = true
+            log.append(.init(.error, "the LUN's stack cannot run on the node: it moves", node: node, data))
+        case .fatal:
+            record.blocked = entry.last
+            log.append(.init(.error, "an agent reported a configuration error: the LUN runs nowhere until it is fixed", node: node, data))
+        case .stopFailed:
+            entry.isBanned = true
+            if var nodeRecord = nodes[node], case .running = nodeRecord.safety {
+                nodeRecord.safety = .lost(FenceTask(failure: sequence))
+                nodes[node] = nodeRecord
+            }
+            log.append(.init(.error, "a stop failed: the node may still serve the LUN, so it is fenced", node: node, data))
+        }
+        record.failures[node] = entry
+        luns[failure.lun] = record
+        return log
     }
 }

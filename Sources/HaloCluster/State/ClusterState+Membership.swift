@@ -112,6 +112,10 @@ extension ClusterState {
         if !missing, digests.count == 1, let (digest, policy) = digests.first {
             agreement = PolicyAgreement(digest: digest, policy: policy)
             reconcile(with: policy)
+            if before != nil && before != digest {
+                // A new configuration: a configuration error an agent reported is judged anew.
+                for lun in luns.keys { luns[lun]?.blocked = nil }
+            }
         } else {
             agreement = nil
         }

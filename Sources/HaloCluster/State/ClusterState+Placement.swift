@@ -11,6 +11,9 @@ extension ClusterState {
         guard record.fencedMember == nil else { return "it was fenced" }
         guard case .running = record.safety else { return "it must be fenced first" }
         guard !record.isDrained else { return "it is drained" }
+        if let failures = luns[lun]?.failures[node], failures.isBanned {
+            return "the LUN failed there (\(failures.last)); clear it to allow it again"
+        }
         let disk = announcement.disks[lun] ?? .unknown
         guard disk.canServe else { return "its disk for the LUN is \(disk.rawValue), not UpToDate" }
         return nil
@@ -28,6 +31,19 @@ extension ClusterState {
             guard let preference = policy.luns[lun], var record = luns[lun] else { continue }
             let eligible = preference.filter { ineligibility(of: $0, for: lun, policy: policy) == nil }
             let before = record
+            if record.blocked != nil {
+                // Nowhere until the configuration changes or an operator clears it; a lost owner
+                // still holds it until fenced.
+                if let owner = record.owner, case .lost = nodes[owner]?.safety {
+                    record.reason = .waitingForFence(owner)
+                } else {
+                    record.owner = nil
+                    record.reason = .unplaced(.configurationError)
+                }
+                if record.owner != before.owner { record.since = sequence }
+                if record != before { luns[lun] = record }
+                continue
+            }
             if let target = record.pendingMove, !eligible.contains(target) { record.pendingMove = nil }
             if let owner = record.owner {
                 switch nodes[owner]?.safety {
@@ -48,12 +64,12 @@ extension ClusterState {
                               let ownerRank = preference.firstIndex(of: owner), let bestRank = preference.firstIndex(of: best), bestRank < ownerRank {
                         record.owner = best
                         record.reason = .failedBack
-                    } else if ineligibility(of: owner, for: lun, policy: policy) != nil, nodes[owner]?.isDrained != true,
-                              let target = eligible.first {
-                        // The owner is a member but can no longer serve (its disk failed, or it
-                        // was fenced in place): the LUN goes where it can be served.
-                        record.owner = target
-                        record.reason = .placed
+                    } else if ineligibility(of: owner, for: lun, policy: policy) != nil, nodes[owner]?.isDrained != true {
+                        // The owner is a member but can no longer serve (its disk failed, it was
+                        // fenced in place, the stack failed there too often): the LUN goes where
+                        // it can be served, or nowhere.
+                        record.owner = eligible.first
+                        record.reason = eligible.first == nil ? .unplaced(.noEligibleNode) : .placed
                     }
                     if record.pendingMove == record.owner { record.pendingMove = nil }
                 }
@@ -112,6 +128,7 @@ extension PlacementReason {
         case .unplaced(.noDecisions): "no decisions: no quorum or no agreed configuration"
         case .unplaced(.noEligibleNode): "no node can take it"
         case .unplaced(.waitingForFence(let node)): "waiting for node \(node) to be fenced"
+        case .unplaced(.configurationError): "an agent reported a configuration error: fix it (or clear the LUN)"
         }
     }
 }

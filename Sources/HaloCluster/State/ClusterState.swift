@@ -142,12 +142,33 @@ public struct LUNRecord: Sendable, Hashable {
     public var since: UInt64
     /// A move an operator asked for that is not yet done.
     public var pendingMove: NodeID?
+    /// The stack's failures per node (counts, bans).
+    public var failures: [NodeID: LUNFailures] = [:]
+    /// A configuration error an agent reported (exit 6): the LUN runs nowhere until the
+    /// configuration changes or an operator clears it.
+    public var blocked: String?
 
     public init(owner: NodeID?, reason: PlacementReason, since: UInt64) {
         self.owner = owner
         self.reason = reason
         self.since = since
         self.pendingMove = nil
+    }
+}
+
+/// A LUN's failures on one node.
+public struct LUNFailures: Sendable, Hashable {
+    /// Failures reported (restarts in place count).
+    public var count: Int
+    /// The node may not take the LUN until an operator clears it.
+    public var isBanned: Bool
+    /// The last failure's resource, action and reason.
+    public var last: String
+
+    public init(count: Int, isBanned: Bool, last: String) {
+        self.count = count
+        self.isBanned = isBanned
+        self.last = last
     }
 }
 
@@ -181,6 +202,8 @@ public enum Unplaced: Sendable, Hashable {
     case noEligibleNode
     /// A node it may run on must be fenced first (it could be serving the LUN).
     case waitingForFence(NodeID)
+    /// An agent reported a configuration error (exit 6).
+    case configurationError
 }
 
 /// One fencing result, kept for status.

@@ -43,6 +43,9 @@ extension ClusterMessage {
         case .intent(let intent, let request):
             members += [("type", .string("intent")), ("request", .array([request.member.json, request.number.countJSON]))]
             members += intent.jsonMembers
+        case .stackFailed(let failure):
+            members += [("type", .string("stackFailed")), ("lun", .string(failure.lun.rawValue)), ("resource", .string(failure.resource)),
+                        ("action", .string(failure.action)), ("kind", .string(failure.kind.rawValue)), ("reason", .string(failure.reason))]
         }
         return .object(members)
     }
@@ -76,6 +79,10 @@ extension ClusterMessage {
             let request = try fields.array("request")
             guard request.count == 2, let number = request[1].intValue, number >= 0 else { throw WireError("intent: request is [member, number]") }
             self = .intent(try Intent(fields: fields), RequestID(member: try MemberID(json: request[0]), number: UInt64(number)))
+        case "stackFailed":
+            guard let kind = StackFailure.Kind(rawValue: try fields.string("kind")) else { throw WireError("stackFailed: unknown kind") }
+            self = .stackFailed(StackFailure(lun: LUNName(try fields.string("lun")), resource: try fields.string("resource"),
+                                             action: try fields.string("action"), kind: kind, reason: try fields.string("reason")))
         case let other:
             throw WireError("unknown message type \(other)")
         }
@@ -113,6 +120,7 @@ extension ClusterPolicy {
             ("nodes", .array(nodes.sorted { $0.key < $1.key }.map { .array([$0.key.json, .string($0.value)]) })),
             ("luns", .array(luns.sorted { $0.key < $1.key }.map { .array([.string($0.key.rawValue), .array($0.value.map(\.json))]) })),
             ("failback", .bool(failsBack)), ("noQuorumPolicy", .string(noQuorumPolicy.rawValue)),
+            ("migrationThreshold", .int(migrationThreshold)),
         ])
     }
 
@@ -132,7 +140,8 @@ extension ClusterPolicy {
             luns[LUNName(name)] = preference
         }
         guard let policy = NoQuorumPolicy(rawValue: try fields.string("noQuorumPolicy")) else { throw WireError("policy: unknown noQuorumPolicy") }
-        self.init(nodes: nodes, luns: luns, failsBack: try fields.bool("failback"), noQuorumPolicy: policy)
+        self.init(nodes: nodes, luns: luns, failsBack: try fields.bool("failback"), noQuorumPolicy: policy,
+                  migrationThreshold: try fields.int("migrationThreshold"))
     }
 }
 
@@ -153,10 +162,15 @@ extension Intent {
         case .move(let lun, let node): [("intent", .string("move")), ("lun", .string(lun.rawValue)), ("node", node.json)]
         case .drain(let node): [("intent", .string("drain")), ("node", node.json)]
         case .undrain(let node): [("intent", .string("undrain")), ("node", node.json)]
+        case .clear(let lun): [("intent", .string("clear")), ("lun", .string(lun.rawValue))]
         }
     }
 
     init(fields: JSONFields) throws(WireError) {
+        if try fields.string("intent") == "clear" {
+            self = .clear(LUNName(try fields.string("lun")))
+            return
+        }
         let node = try NodeID(json: try fields.value("node"))
         switch try fields.string("intent") {
         case "move": self = .move(LUNName(try fields.string("lun")), to: node)

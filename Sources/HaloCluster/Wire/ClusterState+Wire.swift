@@ -132,6 +132,10 @@ extension LUNRecord {
             ("reason", reason.json),
             ("since", since.countJSON),
             ("pendingMove", pendingMove.map(\.json) ?? .null),
+            ("failures", .array(failures.sorted { $0.key < $1.key }.map {
+                .object([("node", $0.key.json), ("count", .int($0.value.count)), ("banned", .bool($0.value.isBanned)), ("last", .string($0.value.last))])
+            })),
+            ("blocked", blocked.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -141,6 +145,12 @@ extension LUNRecord {
             owner: fields.optional("owner") == nil ? nil : try NodeID(json: try fields.value("owner")),
             reason: try PlacementReason(json: try fields.value("reason")), since: try fields.count("since"))
         record.pendingMove = fields.optional("pendingMove") == nil ? nil : try NodeID(json: try fields.value("pendingMove"))
+        for entry in try fields.array("failures") {
+            let failure = try JSONFields(entry, "failure")
+            record.failures[try NodeID(json: try failure.value("node"))] =
+                LUNFailures(count: try failure.int("count"), isBanned: try failure.bool("banned"), last: try failure.string("last"))
+        }
+        record.blocked = fields.optional("blocked") == nil ? nil : try fields.string("blocked")
         return (LUNName(try fields.string("name")), record)
     }
 }
@@ -160,6 +170,7 @@ extension PlacementReason {
         case .unplaced(.noEligibleNode): .object([("kind", .string("unplaced")), ("why", .string("noEligibleNode"))])
         case .unplaced(.waitingForFence(let node)):
             .object([("kind", .string("unplaced")), ("why", .string("waitingForFence")), ("node", node.json)])
+        case .unplaced(.configurationError): .object([("kind", .string("unplaced")), ("why", .string("configurationError"))])
         }
     }
 
@@ -180,6 +191,7 @@ extension PlacementReason {
             case "noDecisions": self = .unplaced(.noDecisions)
             case "noEligibleNode": self = .unplaced(.noEligibleNode)
             case "waitingForFence": self = .unplaced(.waitingForFence(try node()))
+            case "configurationError": self = .unplaced(.configurationError)
             case let other: throw WireError("reason: unknown unplaced \(other)")
             }
         case let other: throw WireError("reason: unknown kind \(other)")
