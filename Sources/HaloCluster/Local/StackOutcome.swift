@@ -1,0 +1,57 @@
+/// How an agent action ended, as far as halod saw.
+public enum AgentExit: Sendable, Hashable {
+    /// The agent exited with this OCF code.
+    case code(Int32)
+    /// It did not finish within its timeout and was killed.
+    case timedOut
+    /// It could not be run (not installed, not executable): as OCF's 5.
+    case notRunnable
+}
+
+/// What an action's exit means for the resource, and for the cluster: Pacemaker's reading of
+/// the OCF exit codes (1 soft, 2/4/5 hard on this node, 6 fatal everywhere, 7 not running,
+/// 8 promoted, 9 failed promoted; a timeout as a failure of the action; a failed stop as a node
+/// that may still run it).
+public enum StackOutcome {
+    /// The resource's new state and, for a failure, what the cluster must learn.
+    public static func reading(_ exit: AgentExit, of action: StackAction, role: ResourceRole, was: ResourceState) -> (ResourceState, StackFailure.Kind?) {
+        let code: Int32
+        switch exit {
+        case .code(let value): code = value
+        case .timedOut: code = -1
+        case .notRunnable: code = 5
+        }
+        switch action {
+        case .probe:
+            switch code {
+            case 0: return (.started, nil)
+            case 7, 5: return (.stopped, nil)  // 5 on a probe: not installed here means not running here
+            case 8: return (role == .promotable ? .promoted : .failedPromoted, role == .promotable ? nil : .soft)
+            case 9: return (.failedPromoted, .soft)
+            default: return (.failed, failureKind(code, soft: .soft))
+            }
+        case .start:
+            return code == 0 ? (.started, nil) : (.failed, failureKind(code, soft: .startFailed))
+        case .promote:
+            return code == 0 ? (.promoted, nil) : (.failedPromoted, failureKind(code, soft: .startFailed))
+        case .demote:
+            return code == 0 ? (.started, nil) : (.failedPromoted, .stopFailed)
+        case .stop:
+            return code == 0 ? (.stopped, nil) : (.failed, .stopFailed)
+        case .monitor:
+            let expected: Int32 = was == .promoted ? 8 : 0
+            if code == expected { return (was, nil) }
+            if code == 9 || (was == .promoted && code == 0) { return (.failedPromoted, .soft) }
+            return (was == .promoted ? .failedPromoted : .failed, failureKind(code, soft: .soft))
+        }
+    }
+
+    /// 2, 4, 5 are hard, 6 fatal, anything else (1, 7 where 0 was expected, a timeout) `soft`.
+    static func failureKind(_ code: Int32, soft: StackFailure.Kind) -> StackFailure.Kind {
+        switch code {
+        case 2, 4, 5: .hard
+        case 6: .fatal
+        default: soft
+        }
+    }
+}

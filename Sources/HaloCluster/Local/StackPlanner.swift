@@ -1,0 +1,85 @@
+/// The next agent action for one LUN's stack on this node: a pure function of what runs here,
+/// the stack's configuration and the goal.
+///
+/// The order is the stack's: the parts that run everywhere (and the promotable ones, started
+/// unpromoted) first, then — to serve — the promotable parts promoted and the serving parts
+/// started in order; to stop serving, the reverse. A failed part takes down the parts above it
+/// first (they stand on it), then is stopped (or demoted) and started again, so a stack is
+/// restarted in place from the failure up.
+public enum StackPlanner {
+    /// The next step, or nil when the stack is where the goal wants it (or must not be touched).
+    public static func next(_ stack: LocalStack, roles: [ResourceRole], goal: StackGoal) -> StackStep? {
+        precondition(stack.resources.count == roles.count, "a local stack has one state per configured resource")
+        guard stack.operation == nil, !stack.stopFailed else { return nil }
+        if let unknown = stack.resources.firstIndex(of: .unknown) { return StackStep(resource: unknown, action: .probe) }
+        let states = stack.resources
+        // A failure is dealt with first, whatever the goal: everything above it goes down.
+        if let failed = states.firstIndex(where: { $0 == .failed || $0 == .failedPromoted }) {
+            if let above = topmost(states, roles: roles, above: failed) { return above }
+            return StackStep(resource: failed, action: states[failed] == .failedPromoted ? .demote : .stop)
+        }
+        switch goal {
+        case .hold:
+            return nil
+        case .absent:
+            return topmost(states, roles: roles, above: -1, includingEverywhere: true)
+        case .standby:
+            if let down = topmost(states, roles: roles, above: -1) { return down }
+            return firstEverywhere(states, roles: roles)
+        case .serve:
+            if let up = firstEverywhere(states, roles: roles) { return up }
+            for (index, role) in roles.enumerated() {
+                switch (role, states[index]) {
+                case (.promotable, .started): return StackStep(resource: index, action: .promote)
+                case (.serving, .stopped): return StackStep(resource: index, action: .start)
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
+
+    /// The parts that run everywhere (started, not promoted) that are stopped: the first one.
+    static func firstEverywhere(_ states: [ResourceState], roles: [ResourceRole]) -> StackStep? {
+        for (index, role) in roles.enumerated() where role != .serving && states[index] == .stopped {
+            return StackStep(resource: index, action: .start)
+        }
+        return nil
+    }
+
+    /// The highest serving step above `index` still up: a serving part started, or a promotable
+    /// part promoted (demoted first); with `includingEverywhere`, then every part stopped.
+    static func topmost(_ states: [ResourceState], roles: [ResourceRole], above index: Int, includingEverywhere: Bool = false) -> StackStep? {
+        for candidate in stride(from: states.count - 1, to: index, by: -1) {
+            switch (roles[candidate], states[candidate]) {
+            case (.serving, .started): return StackStep(resource: candidate, action: .stop)
+            case (.promotable, .promoted): return StackStep(resource: candidate, action: .demote)
+            default: continue
+            }
+        }
+        guard includingEverywhere else { return nil }
+        for candidate in stride(from: states.count - 1, to: index, by: -1) where states[candidate] == .started {
+            return StackStep(resource: candidate, action: .stop)
+        }
+        return nil
+    }
+
+    /// Whether the LUN counts as served here for the cluster: any serving part not stopped, or
+    /// a promotable part promoted — until the last of them is confirmed stopped, no other node
+    /// may start the LUN.
+    public static func isServing(_ stack: LocalStack, roles: [ResourceRole]) -> Bool {
+        if stack.stopFailed { return true }
+        for (index, role) in roles.enumerated() {
+            let state = stack.resources[index]
+            switch role {
+            case .serving where state != .stopped: return true
+            case .promotable where state == .promoted || state == .failedPromoted: return true
+            default: continue
+            }
+        }
+        if let operation = stack.operation, operation.action == .promote || (operation.action == .start && roles[operation.resource] == .serving) {
+            return true
+        }
+        return false
+    }
+}

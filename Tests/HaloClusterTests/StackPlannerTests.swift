@@ -1,0 +1,113 @@
+import HaloCluster
+import Testing
+
+/// The local stack's next step, as a table: (states, goal) → step. The stack is the seed's:
+/// LUKS everywhere, DRBD promotable, then a target and a portal serving.
+@Suite("halod's stack planner")
+struct StackPlannerTests {
+    static let roles: [ResourceRole] = [.everywhere, .promotable, .serving, .serving]
+
+    struct Row: CustomTestStringConvertible, Sendable {
+        let states: [ResourceState]
+        let goal: StackGoal
+        let next: StackStep?
+        let why: String
+        var testDescription: String { why }
+    }
+
+    static func step(_ resource: Int, _ action: StackAction) -> StackStep { StackStep(resource: resource, action: action) }
+
+    static let rows: [Row] = [
+        Row(states: [.unknown, .unknown, .unknown, .unknown], goal: .serve, next: step(0, .probe), why: "probes come first, whatever the goal"),
+        Row(states: [.stopped, .stopped, .stopped, .unknown], goal: .serve, next: step(3, .probe), why: "every part is probed before anything starts"),
+        Row(states: [.stopped, .stopped, .stopped, .stopped], goal: .serve, next: step(0, .start), why: "to serve: the everywhere parts first"),
+        Row(states: [.started, .stopped, .stopped, .stopped], goal: .serve, next: step(1, .start), why: "then the promotable part started unpromoted"),
+        Row(states: [.started, .started, .stopped, .stopped], goal: .serve, next: step(1, .promote), why: "then promoted"),
+        Row(states: [.started, .promoted, .stopped, .stopped], goal: .serve, next: step(2, .start), why: "then the serving parts in order"),
+        Row(states: [.started, .promoted, .started, .started], goal: .serve, next: nil, why: "served: nothing to do"),
+        Row(states: [.started, .promoted, .started, .started], goal: .standby, next: step(3, .stop), why: "to stop serving: the last serving part first"),
+        Row(states: [.started, .promoted, .stopped, .stopped], goal: .standby, next: step(1, .demote), why: "then the promotion"),
+        Row(states: [.started, .started, .stopped, .stopped], goal: .standby, next: nil, why: "standby keeps the everywhere parts and the unpromoted DRBD"),
+        Row(states: [.stopped, .stopped, .stopped, .stopped], goal: .standby, next: step(0, .start), why: "standby starts the everywhere parts"),
+        Row(states: [.started, .started, .stopped, .stopped], goal: .absent, next: step(1, .stop), why: "absent stops everything, last first"),
+        Row(states: [.started, .promoted, .failed, .started], goal: .serve, next: step(3, .stop), why: "a failed part takes down what stands on it first"),
+        Row(states: [.started, .promoted, .failed, .stopped], goal: .serve, next: step(2, .stop), why: "then it is stopped"),
+        Row(states: [.started, .failedPromoted, .started, .started], goal: .serve, next: step(3, .stop), why: "a failed promotion: the serving parts go down first"),
+        Row(states: [.started, .failedPromoted, .stopped, .stopped], goal: .serve, next: step(1, .demote), why: "then it is demoted (and promoted again)"),
+        Row(states: [.started, .promoted, .failed, .stopped], goal: .hold, next: step(2, .stop), why: "a failure is dealt with even on hold"),
+        Row(states: [.started, .started, .stopped, .stopped], goal: .hold, next: nil, why: "hold starts nothing"),
+    ]
+
+    @Test("the next step", arguments: rows)
+    func next(_ row: Row) {
+        var stack = LocalStack(lun: "lun1", count: row.states.count)
+        stack.resources = row.states
+        #expect(StackPlanner.next(stack, roles: Self.roles, goal: row.goal) == row.next)
+    }
+
+    @Test("nothing while an operation runs, or after a failed stop")
+    func busyOrStopFailed() {
+        var stack = LocalStack(lun: "lun1", count: 4)
+        stack.resources = [.stopped, .stopped, .stopped, .stopped]
+        stack.operation = StackStep(resource: 0, action: .start)
+        #expect(StackPlanner.next(stack, roles: Self.roles, goal: .serve) == nil)
+        stack.operation = nil
+        stack.stopFailed = true
+        #expect(StackPlanner.next(stack, roles: Self.roles, goal: .serve) == nil)
+        #expect(StackPlanner.isServing(stack, roles: Self.roles), "a node whose stop failed may still serve it")
+    }
+
+    @Test("served here: any serving part not stopped, a promotion, or one underway")
+    func isServing() {
+        var stack = LocalStack(lun: "lun1", count: 4)
+        stack.resources = [.started, .started, .stopped, .stopped]
+        #expect(!StackPlanner.isServing(stack, roles: Self.roles))
+        stack.operation = StackStep(resource: 1, action: .promote)
+        #expect(StackPlanner.isServing(stack, roles: Self.roles))
+        stack.operation = nil
+        stack.resources = [.started, .promoted, .stopped, .stopped]
+        #expect(StackPlanner.isServing(stack, roles: Self.roles))
+        stack.resources = [.started, .started, .unknown, .stopped]
+        #expect(StackPlanner.isServing(stack, roles: Self.roles), "not probed yet counts as served")
+    }
+
+    struct OutcomeRow: CustomTestStringConvertible, Sendable {
+        let exit: AgentExit
+        let action: StackAction
+        let role: ResourceRole
+        let was: ResourceState
+        let state: ResourceState
+        let failure: StackFailure.Kind?
+        var testDescription: String { "\(action) \(exit) (\(role), was \(was)) → \(state) \(failure.map { "\($0)" } ?? "")" }
+    }
+
+    static let outcomes: [OutcomeRow] = [
+        OutcomeRow(exit: .code(0), action: .probe, role: .serving, was: .unknown, state: .started, failure: nil),
+        OutcomeRow(exit: .code(7), action: .probe, role: .serving, was: .unknown, state: .stopped, failure: nil),
+        OutcomeRow(exit: .code(5), action: .probe, role: .serving, was: .unknown, state: .stopped, failure: nil),
+        OutcomeRow(exit: .code(8), action: .probe, role: .promotable, was: .unknown, state: .promoted, failure: nil),
+        OutcomeRow(exit: .code(1), action: .probe, role: .serving, was: .unknown, state: .failed, failure: .soft),
+        OutcomeRow(exit: .code(1), action: .start, role: .serving, was: .stopped, state: .failed, failure: .startFailed),
+        OutcomeRow(exit: .timedOut, action: .start, role: .serving, was: .stopped, state: .failed, failure: .startFailed),
+        OutcomeRow(exit: .code(5), action: .start, role: .serving, was: .stopped, state: .failed, failure: .hard),
+        OutcomeRow(exit: .notRunnable, action: .start, role: .serving, was: .stopped, state: .failed, failure: .hard),
+        OutcomeRow(exit: .code(6), action: .start, role: .serving, was: .stopped, state: .failed, failure: .fatal),
+        OutcomeRow(exit: .code(1), action: .promote, role: .promotable, was: .started, state: .failedPromoted, failure: .startFailed),
+        OutcomeRow(exit: .code(0), action: .monitor, role: .serving, was: .started, state: .started, failure: nil),
+        OutcomeRow(exit: .code(7), action: .monitor, role: .serving, was: .started, state: .failed, failure: .soft),
+        OutcomeRow(exit: .timedOut, action: .monitor, role: .serving, was: .started, state: .failed, failure: .soft),
+        OutcomeRow(exit: .code(8), action: .monitor, role: .promotable, was: .promoted, state: .promoted, failure: nil),
+        OutcomeRow(exit: .code(0), action: .monitor, role: .promotable, was: .promoted, state: .failedPromoted, failure: .soft),
+        OutcomeRow(exit: .code(9), action: .monitor, role: .promotable, was: .promoted, state: .failedPromoted, failure: .soft),
+        OutcomeRow(exit: .code(4), action: .monitor, role: .serving, was: .started, state: .failed, failure: .hard),
+        OutcomeRow(exit: .code(1), action: .stop, role: .serving, was: .started, state: .failed, failure: .stopFailed),
+        OutcomeRow(exit: .timedOut, action: .demote, role: .promotable, was: .promoted, state: .failedPromoted, failure: .stopFailed),
+    ]
+
+    @Test("what an exit code means (Pacemaker's reading)", arguments: outcomes)
+    func outcome(_ row: OutcomeRow) {
+        let (state, failure) = StackOutcome.reading(row.exit, of: row.action, role: row.role, was: row.was)
+        #expect(state == row.state)
+        #expect(failure == row.failure)
+    }
+}
