@@ -26,7 +26,8 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     static func effects(_ context: ActionContext<Parameters>) -> DRBDEffects {
         DRBDEffects(resource: context.parameters.resource, instance: context.instance,
                     tools: DRBDTools(configuration: context.parameters.configuration, runner: context.processes),
-                    state: context.state, logger: context.logger, deadline: context.deadline)
+                    state: context.state, logger: context.logger, deadline: context.deadline,
+                    writesPromotionScores: context.environment.manager == .pacemaker)
     }
 
     static func requireClone(_ context: ActionContext<Parameters>) throws(AgentFailure) {

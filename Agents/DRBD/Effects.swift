@@ -16,6 +16,8 @@ struct DRBDEffects {
     let state: StateDirectory
     let logger: Logger
     let deadline: Deadline
+    /// Under halod there is no attribute daemon and halod places the promotion itself.
+    var writesPromotionScores = true
 
     func observe() throws(AgentFailure) -> DRBDObservation {
         try DRBDObservation.read(resource, attributes: attributes, tools: tools, deadline: deadline)
@@ -71,6 +73,7 @@ struct DRBDEffects {
 
     /// Applies a score decision. `force` writes even when the cache says it is unchanged.
     func apply(_ decision: ScoreDecision, force: Bool) {
+        guard writesPromotionScores else { return }
         let cacheName = "score-\(instance.map { $0 == "/" ? "_" : $0 })"
         let wanted: String
         switch decision {

@@ -47,6 +47,10 @@ public final class Daemon {
     let control: ControlServer
     let fencer = FenceRunner()
     private(set) var facts: FactsReader
+    let stacks: StackRunner
+    /// The last disk states read, and the facts last given to the machine.
+    private var disks: [LUNName: DiskFact]?
+    private var announcedFacts: LocalFacts?
     let notifier: ServiceNotifier
     private var timers: [(due: ContinuousClock.Instant, timer: ClusterTimer)] = []
     private var lastWatchdog = ContinuousClock.now
@@ -107,9 +111,10 @@ public final class Daemon {
         }
         notifier = ServiceNotifier(environment: CurrentProcess.environment())
         facts = FactsReader(configuration: configuration)
+        stacks = StackRunner(configuration: configuration, localNode: corosync.localNode)
         machine = ClusterMachine(me: MemberID(node: corosync.localNode, process: UInt32(CurrentProcess.id)), software: "halod \(Self.version)")
         perform(machine.handle(.configuration(configuration)))
-        if !facts.readsDRBD { perform(machine.handle(.facts(LocalFacts(disks: facts.staticFacts)))) }
+        if !facts.readsDRBD { disks = facts.staticFacts }
         do {
             try corosync.join(until: .after(.seconds(30)))
         } catch {
@@ -140,9 +145,9 @@ public final class Daemon {
     public func run() -> Int32 {
         while exitStatus == nil {
             var requests = [PollRequest(corosync.groupDescriptor), PollRequest(corosync.quorumDescriptor), PollRequest(signals.descriptor)]
-            requests += control.pollRequests() + fencer.pollRequests() + facts.pollRequests()
+            requests += control.pollRequests() + fencer.pollRequests() + facts.pollRequests() + stacks.pollRequests()
             let now = ContinuousClock.now
-            var wake = [timers.map(\.due).min().map(Deadline.init), fencer.nextWake(now: now), facts.nextWake(now: now),
+            var wake = [timers.map(\.due).min().map(Deadline.init), fencer.nextWake(now: now), facts.nextWake(now: now), stacks.nextWake(now: now),
                         control.nextWake(), watchdogDue, stopRequested.map { Deadline($0 + .seconds(5)) }].compactMap { $0 }.min()
             if corosync.hasBacklog { wake = [wake, Deadline.after(.milliseconds(20))].compactMap { $0 }.min() }
             let ready: [(descriptor: Int32, events: PollEvents)]
@@ -181,7 +186,9 @@ public final class Daemon {
         for (client, request) in control.service(ready: ready) { handle(request, from: client) }
         fencer.service(ready: ready)
         for event in fencer.takeEvents() { handle(event) }
-        if let read = facts.service(ready: ready) { perform(machine.handle(.facts(LocalFacts(disks: read)))) }
+        if let read = facts.service(ready: ready) { disks = read }
+        for event in stacks.service(ready: ready) { handle(event) }
+        driveStacks()
         let now = ContinuousClock.now
         while let index = timers.indices.first(where: { timers[$0].due <= now }) {
             let timer = timers.remove(at: index).timer
@@ -201,6 +208,7 @@ public final class Daemon {
         switch delivery {
         case .agreed(let event):
             if case .membership(let change) = event, stopRequested != nil, !change.members.contains(machine.me) {
+                stacks.cancelAll()
                 log.log(.notice, "left the cluster cleanly")
                 exitStatus = 0
                 return
@@ -234,12 +242,58 @@ public final class Daemon {
         case DaemonSignal.hangup:
             reload()
         default:
-            guard stopRequested == nil else { return }
-            log.log(.notice, "stopping: leaving the cluster cleanly (no node fences this one for it)")
+            guard stopping == nil else { return }
+            log.log(.notice, "stopping: the LUNs served here are stopped, then halod leaves the cluster cleanly (no node fences this one for it)")
             notifier.stopping()
             fencer.cancelAll()
-            corosync.leave()
-            stopRequested = .now
+            stopping = .now
+        }
+    }
+
+    /// SIGTERM was received (then: stop serving, then leave).
+    private var stopping: ContinuousClock.Instant?
+
+    /// Each LUN's goal from the agreed state; the stacks' next actions; the facts when they
+    /// changed (only once every resource was probed: what runs here must be known before the
+    /// cluster places anything on what this node says).
+    private func driveStacks() {
+        var goals: [LUNName: StackGoal] = [:]
+        for name in stacks.stacks.keys {
+            let goal = StackGoal.of(name, for: corosync.localNode, in: machine.state, isConfigured: configuration.lun(name) != nil)
+            goals[name] = stopping != nil && goal == .serve ? .standby : goal
+        }
+        stacks.advance(goals: goals)
+        if let disks, stacks.isProbed {
+            let current = LocalFacts(disks: disks, running: stacks.served)
+            if current != announcedFacts {
+                announcedFacts = current
+                perform(machine.handle(.facts(current)))
+            }
+        }
+        if let since = stopping, stopRequested == nil {
+            let maximumStop = configuration.luns.flatMap(\.resources).map { $0.timeouts.stop + $0.timeouts.demote }.max() ?? .zero
+            if stacks.served.isEmpty || ContinuousClock.now >= since + maximumStop + .seconds(5) {
+                if !stacks.served.isEmpty { log.log(.error, "LUNs still served here after their stop timeouts; leaving anyway") }
+                corosync.leave()
+                stopRequested = .now
+            }
+        }
+    }
+
+    private func handle(_ event: StackRunner.Event) {
+        switch event {
+        case .finished(let lun, let step, let resource, let exit, let reason, let took, let failure):
+            var data = ["halo.lun": lun.rawValue, "halo.resource": resource, "halo.action": step.action.rawValue,
+                        "halo.exit": "\(exit)", "halo.duration_ms": String(took.milliseconds)]
+            if let reason { data["halo.reason"] = reason }
+            guard let failure else {
+                if step.action != .monitor { log.log(step.action == .probe ? .info : .notice, "agent action done", data) }
+                return
+            }
+            log.log(.error, "agent action failed", data)
+            perform(machine.handle(.stackFailed(StackFailure(
+                lun: lun, resource: resource, action: step.action.rawValue, kind: failure,
+                reason: reason ?? "\(exit)"))))
         }
     }
 
@@ -255,8 +309,9 @@ public final class Daemon {
             }
             configuration = loaded
             facts = FactsReader(configuration: loaded)
+            stacks.reconfigure(loaded, localNode: corosync.localNode)
             perform(machine.handle(.configuration(loaded)))
-            if !facts.readsDRBD { perform(machine.handle(.facts(LocalFacts(disks: facts.staticFacts)))) }
+            if !facts.readsDRBD { disks = facts.staticFacts }
             log.log(.notice, "configuration reloaded", ["halo.digest": loaded.digest])
         } catch {
             log.log(.error, "the configuration was not reloaded: it has an error; the running one is kept", ["halo.error": String(describing: error)])

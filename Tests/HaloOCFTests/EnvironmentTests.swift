@@ -95,4 +95,10 @@ struct EnvironmentTests {
     @Test func theExitReasonPrefix_canBeChangedByTheCaller() {
         #expect(OCFEnvironment(["OCF_EXIT_REASON_PREFIX": "reason>"]).exitReasonPrefix == "reason>")
     }
+
+    @Test func theManager_isPacemaker_unlessHalodSaysItRunsTheAgent() {
+        #expect(OCFEnvironment([:]).manager == .pacemaker)
+        #expect(OCFEnvironment(["HALO_MANAGER": "halod"]).manager == .halod)
+        #expect(OCFEnvironment(["HALO_MANAGER": "other"]).manager == .pacemaker)
+    }
 }

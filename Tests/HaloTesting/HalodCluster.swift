@@ -18,10 +18,20 @@ public final class HalodCluster: @unchecked Sendable {
         CurrentProcess.isRoot && (try? FileSystem.info("/usr/sbin/corosync")) != nil && NetworkNamespaces.areAvailable
     }
 
+    /// What each LUN's stack is made of in the test configuration.
+    public enum StackKind: Sendable {
+        /// No resources: placement only (part 1).
+        case none
+        /// `dev-lunN` (promotable) and `target-lunN` (serving): Tests/System/ocf_halotest.
+        case testAgents
+        /// The same, and `portal-lunN`: ocf:halo:portal with 198.18.41.(100+N)/24 on eth0.
+        case testAgentsAndPortal
+    }
+
     /// The configuration of `count` nodes (each fenced by fence_halotest) and `luns` LUNs,
     /// LUN i preferring node ((i − 1) mod count) + 1, then the others in order.
     public static func configuration(nodes count: Int, luns: Int, directory: String, extra: String = "",
-                                     nodeExtra: [Int: String] = [:]) -> String {
+                                     nodeExtra: [Int: String] = [:], stack: StackKind = .none) -> String {
         var text = """
             [cluster]
             name = "halodtest"
@@ -42,17 +52,39 @@ public final class HalodCluster: @unchecked Sendable {
             let first = (lun - 1) % count + 1
             let order = [first] + (1...count).filter { $0 != first }
             text += "\n[[lun]]\nname = \"lun\(lun)\"\nnodes = [\(order.map { "\"node\($0)\"" }.joined(separator: ", "))]\n"
+            guard stack != .none else { continue }
+            let monitor = "monitor = [{ interval = \"2s\" }]\ntimeouts = { start = \"10s\", stop = \"10s\", promote = \"10s\", demote = \"10s\", probe = \"10s\" }"
+            text += "\n[[lun.resource]]\nid = \"dev-lun\(lun)\"\nagent = \"ocf:test:halotest\"\nrole = \"promotable\"\n"
+                + "params = { control = \"\(directory)/control\" }\n\(monitor)\n"
+            text += "\n[[lun.resource]]\nid = \"target-lun\(lun)\"\nagent = \"ocf:test:halotest\"\n"
+                + "params = { control = \"\(directory)/control\", identity = \"lun\(lun)\" }\n\(monitor)\n"
+            if stack == .testAgentsAndPortal {
+                text += "\n[[lun.resource]]\nid = \"portal-lun\(lun)\"\nagent = \"ocf:halo:portal\"\n"
+                    + "params = { addresses = \"\(portalAddress(lun))/24@eth0\" }\n\(monitor)\n"
+            }
         }
+        if stack != .none { text += "\n[local]\nocf_root = \"\(directory)/ocf\"\n" }
         return text
     }
 
+    /// The portal address of LUN `lun` in the test configuration.
+    public static func portalAddress(_ lun: Int) -> String { "198.18.41.\(100 + lun)" }
+
     /// Brings up `nodes` corosync nodes and starts halod on each with the configuration.
-    public init(nodes: Int, luns: Int = 2, token: Int = 1000, extra: String = "", nodeExtra: [Int: String] = [:], startHalod: Bool = true) throws {
+    public init(nodes: Int, luns: Int = 2, token: Int = 1000, extra: String = "", nodeExtra: [Int: String] = [:],
+                stack: StackKind = .none, startHalod: Bool = true) throws {
         count = nodes
         configurationPath = "\(directory.path)/halod.toml"
         try script(["up", directory.path, String(nodes), String(token)], timeout: .seconds(90))
+        if stack != .none {
+            try FileSystem.makeDirectories("\(directory.path)/control", permissions: 0o755)
+            try FileSystem.makeDirectories("\(directory.path)/ocf/resource.d/test", permissions: 0o755)
+            try FileSystem.makeDirectories("\(directory.path)/ocf/resource.d/halo", permissions: 0o755)
+            try FileSystem.symlink("\(BuildProducts.repositoryRoot)/Tests/System/ocf_halotest", at: "\(directory.path)/ocf/resource.d/test/halotest")
+            try FileSystem.symlink(BuildProducts.executable("halo-agent"), at: "\(directory.path)/ocf/resource.d/halo/portal")
+        }
         try FileSystem.writeAtomically(configurationPath, Array(Self.configuration(
-            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra).utf8), permissions: 0o600)
+            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack).utf8), permissions: 0o600)
         if startHalod { for node in 1...nodes { try start(node) } }
     }
 
@@ -131,6 +163,44 @@ public final class HalodCluster: @unchecked Sendable {
             Pause.for(.milliseconds(100))
         }
         return condition()
+    }
+
+    /// Makes the test agent's `action` of resource `id` fail with `code` (nil: work again), on
+    /// every node or only on `node`.
+    public func inject(_ action: String, of id: String, code: Int?, on node: Int? = nil) throws {
+        let path = "\(directory.path)/control/fail-\(action)-\(id)\(node.map { "-node\($0)" } ?? "")"
+        if let code { try FileSystem.writeAtomically(path, Array("\(code)\n".utf8), permissions: 0o644) } else { try? FileSystem.remove(path) }
+    }
+
+    /// Whether resource `id`'s state file exists on `node` (its private /run), and what it says.
+    public func resourceState(_ id: String, on node: Int) -> String? {
+        guard let result = try? script(["exec", directory.path, String(node), "cat", "/run/halotest-\(id)"]) else { return nil }
+        return result.outputText.split(separator: "\n").first.map(String.init)
+    }
+
+    /// Removes resource `id`'s state file on `node` (the resource "dies" there).
+    public func breakResource(_ id: String, on node: Int) throws {
+        try script(["exec", directory.path, String(node), "rm", "-f", "/run/halotest-\(id)"])
+    }
+
+    /// The IPv4 addresses on `node`'s eth0.
+    public func addresses(on node: Int) -> [String] {
+        guard let result = try? script(["exec", directory.path, String(node), "ip", "-4", "-o", "addr", "show", "dev", "eth0"]) else { return [] }
+        return result.outputText.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            guard let index = words.firstIndex(of: "inet"), index + 1 < words.count else { return nil }
+            return words[index + 1].split(separator: "/").first.map(String.init)
+        }
+    }
+
+    /// The test agent's actions so far: (time, node, resource, action, exit code).
+    public var agentActions: [(time: Double, node: String, resource: String, action: String, code: Int)] {
+        guard let bytes = try? FileSystem.readBytes("\(directory.path)/control/actions.log", limit: 16 << 20) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count == 5, let time = Double(words[0]), let code = Int(words[4]) else { return nil }
+            return (time, words[1], words[2], words[3], code)
+        }
     }
 
     /// The halod log of a node (for failure messages).

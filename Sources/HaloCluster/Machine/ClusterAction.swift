@@ -57,4 +57,6 @@ public enum LocalEvent: Sendable, Hashable {
     case fenceFinished(FenceAttempt, FenceOutcome)
     /// A timer the machine asked for fired.
     case timer(ClusterTimer)
+    /// A LUN's stack failed here.
+    case stackFailed(StackFailure)
 }

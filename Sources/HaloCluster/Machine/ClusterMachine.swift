@@ -227,6 +227,10 @@ public struct ClusterMachine: Sendable {
         case .fenceFinished(let attempt, let outcome):
             localFencing[attempt.victim] = .reporting(attempt)
             actions.append(.send(.fenceFinished(attempt, outcome)))
+        case .stackFailed(let failure):
+            // Only a member in sync reports: a member that is not has no say on placement (its
+            // stack's failures show again once it is, in its facts and its next monitors).
+            if state != nil { actions.append(.send(.stackFailed(failure))) }
         case .timer(.fenceAttempt(let node, let failure)):
             if localFencing[node] == .delayed(failure: failure) { localFencing[node] = .due(failure: failure) }
         }

@@ -27,6 +27,9 @@ public struct OCFEnvironment: Sendable {
     public let parameters: [String: String]
     /// Problems with the operation's own attributes (timeouts, intervals, check level).
     public let problems: [String]
+    /// Who runs the agent: Pacemaker (the default), or halod (`HALO_MANAGER=halod`), which
+    /// has no attribute daemon: an agent then writes no promotion score.
+    public let manager: ClusterManager
 
     /// The state directory of the agent called `agent` (`HA_RSCTMP/halo-<agent>`): where its
     /// actions keep their state, and where helpers of that agent find it.
@@ -57,6 +60,7 @@ public struct OCFEnvironment: Sendable {
         }
         func boolean(_ name: String) -> Bool { meta(name).map { LogSettings.isTrue($0) } ?? false }
 
+        manager = variables["HALO_MANAGER"] == "halod" ? .halod : .pacemaker
         resourceInstance = variables["OCF_RESOURCE_INSTANCE"].flatMap { $0.isEmpty ? nil : $0 }
         resourceType = variables["OCF_RESOURCE_TYPE"]
         resourceProvider = variables["OCF_RESOURCE_PROVIDER"]
@@ -179,4 +183,11 @@ public struct LogSettings: Sendable, Hashable {
     static func isTrue(_ text: String) -> Bool {
         ["1", "yes", "true", "on", "y"].contains(text.lowercased())
     }
+}
+
+/// The cluster manager that runs an agent.
+public enum ClusterManager: String, Sendable, Hashable {
+    case pacemaker
+    /// halod (docs/halod.md): it promotes by its own placement, not by promotion scores.
+    case halod
 }

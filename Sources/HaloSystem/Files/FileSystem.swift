@@ -96,6 +96,13 @@ public enum FileSystem {
         }
     }
 
+    /// Creates a symbolic link at `path` pointing to `target`.
+    ///
+    /// - Throws: the `errno` of `symlink(2)` (`EEXIST` when something is at `path`).
+    public static func symlink(_ target: String, at path: String) throws(Errno) {
+        try Syscall.symlink(target, path)
+    }
+
     /// Creates `path` and its missing parents with `permissions`; existing directories are kept.
     public static func makeDirectories(_ path: String, permissions: mode_t = 0o700) throws(Errno) {
         var prefix = path.hasPrefix("/") ? "" : "."

@@ -1,0 +1,109 @@
+import HaloDaemon
+import HaloJSON
+import HaloSystem
+import HaloTesting
+import Testing
+
+/// halod running LUN stacks on real corosync in network namespaces: each LUN is a promotable
+/// "device" and a "target" (Tests/System/ocf_halotest: a state file in each node's private /run)
+/// and an ocf:halo:portal address on eth0. Every assertion reads the real state in every
+/// namespace: which node has the state files and the address.
+@Suite("halod runs LUN stacks (real corosync, network namespaces)", .enabled(if: HalodCluster.isAvailable), .serialized)
+struct HalodStackTests {
+    /// The nodes where LUN `lun`'s stack runs: its target state file and its portal address.
+    func servers(_ cluster: HalodCluster, lun: Int, nodes: [Int]) -> [Int] {
+        nodes.filter { node in
+            cluster.resourceState("target-lun\(lun)", on: node) == "started"
+                && cluster.addresses(on: node).contains(HalodCluster.portalAddress(lun))
+        }
+    }
+
+    /// Waits until LUN `lun` is served by exactly `node` (and its device promoted there, and the
+    /// address and target nowhere else among `nodes`).
+    func served(_ cluster: HalodCluster, lun: Int, by node: Int, among nodes: [Int], timeout: Duration = .seconds(40)) -> Bool {
+        cluster.wait(timeout) {
+            cluster.resourceState("dev-lun\(lun)", on: node) == "promoted" && servers(cluster, lun: lun, nodes: nodes) == [node]
+                && nodes.filter { $0 != node }.allSatisfy { !cluster.addresses(on: $0).contains(HalodCluster.portalAddress(lun)) }
+        }
+    }
+
+    @Test("stacks start where the LUNs are placed: promoted device, target, portal; standby nodes hold the device unpromoted")
+    func stacksStart() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]), "\(cluster.log(1))")
+        #expect(served(cluster, lun: 2, by: 2, among: [1, 2, 3]))
+        #expect(cluster.resourceState("dev-lun1", on: 2) == "started", "the promotable part runs unpromoted on the others")
+        #expect(cluster.resourceState("target-lun1", on: 2) == nil, "the serving parts run only where the LUN is served")
+    }
+
+    @Test("a move: the old node stops first, then the new one starts; never both")
+    func move() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]))
+        let trigger = WallClock.now
+        let answer = try cluster.request(.move(lun: "lun1", node: "node2"), at: 3)
+        #expect(answer["ok"]?.boolValue == true, "\(answer)")
+        #expect(served(cluster, lun: 1, by: 2, among: [1, 2, 3]))
+        let moved = WallClock.now
+        let actions = cluster.agentActions.filter { $0.time >= trigger && $0.resource.hasSuffix("lun1") }
+        let stopped = actions.first { $0.node == "node1" && $0.resource == "target-lun1" && $0.action == "stop" }?.time
+        let demoted = actions.first { $0.node == "node1" && $0.resource == "dev-lun1" && $0.action == "demote" }?.time
+        let promoted = actions.first { $0.node == "node2" && $0.resource == "dev-lun1" && $0.action == "promote" }?.time
+        #expect(stopped != nil && demoted != nil && promoted != nil)
+        if let demoted, let promoted { #expect(demoted < promoted, "node2 promotes only after node1 demoted") }
+        print("halod move: lun1 served by node2 within \(String(moved - trigger).prefix(5)) s of the request (upper bound); "
+              + "node1 demoted at +\(String((demoted ?? 0) - trigger).prefix(5)) s, node2 promoted at +\(String((promoted ?? 0) - trigger).prefix(5)) s")
+    }
+
+    @Test("a killed node: fenced, then its LUN's stack starts on the next node")
+    func crash() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]))
+        try cluster.kill(1)
+        #expect(served(cluster, lun: 1, by: 2, among: [2, 3]), "\(cluster.log(2))")
+        #expect(cluster.fenceLog.contains { $0.phase == "done" && $0.plug == "node1" && $0.detail == "ok" })
+    }
+
+    @Test("a monitor failure restarts the stack in place; at the threshold the LUN moves")
+    func monitorFailure() throws {
+        let cluster = try HalodCluster(nodes: 3, extra: "migration_threshold = 2", stack: .testAgents)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 1) == "started" })
+        try cluster.breakResource("target-lun1", on: 1)
+        #expect(cluster.wait(.seconds(20)) {
+            cluster.agentActions.contains { $0.node == "node1" && $0.resource == "target-lun1" && $0.action == "monitor" && $0.code == 7 }
+        })
+        #expect(cluster.wait(.seconds(20)) { cluster.resourceState("target-lun1", on: 1) == "started" }, "restarted in place")
+        #expect(cluster.owner(of: "lun1", at: 2) == "node1")
+        try cluster.breakResource("target-lun1", on: 1)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 2) == "started" && cluster.resourceState("target-lun1", on: 1) == nil },
+                "the second failure (migration_threshold 2) moves it")
+        #expect(cluster.status(3)?["luns"]?.arrayValue?.first?["node"]?.stringValue == "node2")
+    }
+
+    @Test("a failed start moves the LUN at once; a failed stop fences the node")
+    func failedStartAndStop() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgents)
+        try cluster.inject("start", of: "target-lun1", code: 1, on: 1)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 2) == "started" }, "\(cluster.log(1))")
+        #expect(cluster.resourceState("target-lun1", on: 1) == nil)
+        try cluster.inject("stop", of: "target-lun1", code: 1, on: 2)
+        _ = try cluster.request(.move(lun: "lun1", node: "node3"), at: 3)
+        #expect(cluster.wait(.seconds(40)) { cluster.fenceLog.contains { $0.phase == "done" && $0.plug == "node2" && $0.detail == "ok" } },
+                "node2's failed stop gets it fenced")
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 3) == "started" })
+    }
+
+    @Test("a drain moves every LUN off the node and completes; a clean stop stops the stacks, then leaves")
+    func drainAndStop() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]))
+        _ = try cluster.request(.drain(node: "node1"), at: 2)
+        #expect(served(cluster, lun: 1, by: 2, among: [1, 2, 3]))
+        #expect(cluster.resourceState("dev-lun1", on: 1) == "started", "the drained node keeps its device unpromoted")
+        _ = try cluster.request(.undrain(node: "node1"), at: 2)
+        try cluster.stop(2)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 3]) || served(cluster, lun: 1, by: 3, among: [1, 3]))
+        #expect(cluster.fenceLog.isEmpty, "a clean stop fences nobody")
+        #expect(cluster.resourceState("target-lun1", on: 2) == nil, "node2 stopped its stacks before it left")
+    }
+}
