@@ -106,9 +106,15 @@ let package = Package(
             path: "Sources/HaloCluster"),
         // halod's daemon: the poll loop, the corosync connection, fence agents, the control
         // socket. Everything it decides, HaloCluster decides.
+        // halod's control socket protocol and client: for haloctl, DRBD's handlers in the static
+        // halo-agent, and the tests (no corosync library needed).
+        .target(
+            name: "HaloControl",
+            dependencies: ["HaloJSON", "HaloSystem"],
+            path: "Sources/HaloControl"),
         .target(
             name: "HaloDaemon",
-            dependencies: ["HaloCluster", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker"],
+            dependencies: ["HaloCluster", "HaloControl", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker"],
             path: "Sources/HaloDaemon"),
         .executableTarget(
             name: "halod",
@@ -124,7 +130,7 @@ let package = Package(
             path: "Agents/Portal"),
         .target(
             name: "DRBDAgent",
-            dependencies: ["HaloOCF", "HaloSystem", "HaloDRBD", "HaloPacemaker",
+            dependencies: ["HaloOCF", "HaloSystem", "HaloDRBD", "HaloPacemaker", "HaloControl",
                            .product(name: "Logging", package: "swift-log")],
             path: "Agents/DRBD"),
         .target(
@@ -172,7 +178,7 @@ let package = Package(
             path: "Tests/TestAgent"),
         .target(
             name: "HaloTesting",
-            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker", "HaloDaemon", "HaloJSON",
+            dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker", "HaloControl", "HaloJSON",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/HaloTesting"),
         .testTarget(
@@ -181,7 +187,7 @@ let package = Package(
             path: "Tests/HaloClusterTests"),
         .testTarget(
             name: "HalodTests",
-            dependencies: ["HaloDaemon", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
+            dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
             path: "Tests/HalodTests"),
         .testTarget(
             name: "HaloSystemTests",

@@ -1,10 +1,14 @@
+import HaloControl
 import HaloDRBD
+import HaloJSON
 import HaloOCF
 import HaloPacemaker
 import HaloSystem
 
 /// `halo-agent drbd-fence-peer` and `halo-agent drbd-unfence-peer`: DRBD's handlers for peer
-/// fencing under Pacemaker (the crm-fence-peer semantics, over XML from cibadmin).
+/// fencing, under Pacemaker (the crm-fence-peer semantics, over XML from cibadmin) or under halod
+/// (when halod's control socket exists on the node: halod outdates or fences the peers in its
+/// agreed state and answers).
 ///
 /// ```
 /// disk { fencing resource-and-stonith; }          # DRBD 8.4 (net { … } on DRBD 9)
@@ -39,9 +43,13 @@ public enum FencePeerCommand {
         let deadline = Deadline.after(timeout)
         let answer: FencePeer.Answer
         do {
-            answer = arguments.first == unfenceCommand
-                ? try unfence(resource, deadline: deadline, say: say)
-                : try fence(resource, environment: environment, deadline: deadline, say: say)
+            if let socket = halodSocket(environment) {
+                answer = try askHalod(socket, resource: resource, unfence: arguments.first == unfenceCommand, deadline: deadline, say: say)
+            } else {
+                answer = arguments.first == unfenceCommand
+                    ? try unfence(resource, deadline: deadline, say: say)
+                    : try fence(resource, environment: environment, deadline: deadline, say: say)
+            }
         } catch {
             say("\(error)", .error)
             answer = .failed
@@ -50,6 +58,40 @@ public enum FencePeerCommand {
         // DRBD holds I/O until this answer (fencing resource-and-stonith): how long it took.
         say("answered DRBD with \(status) after \(began.duration(to: .now).milliseconds) ms", .notice)
         CurrentProcess.exit(status)
+    }
+
+    /// halod's control socket when halod runs this node's stacks (`HALOD_SOCKET` overrides the
+    /// path, for tests), or nil: Pacemaker's profile.
+    static func halodSocket(_ environment: [String: String]) -> String? {
+        let path = environment["HALOD_SOCKET"] ?? "/run/halo/halod.sock"
+        return (try? FileSystem.info(path).type) == .socket ? path : nil
+    }
+
+    /// The halod profile: this node's data must be UpToDate (as under Pacemaker); then halod
+    /// outdates the peers that are members and waits for the lost ones to be fenced. No answer
+    /// in time is a failure: DRBD keeps I/O frozen (the safe answer).
+    static func askHalod(_ socket: String, resource: String, unfence: Bool, deadline: Deadline,
+                         say: (String, SyslogPriority) -> Void) throws -> FencePeer.Answer {
+        let local = try localState(resource, deadline: deadline)
+        guard let local, local.allDisksUpToDate else {
+            say(unfence ? "keeping \(resource)'s peers outdated: this node's data is not UpToDate yet"
+                        : "refusing to fence the peer of \(resource): this node's data is not UpToDate", unfence ? .notice : .error)
+            return unfence ? .peerOutdated : .failed
+        }
+        let seconds = max(1, Int(deadline.remaining().components.seconds) - 1)
+        let request: ControlRequest = unfence ? .unfencePeer(resource: resource) : .fencePeer(resource: resource, timeout: seconds)
+        let reply = try ControlClient.send(request, to: socket, timeout: .seconds(seconds + 1))
+        guard reply["ok"]?.boolValue == true else {
+            say("halod refused: \(reply["error"]?.stringValue ?? "no reason")", .error)
+            return .failed
+        }
+        say("halod: \(reply["message"]?.stringValue ?? "")", .notice)
+        if unfence { return .peerOutdated }
+        switch reply["drbdExit"]?.intValue {
+        case 4: return .peerOutdated
+        case 7: return .peerFenced
+        default: return .failed
+        }
     }
 
     static func localState(_ resource: String, deadline: Deadline) throws(AgentFailure) -> DRBDResourceState? {

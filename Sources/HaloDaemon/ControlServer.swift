@@ -1,3 +1,4 @@
+import HaloControl
 import HaloCluster
 import HaloSystem
 
@@ -16,8 +17,9 @@ final class ControlServer {
         let connection: StreamConnection
         var input: [UInt8] = []
         var output: [UInt8] = []
-        /// The request waiting for the cluster's answer, and its deadline.
+        /// The request waiting for the cluster's answer, and how long it may wait.
         var waitingSince: ContinuousClock.Instant?
+        var waitLimit = ControlServer.replyTimeout
         var closeAfterWrite = false
 
         init(connection: StreamConnection) { self.connection = connection }
@@ -34,12 +36,12 @@ final class ControlServer {
     }
 
     func nextWake() -> Deadline? {
-        clients.values.compactMap(\.waitingSince).min().map { Deadline($0 + Self.replyTimeout) }
+        clients.values.compactMap { client in client.waitingSince.map { $0 + client.waitLimit } }.min().map(Deadline.init)
     }
 
     /// Accepts, reads and writes what is ready; returns the complete requests (client, line).
-    func service(ready: [(descriptor: Int32, events: PollEvents)], now: ContinuousClock.Instant = .now) -> [(client: UInt64, request: Result<ControlRequest, WireError>)] {
-        var requests: [(UInt64, Result<ControlRequest, WireError>)] = []
+    func service(ready: [(descriptor: Int32, events: PollEvents)], now: ContinuousClock.Instant = .now) -> [(client: UInt64, request: Result<ControlRequest, ControlRequestError>)] {
+        var requests: [(UInt64, Result<ControlRequest, ControlRequestError>)] = []
         let readySet = Dictionary(ready.map { ($0.descriptor, $0.events) }, uniquingKeysWith: { $0.union($1) })
         if readySet[listener.descriptor] != nil {
             while let connection = listener.accept() {
@@ -72,19 +74,24 @@ final class ControlServer {
                 client.input.removeSubrange(...newline)
                 client.waitingSince = now
                 do {
-                    requests.append((id, .success(try ControlRequest(line: line))))
+                    let request = try ControlRequest(line: line)
+                    if case .fencePeer(_, let timeout) = request { client.waitLimit = .seconds(timeout) } else { client.waitLimit = Self.replyTimeout }
+                    requests.append((id, .success(request)))
                 } catch {
                     requests.append((id, .failure(error)))
                 }
             }
         }
         for (id, client) in clients {
-            if let since = client.waitingSince, now >= since + Self.replyTimeout {
-                send(.failed("the cluster did not answer within \(Self.replyTimeout): is corosync running and this node in the group?"), to: id)
+            if let since = client.waitingSince, now >= since + client.waitLimit {
+                send(.failed("the cluster did not answer within \(client.waitLimit): is corosync running, this node in the group and the cluster quorate?"), to: id)
             }
         }
         return requests
     }
+
+    /// Whether the client is connected and waits for an answer.
+    func isWaiting(_ id: UInt64) -> Bool { clients[id]?.waitingSince != nil }
 
     /// Answers a client's request (a client that went away is ignored).
     func send(_ response: ControlResponse, to id: UInt64) {

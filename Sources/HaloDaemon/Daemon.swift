@@ -1,3 +1,4 @@
+import HaloControl
 import HaloCluster
 import HaloCorosync
 import HaloSystem
@@ -148,6 +149,7 @@ public final class Daemon {
             requests += control.pollRequests() + fencer.pollRequests() + facts.pollRequests() + stacks.pollRequests()
             let now = ContinuousClock.now
             var wake = [timers.map(\.due).min().map(Deadline.init), fencer.nextWake(now: now), facts.nextWake(now: now), stacks.nextWake(now: now),
+                        fencePeerRetries.map(\.at).min().map(Deadline.init),
                         control.nextWake(), watchdogDue, stopRequested.map { Deadline($0 + .seconds(5)) }].compactMap { $0 }.min()
             if corosync.hasBacklog { wake = [wake, Deadline.after(.milliseconds(20))].compactMap { $0 }.min() }
             let ready: [(descriptor: Int32, events: PollEvents)]
@@ -190,6 +192,11 @@ public final class Daemon {
         for event in stacks.service(ready: ready) { handle(event) }
         driveStacks()
         let now = ContinuousClock.now
+        let dueRetries = fencePeerRetries.filter { $0.at <= now }
+        fencePeerRetries.removeAll { $0.at <= now }
+        for retry in dueRetries where control.isWaiting(retry.client) {
+            perform(machine.handle(.request(.fencePeer(retry.lun), client: retry.client)))
+        }
         while let index = timers.indices.first(where: { timers[$0].due <= now }) {
             let timer = timers.remove(at: index).timer
             perform(machine.handle(.timer(timer)))
@@ -204,9 +211,18 @@ public final class Daemon {
         }
     }
 
+    /// When each LUN's node last changed, as seen here.
+    private var lastMoves: [LUNName: Double] = [:]
+
     private func handle(_ delivery: CorosyncConnection.Delivery) {
         switch delivery {
         case .agreed(let event):
+            let owners = machine.state?.luns.mapValues(\.owner)
+            defer {
+                if let before = owners, let after = machine.state?.luns {
+                    for (lun, record) in after where before[lun] != nil && before[lun]! != record.owner { lastMoves[lun] = WallClock.now }
+                }
+            }
             if case .membership(let change) = event, stopRequested != nil, !change.members.contains(machine.me) {
                 stacks.cancelAll()
                 log.log(.notice, "left the cluster cleanly")
@@ -214,6 +230,7 @@ public final class Daemon {
                 return
             }
             perform(machine.handle(event))
+            answerFencePeerWaits()
             notifier.status(statusLine)
         case .local(let event):
             perform(machine.handle(event))
@@ -318,15 +335,47 @@ public final class Daemon {
         }
     }
 
-    private func handle(_ request: Result<ControlRequest, WireError>, from client: UInt64) {
+    /// Fence-peer requests waiting for lost peers to be fenced: client → (LUN, the peers).
+    private var fencePeerWaits: [UInt64: (lun: LUNName, peers: [NodeID])] = [:]
+    /// The LUN of each fence-peer request in flight, by client.
+    private var fencePeerLUNs: [UInt64: LUNName] = [:]
+    /// Fence-peer requests the cluster could not decide yet (no quorum verdict for the new
+    /// membership, not in sync): asked again until answered or the handler's timeout ends them.
+    private var fencePeerRetries: [(client: UInt64, lun: LUNName, at: ContinuousClock.Instant)] = []
+
+    /// Answers the fence-peer requests whose peers are now all fenced.
+    private func answerFencePeerWaits() {
+        guard !fencePeerWaits.isEmpty, let state = machine.state else { return }
+        for (client, wait) in fencePeerWaits where wait.peers.allSatisfy({ state.nodes[$0]?.safety == .stopped(.fenced) }) {
+            fencePeerWaits[client] = nil
+            control.send(.drbdAnswer(7, "the peers of \(wait.lun) were fenced"), to: client)
+        }
+    }
+
+    /// The LUN whose stack has DRBD resource `resource`.
+    private func lun(drbdResource resource: String) -> LUNName? {
+        configuration.luns.first { $0.drbdResource == resource }?.name
+    }
+
+    private func handle(_ request: Result<ControlRequest, ControlRequestError>, from client: UInt64) {
         switch request {
         case .failure(let error):
             control.send(.failed(error.description), to: client)
         case .success(.status):
             let counters = corosync.counters
+            let localStacks = stacks.stacks.values.sorted { $0.configuration.name < $1.configuration.name }.map { stack in
+                LocalStackStatus(
+                    lun: stack.configuration.name,
+                    goal: StackGoal.of(stack.configuration.name, for: corosync.localNode, in: machine.state,
+                                       isConfigured: configuration.lun(stack.configuration.name) != nil),
+                    resources: zip(stack.configuration.resources, stack.local.resources).map { ($0.id, $0.role, $1) },
+                    operation: stack.local.operation.map { "\(stack.configuration.resources[$0.resource].id) \($0.action.rawValue)" },
+                    stopFailed: stack.local.stopFailed, served: StackPlanner.isServing(stack.local, roles: stack.roles))
+            }
             control.send(.status(StatusReport(machine: machine, configuration: configuration, localNode: corosync.localNode,
                                               events: Array(log.recent.suffix(60)),
-                                              traffic: (counters.sent, counters.sentBytes, counters.delivered, counters.deliveredBytes)).json),
+                                              traffic: (counters.sent, counters.sentBytes, counters.delivered, counters.deliveredBytes),
+                                              stacks: localStacks, lastMoves: lastMoves).json),
                          to: client)
         case .success(.move(let lun, let node)):
             guard configuration.lun(LUNName(lun)) != nil else { return control.send(.failed("\(lun) is not a configured LUN"), to: client) }
@@ -339,6 +388,22 @@ public final class Daemon {
             } else {
                 perform(machine.handle(.request(.undrain(target.id), client: client)))
             }
+        case .success(.clear(let lun)):
+            guard configuration.lun(LUNName(lun)) != nil else { return control.send(.failed("\(lun) is not a configured LUN"), to: client) }
+            perform(machine.handle(.request(.clear(LUNName(lun)), client: client)))
+        case .success(.fencePeer(let resource, _)):
+            guard let lun = lun(drbdResource: resource) else {
+                return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
+            }
+            log.log(.warning, "DRBD lost the peer of a LUN this node holds Primary: its peers are outdated or fenced before I/O resumes",
+                    ["halo.lun": lun.rawValue, "halo.drbd": resource])
+            fencePeerLUNs[client] = lun
+            perform(machine.handle(.request(.fencePeer(lun), client: client)))
+        case .success(.unfencePeer(let resource)):
+            guard let lun = lun(drbdResource: resource) else {
+                return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
+            }
+            perform(machine.handle(.request(.unfencePeer(lun), client: client)))
         }
     }
 
@@ -356,7 +421,22 @@ public final class Daemon {
             case .reply(let request, let outcome):
                 switch outcome {
                 case .accepted(let message): control.send(.done(message), to: request.number)
-                case .refused(let reason): control.send(.failed(reason), to: request.number)
+                case .refused(let reason):
+                    if let lun = fencePeerLUNs[request.number], control.isWaiting(request.number) {
+                        // DRBD holds I/O until the handler answers: a transient refusal is asked
+                        // again rather than answered with a failure that would keep it frozen.
+                        log.log(.info, "fence-peer request not decided yet; asking again", ["halo.lun": lun.rawValue, "halo.reason": reason])
+                        fencePeerRetries.append((request.number, lun, ContinuousClock.now + .milliseconds(300)))
+                    } else {
+                        control.send(.failed(reason), to: request.number)
+                    }
+                case .peersOutdated: control.send(.drbdAnswer(4, "the peers are outdated: none is promoted before its resync"), to: request.number)
+                case .peersFenced: control.send(.drbdAnswer(7, "the peers were fenced"), to: request.number)
+                case .awaitingFence(let peers):
+                    // The answer waits for the fence (DRBD keeps I/O frozen meanwhile), bounded
+                    // by the handler's own timeout on the control socket.
+                    fencePeerWaits[request.number] = (fencePeerLUNs[request.number] ?? LUNName("?"), peers)
+                    answerFencePeerWaits()
                 }
             case .log(let entry):
                 log(entry)

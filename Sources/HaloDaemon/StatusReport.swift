@@ -11,6 +11,10 @@ struct StatusReport {
     let events: [DaemonEvent]
     /// This member's traffic: (sent, sent bytes, delivered, delivered bytes).
     var traffic: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    /// This node's stacks: per LUN its goal and each resource's state.
+    var stacks: [LocalStackStatus] = []
+    /// When each LUN's node last changed, as this member saw it (wall time).
+    var lastMoves: [LUNName: Double] = [:]
 
     func name(_ node: NodeID) -> String { configuration.node(node)?.name ?? "node \(node)" }
 
@@ -49,6 +53,7 @@ struct StatusReport {
                 }
                 return .object(fields)
             })),
+            ("stacks", .array(stacks.map(\.json))),
             ("events", eventsJSON),
         ]
         return .object(members)
@@ -96,7 +101,13 @@ struct StatusReport {
             ("node", record.owner.map { .string(name($0)) } ?? .null),
             ("reason", .string(record.reason.summary)),
             ("sinceSequence", .int(Int(clamping: record.since))),
+            ("lastMoved", lastMoves[lun].map { .string(DaemonEvent(time: $0, entry: ClusterLogEntry(.info, "")).timeText) } ?? .null),
             ("pendingMove", record.pendingMove.map { .string(name($0)) } ?? .null),
+            ("failures", .array(record.failures.sorted { $0.key < $1.key }.map {
+                .object([("node", .string(name($0.key))), ("count", .int($0.value.count)), ("banned", .bool($0.value.isBanned)),
+                         ("last", .string($0.value.last))])
+            })),
+            ("configurationError", record.blocked.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -127,6 +138,14 @@ struct StatusReport {
         for (lun, record) in state.luns.sorted(by: { $0.key < $1.key }) where record.owner == nil {
             list.append("\(lun) is not served: \(record.reason.summary)")
         }
+        for stack in stacks where stack.stopFailed {
+            list.append("a stop of \(stack.lun)'s stack failed on this node: it will be fenced")
+        }
+        for (lun, record) in state.luns.sorted(by: { $0.key < $1.key }) {
+            for (node, failures) in record.failures.sorted(by: { $0.key < $1.key }) where failures.isBanned {
+                list.append("\(lun) may not run on \(name(node)) after it failed there (\(failures.last)): clear it once fixed")
+            }
+        }
         for (node, record) in state.nodes.sorted(by: { $0.key < $1.key }) where record.fencedMember != nil {
             list.append("\(name(node)) was fenced but its halod is still a member: check the fence device's plug for it")
         }
@@ -143,5 +162,30 @@ struct DaemonEvent: Sendable {
         let seconds = Int(time)
         let fraction = Int((time - Double(seconds)) * 1000)
         return "\(seconds).\(String(repeating: "0", count: 3 - String(fraction).count))\(fraction)"
+    }
+}
+
+/// One LUN's stack on this node, for `status`.
+struct LocalStackStatus {
+    let lun: LUNName
+    let goal: StackGoal
+    let resources: [(id: String, role: ResourceRole, state: ResourceState)]
+    let operation: String?
+    let stopFailed: Bool
+    let served: Bool
+
+    var json: JSONValue {
+        let goalName: String
+        switch goal {
+        case .serve: goalName = "serve"
+        case .standby: goalName = "standby"
+        case .absent: goalName = "absent"
+        case .hold: goalName = "hold"
+        }
+        return .object([
+            ("lun", .string(lun.rawValue)), ("goal", .string(goalName)), ("served", .bool(served)),
+            ("operation", operation.map(JSONValue.string) ?? .null), ("stopFailed", .bool(stopFailed)),
+            ("resources", .array(resources.map { .object([("id", .string($0.id)), ("role", .string($0.role.rawValue)), ("state", .string($0.state.rawValue))]) })),
+        ])
     }
 }

@@ -319,4 +319,33 @@ struct ClusterScenarioTests {
         #expect(cluster.fenceRuns.map(\.victim) == [2])
         #expect(cluster.owner(of: "lun2", at: 1) == 3)
     }
+
+    @Test("DRBD's fence-peer handler: members are outdated (not promoted before their resync), lost peers fenced first")
+    func fencePeer() {
+        var cluster = Fixtures.running()
+        cluster.request(.fencePeer("lun1"), at: 1)
+        cluster.settle()
+        #expect(cluster.replies.last?.1 == .peersOutdated)
+        #expect(cluster.state(3)?.luns["lun1"]?.outdated == [2, 3])
+        cluster.request(.move("lun1", to: 2), at: 3)
+        cluster.settle()
+        guard case .refused(let reason) = cluster.replies.last?.1 else { Issue.record("expected a refusal"); return }
+        #expect(reason.contains("outdated"))
+        cluster.request(.unfencePeer("lun1"), at: 2)
+        cluster.settle()
+        #expect(cluster.state(1)?.luns["lun1"]?.outdated == [3], "node2's resync ended: it may be promoted again")
+
+        var lost = Fixtures.running()
+        lost.nodes[2]!.fenceFails = true
+        lost.kill(2)
+        lost.settle(for: .seconds(2))
+        lost.request(.fencePeer("lun4"), at: 1)
+        lost.settle(for: .seconds(2))
+        #expect(lost.replies.last?.1 == .awaitingFence([2]), "a lost peer must be fenced before DRBD resumes I/O")
+        lost.nodes[2]!.fenceFails = false
+        lost.settle()
+        lost.request(.fencePeer("lun4"), at: 1)
+        lost.settle()
+        #expect(lost.replies.last?.1 == .peersFenced)
+    }
 }

@@ -1,4 +1,4 @@
-import HaloDaemon
+import HaloControl
 import HaloJSON
 import HaloSystem
 
@@ -22,7 +22,9 @@ public final class HalodCluster: @unchecked Sendable {
     public enum StackKind: Sendable {
         /// No resources: placement only (part 1).
         case none
-        /// `dev-lunN` (promotable) and `target-lunN` (serving): Tests/System/ocf_halotest.
+        /// `dev-lunN` (promotable) and `target-lunN` (serving): Tests/System/ocf_halotest. The
+        /// device is configured as `ocf:halo:drbd` with `resource = "rN"` (so halod knows it as
+        /// the LUN's DRBD resource), the test agent standing in for it under that name.
         case testAgents
         /// The same, and `portal-lunN`: ocf:halo:portal with 198.18.41.(100+N)/24 on eth0.
         case testAgentsAndPortal
@@ -54,8 +56,8 @@ public final class HalodCluster: @unchecked Sendable {
             text += "\n[[lun]]\nname = \"lun\(lun)\"\nnodes = [\(order.map { "\"node\($0)\"" }.joined(separator: ", "))]\n"
             guard stack != .none else { continue }
             let monitor = "monitor = [{ interval = \"2s\" }]\ntimeouts = { start = \"10s\", stop = \"10s\", promote = \"10s\", demote = \"10s\", probe = \"10s\" }"
-            text += "\n[[lun.resource]]\nid = \"dev-lun\(lun)\"\nagent = \"ocf:test:halotest\"\nrole = \"promotable\"\n"
-                + "params = { control = \"\(directory)/control\" }\n\(monitor)\n"
+            text += "\n[[lun.resource]]\nid = \"dev-lun\(lun)\"\nagent = \"ocf:halo:drbd\"\nrole = \"promotable\"\n"
+                + "params = { control = \"\(directory)/control\", resource = \"r\(lun)\" }\n\(monitor)\n"
             text += "\n[[lun.resource]]\nid = \"target-lun\(lun)\"\nagent = \"ocf:test:halotest\"\n"
                 + "params = { control = \"\(directory)/control\", identity = \"lun\(lun)\" }\n\(monitor)\n"
             if stack == .testAgentsAndPortal {
@@ -75,6 +77,15 @@ public final class HalodCluster: @unchecked Sendable {
                 stack: StackKind = .none, startHalod: Bool = true) throws {
         count = nodes
         configurationPath = "\(directory.path)/halod.toml"
+        if stack != .none {
+            // DRBD's stand-in for the facts halod reads (Tests/System/drbdsetup-standin).
+            try FileSystem.makeDirectories("\(directory.path)/sbin", permissions: 0o755)
+            try FileSystem.writeAtomically("\(directory.path)/sbin/drbdsetup", Array("""
+                #!/bin/sh
+                HALOTEST_CONTROL='\(directory.path)/control' exec '\(BuildProducts.repositoryRoot)/Tests/System/drbdsetup-standin' "$@"
+
+                """.utf8), permissions: 0o755)
+        }
         try script(["up", directory.path, String(nodes), String(token)], timeout: .seconds(90))
         if stack != .none {
             try FileSystem.makeDirectories("\(directory.path)/control", permissions: 0o755)
@@ -82,6 +93,7 @@ public final class HalodCluster: @unchecked Sendable {
             try FileSystem.makeDirectories("\(directory.path)/ocf/resource.d/halo", permissions: 0o755)
             try FileSystem.symlink("\(BuildProducts.repositoryRoot)/Tests/System/ocf_halotest", at: "\(directory.path)/ocf/resource.d/test/halotest")
             try FileSystem.symlink(BuildProducts.executable("halo-agent"), at: "\(directory.path)/ocf/resource.d/halo/portal")
+            try FileSystem.symlink("\(BuildProducts.repositoryRoot)/Tests/System/ocf_halotest", at: "\(directory.path)/ocf/resource.d/halo/drbd")
         }
         try FileSystem.writeAtomically(configurationPath, Array(Self.configuration(
             nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack).utf8), permissions: 0o600)

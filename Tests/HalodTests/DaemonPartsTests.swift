@@ -1,5 +1,6 @@
 @testable import HaloDaemon
 import HaloCluster
+import HaloControl
 import HaloCorosync
 import HaloJSON
 import HaloPacemaker
@@ -26,7 +27,7 @@ struct DaemonPartsTests {
         #expect(try ControlRequest(line: Array(ControlRequest.drain(node: "node1").line.utf8)) == .drain(node: "node1"))
         for (line, says) in [(#"{"version":2,"command":"status"}"#, "version 2"), (#"{"version":1,"command":"move","lun":"lun1"}"#, "move needs node"),
                              (#"{"version":1,"command":"reboot"}"#, "unknown command reboot"), ("status", "not JSON")] {
-            #expect(throws: WireError.self) { try ControlRequest(line: Array(line.utf8)) }
+            #expect(throws: ControlRequestError.self) { try ControlRequest(line: Array(line.utf8)) }
             do { _ = try ControlRequest(line: Array(line.utf8)) } catch { #expect(error.description.contains(says), "\(error)") }
         }
         #expect(ControlResponse.failed("no").line == #"{"version":1,"ok":false,"error":"no"}"#)

@@ -1,5 +1,6 @@
 @testable import HaloDaemon
 import HaloCluster
+import HaloControl
 import HaloSystem
 import HaloTesting
 import Testing

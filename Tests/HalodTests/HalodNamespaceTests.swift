@@ -1,3 +1,4 @@
+import HaloControl
 import HaloDaemon
 import HaloJSON
 import HaloSystem

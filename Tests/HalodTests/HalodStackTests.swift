@@ -1,3 +1,4 @@
+import HaloControl
 import HaloDaemon
 import HaloJSON
 import HaloSystem
@@ -105,5 +106,37 @@ struct HalodStackTests {
         #expect(served(cluster, lun: 1, by: 1, among: [1, 3]) || served(cluster, lun: 1, by: 3, among: [1, 3]))
         #expect(cluster.fenceLog.isEmpty, "a clean stop fences nobody")
         #expect(cluster.resourceState("target-lun1", on: 2) == nil, "node2 stopped its stacks before it left")
+    }
+
+    @Test("DRBD's fence-peer through the control socket: members outdated at once; a lost peer answered once fenced")
+    func fencePeer() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgents)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 1) == "started" })
+        let socket = "\(cluster.directory.path)/node1/halod.sock"
+        let outdated = try ControlClient.send(.fencePeer(resource: "r1", timeout: 10), to: socket)
+        #expect(outdated["drbdExit"]?.intValue == 4, "\(outdated)")
+        let refused = try cluster.request(.move(lun: "lun1", node: "node2"), at: 1)
+        #expect(refused["error"]?.stringValue?.contains("outdated") == true, "\(refused)")
+        let unfenced = try ControlClient.send(.unfencePeer(resource: "r1"), to: "\(cluster.directory.path)/node2/halod.sock")
+        #expect(unfenced["ok"]?.boolValue == true)
+        #expect(try cluster.request(.move(lun: "lun1", node: "node2"), at: 1)["ok"]?.boolValue == true)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 2) == "started" })
+
+        // node1 (a peer of lun1 now served by node2) is lost; fencing it takes 6 s. The handler
+        // asks once the cluster knows node1 is lost (DRBD's own ping may notice first: then the
+        // peer is still a member, and outdated, as above).
+        try cluster.setFenceDelay(6)
+        try cluster.kill(1)
+        #expect(cluster.wait(.seconds(20)) {
+            cluster.status(2)?["nodes"]?.arrayValue?.first?["state"]?.stringValue == "lost: to be fenced"
+        })
+        let asked = WallClock.now
+        let fenced = try ControlClient.send(.fencePeer(resource: "r1", timeout: 30), to: "\(cluster.directory.path)/node2/halod.sock",
+                                            timeout: .seconds(40))
+        let answered = WallClock.now
+        #expect(fenced["drbdExit"]?.intValue == 7, "\(fenced)")
+        let done = cluster.fenceLog.first { $0.phase == "done" && $0.plug == "node1" }?.time
+        #expect(done != nil && done! <= answered, "answered only after the fence")
+        print("halod fence-peer: a lost peer answered \(String(answered - asked).prefix(5)) s after the handler asked (the fence agent waits 6 s)")
     }
 }

@@ -197,10 +197,20 @@ public enum Intent: Sendable, Hashable {
     case undrain(NodeID)
     /// Forget a LUN's failures (and a configuration error): it may run where it failed again.
     case clear(LUNName)
+    /// DRBD's fence-peer handler on the sending node (the Primary): its peers for the LUN must
+    /// not be promoted — outdated if they are members, fenced if they are lost.
+    case fencePeer(LUNName)
+    /// DRBD's after-resync-target handler on the sending node: its data is UpToDate again.
+    case unfencePeer(LUNName)
 }
 
 /// How the cluster answered an intent.
 public enum IntentOutcome: Sendable, Hashable {
     case accepted(String)
     case refused(String)
+    /// A fence-peer request: the peers are outdated, or fenced, or these lost nodes must be
+    /// fenced first (the answer then waits for it).
+    case peersOutdated
+    case peersFenced
+    case awaitingFence([NodeID])
 }

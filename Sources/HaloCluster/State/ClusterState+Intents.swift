@@ -32,6 +32,27 @@ extension ClusterState {
             guard let name = policy.nodes[node], nodes[node] != nil else { return .refused("node \(node) is not configured") }
             nodes[node]!.isDrained = false
             return .accepted(policy.failsBack ? "\(name) takes LUNs again; preferred LUNs move back" : "\(name) takes LUNs again")
+        case .fencePeer(let lun):
+            guard let preference = policy.luns[lun], luns[lun] != nil else { return .refused("no LUN of the configuration uses this DRBD resource") }
+            var lost: [NodeID] = []
+            var outdated = false
+            for peer in preference where peer != member.node {
+                switch nodes[peer]?.safety {
+                case .stopped(.fenced):
+                    continue
+                case .lost, .unseen:
+                    lost.append(peer)
+                default:
+                    luns[lun]!.outdated.insert(peer)
+                    outdated = true
+                }
+            }
+            if !lost.isEmpty { return .awaitingFence(lost) }
+            return outdated ? .peersOutdated : .peersFenced
+        case .unfencePeer(let lun):
+            guard luns[lun] != nil else { return .refused("no LUN of the configuration uses this DRBD resource") }
+            luns[lun]!.outdated.remove(member.node)
+            return .accepted("\(policy.nodes[member.node] ?? "this node") may be promoted for \(lun) again")
         case .clear(let lun):
             guard luns[lun] != nil else { return .refused("\(lun) is not a configured LUN") }
             let had = !luns[lun]!.failures.isEmpty || luns[lun]!.blocked != nil

@@ -11,6 +11,9 @@ extension ClusterState {
         guard record.fencedMember == nil else { return "it was fenced" }
         guard case .running = record.safety else { return "it must be fenced first" }
         guard !record.isDrained else { return "it is drained" }
+        if luns[lun]?.outdated.contains(node) == true {
+            return "its copy of the LUN's data was outdated when the replication link failed; it may be promoted after its resync"
+        }
         if let failures = luns[lun]?.failures[node], failures.isBanned {
             return "the LUN failed there (\(failures.last)); clear it to allow it again"
         }

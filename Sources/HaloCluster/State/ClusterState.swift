@@ -147,6 +147,10 @@ public struct LUNRecord: Sendable, Hashable {
     /// A configuration error an agent reported (exit 6): the LUN runs nowhere until the
     /// configuration changes or an operator clears it.
     public var blocked: String?
+    /// Nodes whose copy of the LUN's data DRBD's fence-peer handler outdated (the replication
+    /// link was lost while another node was Primary): none of them is promoted until its
+    /// resync ends (the after-resync-target handler).
+    public var outdated: Set<NodeID> = []
 
     public init(owner: NodeID?, reason: PlacementReason, since: UInt64) {
         self.owner = owner

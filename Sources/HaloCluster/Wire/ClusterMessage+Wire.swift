@@ -163,13 +163,17 @@ extension Intent {
         case .drain(let node): [("intent", .string("drain")), ("node", node.json)]
         case .undrain(let node): [("intent", .string("undrain")), ("node", node.json)]
         case .clear(let lun): [("intent", .string("clear")), ("lun", .string(lun.rawValue))]
+        case .fencePeer(let lun): [("intent", .string("fencePeer")), ("lun", .string(lun.rawValue))]
+        case .unfencePeer(let lun): [("intent", .string("unfencePeer")), ("lun", .string(lun.rawValue))]
         }
     }
 
     init(fields: JSONFields) throws(WireError) {
-        if try fields.string("intent") == "clear" {
-            self = .clear(LUNName(try fields.string("lun")))
-            return
+        switch try fields.string("intent") {
+        case "clear": self = .clear(LUNName(try fields.string("lun"))); return
+        case "fencePeer": self = .fencePeer(LUNName(try fields.string("lun"))); return
+        case "unfencePeer": self = .unfencePeer(LUNName(try fields.string("lun"))); return
+        default: break
         }
         let node = try NodeID(json: try fields.value("node"))
         switch try fields.string("intent") {

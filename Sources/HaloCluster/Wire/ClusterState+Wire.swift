@@ -136,6 +136,7 @@ extension LUNRecord {
                 .object([("node", $0.key.json), ("count", .int($0.value.count)), ("banned", .bool($0.value.isBanned)), ("last", .string($0.value.last))])
             })),
             ("blocked", blocked.map(JSONValue.string) ?? .null),
+            ("outdated", .array(outdated.sorted().map(\.json))),
         ])
     }
 
@@ -151,6 +152,7 @@ extension LUNRecord {
                 LUNFailures(count: try failure.int("count"), isBanned: try failure.bool("banned"), last: try failure.string("last"))
         }
         record.blocked = fields.optional("blocked") == nil ? nil : try fields.string("blocked")
+        for node in try fields.array("outdated") { record.outdated.insert(try NodeID(json: node)) }
         return (LUNName(try fields.string("name")), record)
     }
 }

@@ -1,4 +1,3 @@
-import HaloCluster
 import HaloJSON
 import HaloSystem
 
