@@ -179,5 +179,9 @@ let package = Package(
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent", "halo-agent-dl"],
             path: "Tests/LuksAgentTests",
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "HaloWriterTests",
+            dependencies: ["halo-writer", "HaloSystem", "HaloTesting"],
+            path: "Tests/HaloWriterTests"),
     ]
 )
