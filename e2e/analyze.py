@@ -475,47 +475,48 @@ def verdict_line(result):
     return head + " — " + "; ".join(parts)
 
 
-def verdict(out):
+def judge(out, render):
+    """Every planned event run, each judged by its result's problems and shown by `render`
+    (a result → lines); the run's lines and exit status (1 unless every event passed)."""
     entries, run_problems = collect(out)
+    lines = [f"FAIL: {problem}" for problem in run_problems]
     bad = bool(run_problems)
-    for problem in run_problems:
-        print(f"FAIL: {problem}")
     for stack, event_name, round_, result, why in entries:
         if result is None:
-            print(f"{stack}: {event_name} #{round_}: FAIL — no result: {why}")
+            lines.append(f"{stack}: {event_name} #{round_}: FAIL — no result: {why}")
             bad = True
         else:
-            print(verdict_line(result))
+            lines.extend(render(result))
             bad = bad or bool(result["problems"])
-    return 1 if bad else 0
+    return lines, 1 if bad else 0
+
+
+def verdict(out):
+    lines, status = judge(out, lambda result: [verdict_line(result)])
+    print("\n".join(lines))
+    return status
+
+
+def brief_lines(r):
+    """The demo's verdict on one event: a few lines a newcomer reads at a glance."""
+    moved = ", ".join(f"LUN {n}" for n in r["affected"])
+    dual = "never" if r["dualPrimary"] is False else "YES" if r["dualPrimary"] else "unknown"
+    lines = [f"{NAMES[r['event']]}, {r['stack']}: {'FAIL' if r['problems'] else 'PASS'}",
+             f"  stall            {seconds(r['stallSeconds']):>6} s   {moved}: the longest wait for a write during the event",
+             f"  served again     {seconds(r['servedAgainSeconds']):>6} s   after the trigger"]
+    lines += [f"  LUN {lun} (not moved) {seconds(numbers['stallSeconds']):>5} s   its longest wait in the same window"
+              for lun, numbers in sorted(r["unmoved"].items())]
+    lines += [f"  writes verified  {r['acknowledged']:>6}     acknowledged, read back: {r['lost']} lost, "
+              f"{r['corrupt']} corrupt, {r['unreadable']} unreadable, {r['wrongTag']} of another LUN",
+              f"  write errors     {r['writeErrors']:>6}",
+              f"  two Primaries    {dual:>6}     (both nodes' DRBD events, streamed to the host as they happened)"]
+    return lines + [f"  PROBLEM: {problem}" for problem in r["problems"]]
 
 
 def brief(out):
-    """The demo's verdict: a few lines a newcomer reads at a glance."""
-    entries, run_problems = collect(out)
-    bad = bool(run_problems)
-    for problem in run_problems:
-        print(f"  FAIL: {problem}")
-    for stack, event_name, round_, r, why in entries:
-        if r is None:
-            print(f"  {stack} {event_name} #{round_}: FAIL — no result: {why}")
-            bad = True
-            continue
-        bad = bad or bool(r["problems"])
-        moved = ", ".join(f"LUN {n}" for n in r["affected"])
-        print(f"  {NAMES[event_name]}, {stack}: {'FAIL' if r['problems'] else 'PASS'}")
-        print(f"    stall            {seconds(r['stallSeconds']):>6} s   {moved}: the longest wait for a write during the event")
-        print(f"    served again     {seconds(r['servedAgainSeconds']):>6} s   after the trigger")
-        for lun, numbers in sorted(r["unmoved"].items()):
-            print(f"    LUN {lun} (not moved) {seconds(numbers['stallSeconds']):>5} s   its longest wait in the same window")
-        print(f"    writes verified  {r['acknowledged']:>6}     acknowledged, read back: {r['lost']} lost, {r['corrupt']} corrupt, "
-              f"{r['unreadable']} unreadable, {r['wrongTag']} of another LUN")
-        print(f"    write errors     {r['writeErrors']:>6}")
-        dual = ("never" if r["dualPrimary"] is False else "YES" if r["dualPrimary"] else "unknown")
-        print(f"    two Primaries    {dual:>6}     (both nodes' DRBD events, streamed to the host as they happened)")
-        for problem in r["problems"]:
-            print(f"    PROBLEM: {problem}")
-    return 1 if bad else 0
+    lines, status = judge(out, brief_lines)
+    print("\n".join("  " + line for line in lines))
+    return status
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ def acks(start, end, gaps=()):
     return sorted(set(times))
 
 
+def exists(**roles):
+    """events2's first lines (the state when the record began), before the trigger."""
+    return [(T - 13, f"exists resource name:{lun} role:{role} suspended:no") for lun, role in roles.items()] + [(T - 13, "exists -")]
+
+
 class Event:
     """One event directory as e2e/run leaves it; attributes are the parts a test changes."""
 
@@ -57,14 +62,10 @@ class Event:
         self.verify_exit = {n: 0 for n in luns}
         # node1 is Primary for LUN 1 until +4 s, node2 from +5.5 s; node2 Primary for LUN 2 throughout.
         self.events2 = {
-            "node1": self.record("node1", [(T - 13, "exists resource name:lun1 role:Primary suspended:no"),
-                                           (T - 13, "exists resource name:lun2 role:Secondary suspended:no"),
-                                           (T - 13, "exists -"),
-                                           (T + 4, "change resource name:lun1 role:Secondary")]),
-            "node2": self.record("node2", [(T - 13, "exists resource name:lun1 role:Secondary suspended:no"),
-                                           (T - 13, "exists resource name:lun2 role:Primary suspended:no"),
-                                           (T - 13, "exists -"),
-                                           (T + 5.5, "change resource name:lun1 role:Primary")]),
+            "node1": self.record("node1", exists(lun1="Primary", lun2="Secondary")
+                                 + [(T + 4, "change resource name:lun1 role:Secondary")]),
+            "node2": self.record("node2", exists(lun1="Secondary", lun2="Primary")
+                                 + [(T + 5.5, "change resource name:lun1 role:Primary")]),
         }
         self.kernel = {vm: self.kernel_record(vm, []) for vm in ("node1", "node2")}
 
@@ -218,8 +219,7 @@ class AnalyzeTest(unittest.TestCase):
 
     def test_a_record_that_ends_while_its_node_is_up_fails_the_verdict(self):
         event = Event()
-        event.events2["node1"] = Event.record("node1", [(T - 13, "exists resource name:lun1 role:Primary suspended:no")],
-                                              end=("stream-ended", T + 2))
+        event.events2["node1"] = Event.record("node1", exists(lun1="Primary"), end=("stream-ended", T + 2))
         self.assertFails(event, "node1")
 
     def test_a_crashed_primary_is_primary_until_its_power_off_and_no_longer(self):
@@ -227,13 +227,10 @@ class AnalyzeTest(unittest.TestCase):
         # at +10 s: no overlap, and the verdict names the power-off.
         event = Event(name="crash")
         event.acks[1] = acks(T - 12, T + 25, [(T + 0.05, T + 12)])
-        event.events2["node1"] = Event.record("node1", [(T - 13, "exists resource name:lun1 role:Primary suspended:no"),
-                                                        (T - 13, "exists resource name:lun2 role:Secondary suspended:no")],
-                                              end=("power-off", T + 0.1))
+        event.events2["node1"] = Event.record("node1", exists(lun1="Primary", lun2="Secondary"), end=("power-off", T + 0.1))
         event.events2["node1"] += f"# recorder stream-ended {T + 7:.3f} exit=255\n"
-        event.events2["node2"] = Event.record("node2", [(T - 13, "exists resource name:lun1 role:Secondary suspended:no"),
-                                                        (T - 13, "exists resource name:lun2 role:Primary suspended:no"),
-                                                        (T + 10, "change resource name:lun1 role:Primary")])
+        event.events2["node2"] = Event.record("node2", exists(lun1="Secondary", lun2="Primary")
+                                              + [(T + 10, "change resource name:lun1 role:Primary")])
         event.kernel["node1"] = Event.kernel_record("node1", [], end=("power-off", T + 0.1))
         self.plan(events=["crash"])
         status, text, _, results = self.analyze(event)
@@ -243,8 +240,7 @@ class AnalyzeTest(unittest.TestCase):
 
     def test_two_primaries_fail_the_verdict(self):
         event = Event()
-        event.events2["node2"] = Event.record("node2", [(T - 13, "exists resource name:lun1 role:Secondary suspended:no"),
-                                                        (T + 2, "change resource name:lun1 role:Primary")])
+        event.events2["node2"] = Event.record("node2", exists(lun1="Secondary") + [(T + 2, "change resource name:lun1 role:Primary")])
         self.assertFails(event, "two Primaries")
 
     # --- item: split-brain messages -------------------------------------------------------------
