@@ -218,25 +218,33 @@ e2e_writer_finish() {
 }
 
 # e2e_watch N NODE TRIGGER — the demo's view of a failover as it happens: a line whenever what
-# Pacemaker reports for LUN N, or whether the client's writes to it go through, changes (seconds
-# after TRIGGER, the host's time); returns once LUN N is served from NODE and written to again,
-# ends the run after 900 s.
+# Pacemaker reports for LUN N, or what the client's writer on it is doing, changes (seconds after
+# TRIGGER, the host's time); returns once LUN N is served from NODE and its writes go through
+# again, ends the run after 900 s.
 e2e_watch() {
-    local n=$1 node=$2 trigger=$3 shown="" line acks previous state
-    previous=$(e2e_acks "$n")
+    local n=$1 node=$2 trigger=$3 shown="" line writer
+    e2e_watch_line "$trigger" "LUN $n: to be served from $node; watching Pacemaker (crm_mon) and the client's writes"
     while :; do
-        state=$(e2e_crm summary "$n")
-        acks=$(e2e_acks "$n")
-        if [ "$acks" -gt "$previous" ]; then line="$state; the client's writes go through"
-        else line="$state; the client's writes wait"; fi
-        previous=$acks
-        if [ "$line" != "$shown" ]; then
-            printf '  %+6.1f s  LUN %s: %s\n' "$(echo "$(date +%s.%N) - $trigger" | bc -l)" "$n" "$line" >&2
-            shown=$line
-        fi
-        [ "$(e2e_served_where "$n")" = "$node" ] && [[ $line == *"go through" ]] && return 0
+        writer=$(e2e_writer_state "$n")
+        line="$(e2e_crm summary "$n"); $writer"
+        [ "$line" = "$shown" ] || { e2e_watch_line "$trigger" "LUN $n: $line"; shown=$line; }
+        [ "$writer" = "$E2E_WRITING" ] && [ "$(e2e_served_where "$n")" = "$node" ] && return 0
         [ "$(echo "$(date +%s.%N) - $trigger > 900" | bc -l)" = 1 ] && lab_die "LUN $n not served from $node within 900 s"
     done
+}
+e2e_watch_line() { printf '  %+6.1f s  %s\n' "$(echo "$(date +%s.%N) - $1" | bc -l)" "$2" >&2; }
+
+# e2e_writer_state N — what LUN N's writer is doing now, from its log's last line against the
+# client's clock: $E2E_WRITING (its last write, acknowledged, is less than a second old), waiting
+# for a write, or failing writes.
+E2E_WRITING="the client's writes go through"
+e2e_writer_state() {
+    local now kind rest real
+    { read -r now; read -r kind _ _ _ real rest; } < <(lab_ssh client sh -c 'date +%s%N; tail -n 1 "$1"' sh \
+        "/root/writer-lun$1.log" </dev/null)
+    if [ "$kind" = E ]; then echo "the client's writes fail"
+    elif [ "$kind" = A ] && [ $(( (now - real) / 1000000 )) -lt 1000 ]; then echo "$E2E_WRITING"
+    else echo "the client waits for a write"; fi
 }
 
 # Acknowledged writes so far (the log's A lines).
