@@ -222,11 +222,14 @@ e2e_writer_finish() {
 # TRIGGER, the host's time); returns once LUN N is served from NODE and its writes go through
 # again, ends the run after 900 s.
 e2e_watch() {
-    local n=$1 node=$2 trigger=$3 shown="" line writer
+    local n=$1 node=$2 trigger=$3 shown="" line writer cluster
     e2e_watch_line "$trigger" "LUN $n: to be served from $node; watching Pacemaker (crm_mon) and the client's writes"
     while :; do
+        # crm_mon first: it takes seconds under TCG, the writer's state a fraction, and the line
+        # is printed when both are read.
+        cluster=$(e2e_crm summary "$n")
         writer=$(e2e_writer_state "$n")
-        line="$(e2e_crm summary "$n"); $writer"
+        line="$cluster; $writer"
         [ "$line" = "$shown" ] || { e2e_watch_line "$trigger" "LUN $n: $line"; shown=$line; }
         [ "$writer" = "$E2E_WRITING" ] && [ "$(e2e_served_where "$n")" = "$node" ] && return 0
         [ "$(echo "$(date +%s.%N) - $trigger > 900" | bc -l)" = 1 ] && lab_die "LUN $n not served from $node within 900 s"
