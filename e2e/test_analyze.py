@@ -175,6 +175,15 @@ class AnalyzeTest(unittest.TestCase):
         self.assertAlmostEqual(results[0]["servedAgainSeconds"], 6.0, places=2)
         self.assertIn("never two Primaries", text)
 
+    def test_the_demos_brief_verdict_names_each_measure(self):
+        self.plan()
+        self.analyze(Event())
+        brief = self.run_tool("brief", self.out)
+        self.assertEqual(brief.returncode, 0, brief.stdout)
+        for words in ("PASS", "stall", "served again", "LUN 2 (not moved)", "writes verified", "write errors",
+                      "two Primaries     never"):
+            self.assertIn(words, brief.stdout)
+
     # --- item: unreadable blocks and a failed verify --------------------------------------------
 
     def test_unreadable_blocks_fail_the_verdict(self):
@@ -271,6 +280,16 @@ class AnalyzeTest(unittest.TestCase):
         self.assertEqual(verdict.returncode, 1, verdict.stdout)
         self.assertIn("crash", verdict.stdout)
         self.assertIn("crash", report)
+
+    def test_a_failed_analysis_fails_the_verdict_and_says_why(self):
+        self.plan(events=["move", "crash"])
+        self.analyze(Event())
+        crashed = Event(name="crash").write(self.out)  # e2e/run keeps the analysis's error, no result
+        write_file(os.path.join(crashed, "analysis-failed.txt"), "Traceback ...\nValueError: boom\n")
+        verdict = self.run_tool("verdict", self.out)
+        self.assertEqual(verdict.returncode, 1, verdict.stdout)
+        self.assertIn("crash #1: FAIL — no result: its analysis failed", verdict.stdout)
+        self.assertIn("boom", verdict.stdout)
 
     def test_a_planned_event_without_a_result_fails_the_verdict(self):
         self.plan(events=["move", "crash"])
