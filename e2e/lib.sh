@@ -223,7 +223,6 @@ e2e_writer_finish() {
 # again, ends the run after 900 s.
 e2e_watch() {
     local n=$1 node=$2 trigger=$3 shown="" line writer cluster
-    e2e_watch_line "$trigger" "LUN $n: to be served from $node; watching Pacemaker (crm_mon) and the client's writes"
     while :; do
         # crm_mon first: it takes seconds under TCG, the writer's state a fraction, and the line
         # is printed when both are read.
