@@ -3,10 +3,12 @@
 // halo: the software layer of a highly available iSCSI SAN.
 //
 // Modules, bottom up (dependencies point one way; see docs/architecture.md):
-//   CHalo                  C shims (the only C surface besides Glibc)
+//   CHalo, CHaloNet        C shims (with Glibc and corosync's libraries the only C surface)
 //   HaloJSON               JSON values: rendering and parsing, without Foundation
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloNet                rtnetlink (links, VLANs, addresses, neighbours), ARP and ICMPv6 packets
+//   HaloDRBD               DRBD's state, events2 lines, configuration dumps (pure)
+//   HaloPacemaker          Pacemaker's tools for the DRBD agent and its fence-peer handler
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
 //   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
@@ -19,7 +21,10 @@
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
-//   halod                  the cluster daemon (corosync CPG membership, fencing, placement)
+//   halod                  the cluster daemon (corosync CPG membership, fencing, placement, stacks)
+//   halo-conformance       the conformance runner as a command
+//   halo-writer            e2e's verifying writer, run on the lab's initiator (never on storage nodes)
+//   halo-test-agent, HaloTesting   test-only: the core's test agent, shared test helpers
 import PackageDescription
 
 let package = Package(
@@ -231,5 +236,9 @@ let package = Package(
             dependencies: ["LuksAgent", "HaloCryptsetup", "HaloTesting", "halo-agent", "halo-agent-dl"],
             path: "Tests/LuksAgentTests",
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "HaloWriterTests",
+            dependencies: ["halo-writer", "HaloSystem", "HaloTesting"],
+            path: "Tests/HaloWriterTests"),
     ]
 )

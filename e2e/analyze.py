@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Measurements of the end-to-end events (e2e/run).
+"""Measurements and verdicts of the end-to-end events (e2e/run).
 
-  analyze.py event DIR STACK EVENT ROUND   one event's result (JSON on stdout), and DIR/timeline.txt
+  analyze.py event DIR STACK EVENT ROUND   one event's result (JSON on stdout, with its problems),
+                                           and DIR/timeline.txt; exit 0 when it could analyze
   analyze.py report OUT                    every event's result → OUT/results.json, a table on stdout
-  analyze.py verdict OUT                   one line per event run, and the exit status: 1 when any
-                                           acknowledged write was lost or corrupt, any write failed
-                                           on the client, or two Primaries overlapped
+  analyze.py verdict OUT                   one line per planned event run; exit 1 unless every
+                                           planned event has a result without problems
+  analyze.py brief OUT                     the same verdict, short (scripts/demo)
+
+A verdict is evidence, never the absence of it: an event passes only when every LUN's writer
+log and read-back verdict are there and agree, both storage nodes' DRBD and kernel records cover
+the event (from before the trigger to the end of the event's window, or to the node's power-off),
+and they show no lost, corrupt, unreadable or foreign block, no write error, no two Primaries and
+no split-brain. Anything missing or unreadable is a problem, named in the result.
 """
-import datetime
 import glob
 import json
 import os
@@ -15,74 +21,94 @@ import re
 import statistics
 import sys
 
+from evidence import (NODES, Missing, dual_primary, gaps, offsets, read_file, read_text, read_time, record,
+                      writer_acks)
+
+ORDER = ["move", "drain", "crash", "link", "vlan"]
+NAMES = {"move": "planned move (crm_resource --move, then clear)", "drain": "node drain (standby node1)",
+         "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
+         "vlan": "portal VLAN interface down on the active node"}
+# The LUNs each event moves or freezes; the others are "not moved" and reported apart.
 AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1]}
+# Two Primaries count when their overlap exceeds the clocks' uncertainty plus this margin (the
+# host sees a power-off up to 0.1 s late; events2 stamps a role change when the kernel reports it).
+DUAL_PRIMARY_MARGIN = 0.5
+# What halo-writer verify must report, each 0 for a pass.
+VERIFY_COUNTERS = (("lost", "acknowledged writes lost"), ("corrupt", "corrupt blocks"),
+                   ("wrongTag", "blocks of another tag"), ("unreadable", "unreadable blocks"),
+                   ("writeErrors", "write errors on the client"))
+KERNEL_BEGIN, KERNEL_END = "halo-e2e: kernel record begins", "halo-e2e: kernel record ends"
 KEY_LINES = re.compile(r"Result of|Initiating|will be fenced|Operation '(reboot|off)'|A new membership|"
                        r"Token has not been received|fence-peer|halo|placed|removed|PingAck|Split-Brain|"
                        r"conn\( |role\( |pdsk\( |crm-fence-peer|crm-unfence-peer|"
                        r"detected conn error|ping timeout|operational|session recovery|Kernel reported iSCSI")
 
 
-def offsets(directory):
-    result = {}
-    for line in open(os.path.join(directory, "offsets.txt")):
-        vm, offset, error = line.split()
-        result[vm] = (float(offset), float(error))
+# --- one event -------------------------------------------------------------------------------------
+
+def lun_result(directory, lun, client_offset, trigger, window_end, problems):
+    """One LUN: its read-back verdict (checked), its log (checked against it), its gaps."""
+    name = f"lun{lun}"
+    try:
+        verdict = json.loads(read_text(directory, f"verify-{name}.json"))
+        if not isinstance(verdict, dict):
+            raise ValueError("not an object")
+    except Missing as missing:
+        problems.append(f"{name}: no read-back verdict ({missing})")
+        verdict = {}
+    except ValueError as error:
+        problems.append(f"{name}: the read-back verdict is not JSON ({error})")
+        verdict = {}
+    try:
+        status = read_text(directory, f"verify-{name}.exit").strip()
+        if status != "0":
+            problems.append(f"{name}: halo-writer verify exited {status or '(nothing recorded)'}")
+    except Missing as missing:
+        problems.append(f"{name}: no exit status of halo-writer verify ({missing})")
+    if verdict:
+        for key, label in VERIFY_COUNTERS + (("acknowledged", "acknowledged writes"),):
+            if not isinstance(verdict.get(key), int):
+                problems.append(f"{name}: the read-back verdict has no {key} count ({label})")
+        for key, label in VERIFY_COUNTERS:
+            if isinstance(verdict.get(key), int) and verdict[key] > 0:
+                problems.append(f"{name}: {verdict[key]} {label}")
+        if verdict.get("acknowledged") == 0:
+            problems.append(f"{name}: the writer acknowledged nothing")
+    result = dict(verdict)
+    try:
+        acks = writer_acks(directory, lun)
+    except Missing as missing:
+        problems.append(f"{name}: no writer log ({missing})")
+        return result
+    if isinstance(verdict.get("acknowledged"), int) and len(acks) != verdict["acknowledged"]:
+        problems.append(f"{name}: the writer log has {len(acks)} acknowledged writes, its read-back "
+                        f"verdict {verdict['acknowledged']}")
+    stall, served, outside, outside_at = gaps(acks, client_offset, trigger, window_end)
+    if stall is None:
+        problems.append(f"{name}: no write acknowledged after the trigger")
+    result.update({"stallSeconds": None if stall is None else round(stall, 3),
+                   "servedAgainSeconds": None if served is None else round(served, 2),
+                   "outsideGapSeconds": round(outside, 3),
+                   "outsideGapAtSeconds": None if outside_at is None else round(outside_at, 2),
+                   "loggedAcknowledgements": len(acks)})
     return result
 
 
-def parse_time(token):
-    """events2 --timestamps: an ISO 8601 time with fractional seconds and a zone."""
-    try:
-        return datetime.datetime.fromisoformat(token.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def primary_intervals(path, offset, end):
-    """Per resource, the (start, end) host times the node was Primary, from an events2 recording."""
-    intervals, since = {}, {}
-    first = None
-    for line in open(path, errors="replace"):
-        words = line.split()
-        if len(words) < 3:
-            continue
-        time = parse_time(words[0])
-        if time is None:
-            continue
-        time += offset
-        first = first if first is not None else time
-        fields = dict(w.split(":", 1) for w in words[3:] if ":" in w)
-        if words[2] != "resource" or "role" not in fields:
-            continue
-        name = fields.get("name")
-        if fields["role"] == "Primary" and name not in since:
-            since[name] = time if words[1] != "exists" else (first or time)
-        elif fields["role"] != "Primary" and name in since:
-            intervals.setdefault(name, []).append((since.pop(name), time))
-    for name, start in since.items():
-        intervals.setdefault(name, []).append((start, end))
-    return intervals
-
-
-def dual_primary(directory, clocks, end):
-    a = primary_intervals(os.path.join(directory, "events2-node1.txt"), clocks["node1"][0], end)
-    b = primary_intervals(os.path.join(directory, "events2-node2.txt"), clocks["node2"][0], end)
-    uncertainty = clocks["node1"][1] + clocks["node2"][1] + 0.5
-    worst = 0.0
-    for name in set(a) & set(b):
-        for s1, e1 in a[name]:
-            for s2, e2 in b[name]:
-                worst = max(worst, min(e1, e2) - max(s1, s2))
-    return worst, worst > uncertainty
+def describe_record(rec, trigger):
+    if rec["problem"]:
+        return "incomplete"
+    if rec["how"] == "power-off":
+        return f"to its power-off at {rec['end'] - trigger:+.1f} s"
+    return "the whole window"
 
 
 def timeline(directory, clocks, trigger):
     entries = []
-    for vm in ("node1", "node2", "client"):
+    for vm in NODES + ("client",):
         path = os.path.join(directory, f"journal-{vm}.txt")
         if not os.path.exists(path):
             continue
-        for line in open(path, errors="replace"):
+        for line in read_file(path).splitlines():
             parts = line.split(" ", 1)
             try:
                 time = float(parts[0]) + clocks[vm][0]
@@ -97,104 +123,242 @@ def timeline(directory, clocks, trigger):
 
 
 def event(directory, stack, name, round_):
-    clocks = offsets(directory)
-    trigger = float(open(os.path.join(directory, "trigger.txt")).read())
-    luns = {}
-    for path in sorted(glob.glob(os.path.join(directory, "verify-lun*.json"))):
-        lun = int(re.search(r"lun(\d+)", path).group(1))
-        verdict = json.load(open(path))
-        gap_end = verdict["longestGapStartRealtime"] + verdict["longestGapSeconds"] + clocks["client"][0]
-        verdict["stallSeconds"] = verdict["longestGapSeconds"]
-        verdict["servedAgainSeconds"] = round(gap_end - trigger, 2)
-        luns[lun] = verdict
-    end = max(v["lastAckRealtime"] + clocks["client"][0] for v in luns.values())
-    overlap, dual = dual_primary(directory, clocks, end)
-    split = [open(os.path.join(directory, f"splitbrain-{vm}.txt")).read().strip() for vm in ("node1", "node2")]
+    problems = []
+    result = {"stack": stack, "event": name, "round": int(round_), "problems": problems}
+    try:
+        clocks = offsets(directory)
+        trigger = read_time(directory, "trigger.txt")
+        window_end = read_time(directory, "recovered.txt")
+        luns = [int(n) for n in read_text(directory, "luns.txt").split()]
+    except (Missing, ValueError) as missing:
+        problems.append(f"cannot judge the event: {missing}")
+        return result
+    if not luns:
+        problems.append("luns.txt names no LUN")
+    affected = [n for n in AFFECTED.get(name, [1]) if n in luns]
+    per_lun = {n: lun_result(directory, n, clocks["client"][0], trigger, window_end, problems) for n in luns}
+
+    def worst(key, among):
+        values = [per_lun[n].get(key) for n in among]
+        return max(values) if values and None not in values else None
+
+    records = {vm: record(directory, f"events2-{vm}.txt", trigger, window_end) for vm in NODES}
+    kernel = {vm: record(directory, f"kernel-{vm}.txt", trigger, window_end, KERNEL_BEGIN, KERNEL_END) for vm in NODES}
+    for rec in list(records.values()) + list(kernel.values()):
+        if rec["problem"]:
+            problems.append(rec["problem"])
+    overlap = dual_primary(records, clocks) if not any(r["problem"] for r in records.values()) else None
+    uncertainty = clocks["node1"][1] + clocks["node2"][1] + DUAL_PRIMARY_MARGIN
+    if overlap is not None and overlap > uncertainty:
+        problems.append(f"two Primaries for {overlap:.2f} s")
+    split = {vm: None if kernel[vm]["problem"] else sum("Split-Brain detected" in line for line in kernel[vm]["lines"])
+             for vm in NODES}
+    for vm, count in split.items():
+        if count:
+            problems.append(f"{vm}: {count} split-brain messages of the kernel")
     timeline(directory, clocks, trigger)
-    affected = AFFECTED.get(name, [1])
-    result = {
-        "stack": stack, "event": name, "round": int(round_), "trigger": trigger,
-        "luns": luns, "affected": affected,
-        "stallSeconds": max(luns[n]["stallSeconds"] for n in affected if n in luns),
-        "servedAgainSeconds": max(luns[n]["servedAgainSeconds"] for n in affected if n in luns),
-        "writeErrors": sum(v["writeErrors"] for v in luns.values()),
-        "lost": sum(v["lost"] for v in luns.values()), "corrupt": sum(v["corrupt"] for v in luns.values()),
-        "acknowledged": sum(v["acknowledged"] for v in luns.values()),
-        "dualPrimaryOverlapSeconds": round(overlap, 2), "dualPrimary": dual,
+    counts = {key: sum(v.get(key) or 0 for v in per_lun.values()) for key, _ in VERIFY_COUNTERS}
+    outside = max(per_lun.values(), key=lambda v: v.get("outsideGapSeconds") or 0, default={})
+    result.update({
+        "trigger": trigger, "windowSeconds": round(window_end - trigger, 2),
+        "luns": per_lun, "affected": affected,
+        "stallSeconds": worst("stallSeconds", affected), "servedAgainSeconds": worst("servedAgainSeconds", affected),
+        "outsideGapSeconds": outside.get("outsideGapSeconds"),
+        "unmoved": {str(n): {"stallSeconds": per_lun[n].get("stallSeconds"),
+                             "servedAgainSeconds": per_lun[n].get("servedAgainSeconds")}
+                    for n in luns if n not in affected},
+        **counts,
+        "acknowledged": sum(v.get("acknowledged") or 0 for v in per_lun.values()),
+        "dualPrimaryOverlapSeconds": None if overlap is None else round(max(overlap, 0.0), 2),
+        "dualPrimary": None if overlap is None else overlap > uncertainty,
+        "records": {vm: {"how": records[vm]["how"], "coversTo": describe_record(records[vm], trigger),
+                         "lines": len(records[vm]["lines"])} for vm in NODES},
         "splitBrainKernelMessages": split,
-        "clockUncertaintySeconds": round(max(e for _, e in clocks.values()), 2),
-    }
-    json.dump(result, sys.stdout, indent=1)
-    print()
+        "clockUncertaintySeconds": round(max(e for _, e in clocks.values()), 3),
+    })
+    return result
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+def collect(out):
+    """Every planned event run with its result, or why it has none: [(stack, event, round, result, why)],
+    and the problems of the run itself (no plan, a stack that did not come up)."""
+    run_problems, entries = [], []
+    try:
+        plan = json.loads(read_file(os.path.join(out, "plan.json")))
+        planned = [(s, e, r) for s in plan["stacks"] for e in plan["events"] for r in range(1, int(plan["repeat"]) + 1)]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        run_problems.append(f"no readable plan.json ({error}): which events should have run is unknown")
+        planned = []
+    not_up = set()
+    if os.path.exists(os.path.join(out, "not-up.txt")):
+        not_up = set(read_file(os.path.join(out, "not-up.txt")).split())
+        for stack in sorted(not_up):
+            run_problems.append(f"the {stack} stack did not come up: its events were not measured "
+                                f"(the cluster's view: {stack}/configure-failure.txt)")
+    found = set()
+    for path in glob.glob(os.path.join(out, "*", "*-*", "")):
+        stack = os.path.basename(os.path.dirname(os.path.dirname(path)))
+        event_name, _, round_ = os.path.basename(os.path.dirname(path)).rpartition("-")
+        if event_name in ORDER and round_.isdigit():
+            found.add((stack, event_name, int(round_)))
+    for stack, event_name, round_ in sorted(set(planned) | found,
+                                            key=lambda k: (k[0] != "halo", k[0], ORDER.index(k[1]), k[2])):
+        if stack in not_up:
+            continue
+        directory = os.path.join(out, stack, f"{event_name}-{round_}")
+        path = os.path.join(directory, "result.json")
+        if not os.path.isdir(directory):
+            entries.append((stack, event_name, round_, None, "the event did not run"))
+        elif not os.path.exists(path):
+            failed = os.path.join(directory, "analysis-failed.txt")
+            why = ("its analysis failed: " + read_file(failed).strip()[-300:]
+                   if os.path.exists(failed) else f"the event did not finish (what it left: {directory})")
+            entries.append((stack, event_name, round_, None, why))
+        else:
+            try:
+                result = json.loads(read_file(path))
+                if not isinstance(result, dict) or not isinstance(result.get("problems"), list):
+                    raise ValueError("no problems list")
+                entries.append((stack, event_name, round_, result, None))
+            except ValueError as error:
+                entries.append((stack, event_name, round_, None, f"its result.json is unreadable ({error})"))
+    if not entries and not run_problems:
+        run_problems.append("no event results")
+    return entries, run_problems
+
+
+def seconds(value, digits=2):
+    return "?" if value is None else f"{value:.{digits}f}"
 
 
 def report(out):
-    results = []
-    for path in sorted(glob.glob(os.path.join(out, "*", "*", "result.json"))):
-        try:
-            results.append(json.load(open(path)))
-        except ValueError:
-            pass
-    json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=1)
-    events = sorted({r["event"] for r in results}, key=["move", "drain", "crash", "link", "vlan"].index)
-    order = ["move", "drain", "crash", "link", "vlan"]
-    names = {"move": "planned move (crm_resource --move, then clear)", "drain": "node drain (standby node1)",
-             "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
-             "vlan": "portal VLAN interface down on the active node"}
-    print("| event | stack | runs | stall median (range) | served again median | write errors | lost | corrupt | dual Primary |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---|")
+    entries, run_problems = collect(out)
+    results = [r for _, _, _, r, _ in entries if r is not None]
+    with open(os.path.join(out, "results.json"), "w") as file:
+        json.dump(results, file, indent=1)
+    print("| event | stack | runs | stall median (range) | served again median | LUN not moved: stall (max) "
+          "| longest gap outside the window | write errors | lost | corrupt | unreadable / other tag | two Primaries |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     summary = {}
-    for event in [e for e in order if e in events]:
+    for event_name in ORDER:
         for stack in ("halo", "established"):
-            runs = [r for r in results if r["event"] == event and r["stack"] == stack]
+            runs = [r for r in results if r["event"] == event_name and r["stack"] == stack]
             if not runs:
                 continue
-            stalls = [r["stallSeconds"] for r in runs]
-            served = [r["servedAgainSeconds"] for r in runs]
-            summary[(event, stack)] = statistics.median(stalls)
-            print(f"| {names[event]} | {stack} | {len(runs)} | {statistics.median(stalls):.1f} s "
-                  f"({min(stalls):.1f}–{max(stalls):.1f}) | {statistics.median(served):.1f} s | "
-                  f"{sum(r['writeErrors'] for r in runs)} | {sum(r['lost'] for r in runs)} | "
-                  f"{sum(r['corrupt'] for r in runs)} | {'YES' if any(r['dualPrimary'] for r in runs) else 'never'} |")
-    print()
-    print("| event | stall ratio established / halo |")
-    print("|---|---:|")
-    for event in [e for e in order if e in events]:
-        if (event, "halo") in summary and (event, "established") in summary and summary[(event, "halo")] > 0:
-            print(f"| {names[event]} | {summary[(event, 'established')] / summary[(event, 'halo')]:.1f}× |")
-    not_up = os.path.join(out, "not-up.txt")
-    if os.path.exists(not_up):
-        for stack in open(not_up).read().split():
-            print(f"\n**The {stack} stack did not come up within 20 minutes; its events were not measured** "
-                  f"(the cluster's view: {stack}/configure-failure.txt).")
+            stalls = [r["stallSeconds"] for r in runs if r.get("stallSeconds") is not None]
+            served = [r["servedAgainSeconds"] for r in runs if r.get("servedAgainSeconds") is not None]
+            unmoved = [u["stallSeconds"] for r in runs for u in r.get("unmoved", {}).values()]
+            outside = [r.get("outsideGapSeconds") for r in runs]
+            stall_text = (f"{statistics.median(stalls):.1f} s ({min(stalls):.1f}–{max(stalls):.1f})"
+                          if len(stalls) == len(runs) else "? (not measured in every run)")
+            if len(stalls) == len(runs):
+                summary[(event_name, stack)] = statistics.median(stalls)
+            unmoved_text = ("—" if not unmoved else "?" if None in unmoved else f"{max(unmoved):.1f} s")
+            outside_text = "?" if None in outside else f"{max(outside):.1f} s"
+            duals = [r.get("dualPrimary") for r in runs]
+            dual_text = "YES" if any(duals) else "unknown" if None in duals else "never"
+            served_text = f"{statistics.median(served):.1f} s" if served else "?"
+            print(f"| {NAMES[event_name]} | {stack} | {len(runs)} | {stall_text} | "
+                  f"{served_text} | {unmoved_text} | {outside_text} | "
+                  f"{sum(r.get('writeErrors', 0) for r in runs)} | {sum(r.get('lost', 0) for r in runs)} | "
+                  f"{sum(r.get('corrupt', 0) for r in runs)} | "
+                  f"{sum(r.get('unreadable', 0) + r.get('wrongTag', 0) for r in runs)} | {dual_text} |")
+    ratios = [e for e in ORDER if (e, "halo") in summary and (e, "established") in summary and summary[(e, "halo")] > 0]
+    if ratios:
+        print()
+        print("| event | stall ratio established / halo |")
+        print("|---|---:|")
+        for event_name in ratios:
+            print(f"| {NAMES[event_name]} | {summary[(event_name, 'established')] / summary[(event_name, 'halo')]:.1f}× |")
+    failed = [(s, e, r, why) for s, e, r, result, why in entries if result is None]
+    if failed or run_problems:
+        print("\n**Not measured** (each fails the verdict):\n")
+        for problem in run_problems:
+            print(f"- {problem}")
+        for stack, event_name, round_, why in failed:
+            print(f"- {stack}: {event_name} #{round_}: {why}")
     print("\nTCG software emulation stretches every absolute time; the ratios are the comparison. "
-          "Stall = the longest gap between two acknowledged writes on the client (one clock, exact); "
+          "Stall = the longest gap between two acknowledged writes on the client (one clock, exact) that "
+          "touches the event's window, from the trigger to the harness seeing every LUN served again; "
           "served again = the end of that gap relative to the trigger (host and client clocks, ± the "
-          "offsets in each event's offsets.txt).")
+          "offsets in each event's offsets.txt). The longest gap outside the window is the same measure "
+          "before the trigger or after the window (a busy lab, not the event).")
+
+
+def verdict_line(result):
+    """One event's verdict in one line."""
+    problems = result["problems"]
+    head = f"{result['stack']}: {result['event']} #{result['round']}: {'FAIL' if problems else 'PASS'}"
+    moved = ", ".join(f"LUN {n}" for n in result.get("affected", [])) or "no LUN"
+    parts = [f"{moved} stall {seconds(result.get('stallSeconds'))} s in the event's window (longest gap "
+             f"outside it {seconds(result.get('outsideGapSeconds'))} s), served again "
+             f"{seconds(result.get('servedAgainSeconds'))} s after the trigger"]
+    for lun, numbers in sorted(result.get("unmoved", {}).items()):
+        parts.append(f"LUN {lun} (not moved): stall {seconds(numbers['stallSeconds'])} s")
+    if problems:
+        return head + " — " + "; ".join(parts) + "; PROBLEMS: " + "; ".join(problems)
+    records = ", ".join(f"{vm} {how['coversTo']}" for vm, how in result["records"].items())
+    parts.append(f"{result['acknowledged']} acknowledged writes read back intact (0 lost, 0 corrupt, 0 unreadable, "
+                 f"0 of another tag), 0 write errors")
+    parts.append(f"never two Primaries (overlap {result['dualPrimaryOverlapSeconds']:.2f} s; DRBD records: {records}), "
+                 "no split-brain")
+    return head + " — " + "; ".join(parts)
+
+
+def judge(out, render):
+    """Every planned event run, each judged by its result's problems and shown by `render`
+    (a result → lines); the run's lines and exit status (1 unless every event passed)."""
+    entries, run_problems = collect(out)
+    lines = [f"FAIL: {problem}" for problem in run_problems]
+    bad = bool(run_problems)
+    for stack, event_name, round_, result, why in entries:
+        if result is None:
+            lines.append(f"{stack}: {event_name} #{round_}: FAIL — no result: {why}")
+            bad = True
+        else:
+            lines.extend(render(result))
+            bad = bad or bool(result["problems"])
+    return lines, 1 if bad else 0
 
 
 def verdict(out):
-    results = json.load(open(os.path.join(out, "results.json")))
-    bad = False
-    for r in results:
-        problems = [f"{r[k]} {label}" for k, label in (("lost", "acknowledged writes lost"), ("corrupt", "corrupt blocks"),
-                                                     ("writeErrors", "write errors on the client")) if r[k]]
-        if r["dualPrimary"]:
-            problems.append(f"two Primaries for {r['dualPrimaryOverlapSeconds']} s")
-        bad = bad or bool(problems)
-        print(f"{r['stack']}: {r['event']} #{r['round']}: client stall {r['stallSeconds']:.1f} s, served again "
-              f"{r['servedAgainSeconds']:.1f} s after the trigger; {r['acknowledged']} acknowledged writes read back: "
-              + ("; ".join(problems) if problems else "all intact, no write error, never two Primaries"))
-    if not results:
-        print("no event results")
-        bad = True
-    sys.exit(1 if bad else 0)
+    lines, status = judge(out, lambda result: [verdict_line(result)])
+    print("\n".join(lines))
+    return status
+
+
+def brief_lines(r):
+    """The demo's verdict on one event: a few lines a newcomer reads at a glance."""
+    moved = ", ".join(f"LUN {n}" for n in r["affected"])
+    dual = "never" if r["dualPrimary"] is False else "YES" if r["dualPrimary"] else "unknown"
+    lines = [f"{NAMES[r['event']]}, {r['stack']}: {'FAIL' if r['problems'] else 'PASS'}",
+             f"  stall            {seconds(r['stallSeconds']):>6} s   {moved}: the longest wait for a write during the event",
+             f"  served again     {seconds(r['servedAgainSeconds']):>6} s   after the trigger"]
+    lines += [f"  LUN {lun} (not moved) {seconds(numbers['stallSeconds']):>5} s   its longest wait in the same window"
+              for lun, numbers in sorted(r["unmoved"].items())]
+    lines += [f"  writes verified  {r['acknowledged']:>6}     acknowledged, read back: {r['lost']} lost, "
+              f"{r['corrupt']} corrupt, {r['unreadable']} unreadable, {r['wrongTag']} of another LUN",
+              f"  write errors     {r['writeErrors']:>6}",
+              f"  two Primaries    {dual:>6}     (both nodes' DRBD events, streamed to the host as they happened)"]
+    return lines + [f"  PROBLEM: {problem}" for problem in r["problems"]]
+
+
+def brief(out):
+    lines, status = judge(out, brief_lines)
+    print("\n".join("  " + line for line in lines))
+    return status
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "event":
-        event(*sys.argv[2:6])
-    elif sys.argv[1] == "verdict":
-        verdict(sys.argv[2])
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "event" and len(sys.argv) == 6:
+        json.dump(event(*sys.argv[2:6]), sys.stdout, indent=1)
+        print()
+    elif command in ("report", "verdict", "brief") and len(sys.argv) == 3:
+        status = {"report": lambda out: report(out) or 0, "verdict": verdict, "brief": brief}[command](sys.argv[2])
+        sys.exit(status)
     else:
-        report(sys.argv[2])
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)

@@ -141,25 +141,13 @@ PY
 # The storage node that answers for the cluster (node1 but while it is down after a crash).
 E2E_OBSERVER=node1
 
-# e2e_served_where N — the node where all of LUN N's target and portal addresses run, or
-# nothing (crm_mon XML, one query): every resource of the LUN outside a clone (halo: target-lunN
-# and portal-lunN; established: the lunN-stack group's addresses, target and logical unit) is
-# Started on that one node.
-e2e_served_where() {
-    lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
-import re, sys, xml.etree.ElementTree as ET
-root = ET.fromstring(sys.stdin.read())
-mine = []
-for element in root.find("resources"):
-    if element.tag == "resource":
-        mine.append(element)
-    elif element.tag == "group":
-        mine.extend(element.findall("resource"))
-mine = [r for r in mine if re.search(r"-lun'"$1"'$", r.get("id", ""))]
-nodes = {n.get("name") for r in mine for n in r.findall("node")}
-if mine and len(nodes) == 1 and all(r.get("role") == "Started" for r in mine):
-    print(nodes.pop())' 2>/dev/null
+# e2e_crm COMMAND N — e2e/crm.py's answer about LUN N from crm_mon's XML on the observer:
+# served-where (the node where all of LUN N's target and portal resources run, or nothing),
+# promoted (where its DRBD is Promoted), summary (a line for a person).
+e2e_crm() {
+    lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 "$E2E_DIR/crm.py" "$@" 2>/dev/null
 }
+e2e_served_where() { e2e_crm served-where "$1"; }
 e2e_served_on() { [ "$(e2e_served_where "$1")" = "$2" ]; }
 e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 
@@ -207,11 +195,58 @@ e2e_writer_start() {
         --blocks 4096 --interval ${E2E_WRITE_INTERVAL_MS:-20} </dev/null >/dev/null 2>&1 & echo \$! > /root/writer-lun$n.pid" </dev/null
 }
 
-# e2e_writer_stop N — stop the writer, verify every acknowledged write; prints the JSON verdict.
+# e2e_writer_stop N — stop the writer, verify every acknowledged write; prints the JSON verdict
+# and returns halo-writer verify's exit status (1: a block lost, corrupt, of another tag or
+# unreadable, or nothing could be read).
 e2e_writer_stop() {
     local n=$1
     lab_sh client "kill -TERM \$(cat /root/writer-lun$n.pid); while kill -0 \$(cat /root/writer-lun$n.pid) 2>/dev/null; do sleep 0.2; done
         halo-writer verify ${E2E_DEV[$n]} /root/writer-lun$n.log --tag LUN$n" </dev/null
+}
+
+# e2e_writer_finish N DIR — stop LUN N's writer and keep its evidence: the read-back verdict
+# (DIR/verify-lunN.json), verify's exit status (DIR/verify-lunN.exit) and the whole writer log,
+# every acknowledged write with its times (DIR/writer-lunN.log.gz; analyze.py measures the
+# stall from it). Returns non-zero when any of them could not be kept; analyze.py judges what is there.
+e2e_writer_finish() {
+    local n=$1 dir=$2 status
+    e2e_writer_stop "$n" >"$dir/verify-lun$n.json"
+    status=$?
+    echo "$status" >"$dir/verify-lun$n.exit"
+    lab_ssh client gzip -c "/root/writer-lun$n.log" </dev/null >"$dir/writer-lun$n.log.gz" || return 1
+    return "$status"
+}
+
+# e2e_watch N NODE TRIGGER — the demo's view of a failover as it happens: a line whenever what
+# Pacemaker reports for LUN N, or what the client's writer on it is doing, changes (seconds after
+# TRIGGER, the host's time); returns once LUN N is served from NODE and its writes go through
+# again, ends the run after 900 s.
+e2e_watch() {
+    local n=$1 node=$2 trigger=$3 shown="" line writer cluster
+    while :; do
+        # crm_mon first: it takes seconds under TCG, the writer's state a fraction, and the line
+        # is printed when both are read.
+        cluster=$(e2e_crm summary "$n")
+        writer=$(e2e_writer_state "$n")
+        line="$cluster; $writer"
+        [ "$line" = "$shown" ] || { e2e_watch_line "$trigger" "LUN $n: $line"; shown=$line; }
+        [ "$writer" = "$E2E_WRITING" ] && [ "$(e2e_served_where "$n")" = "$node" ] && return 0
+        [ "$(echo "$(date +%s.%N) - $trigger > 900" | bc -l)" = 1 ] && lab_die "LUN $n not served from $node within 900 s"
+    done
+}
+e2e_watch_line() { printf '  %+6.1f s  %s\n' "$(echo "$(date +%s.%N) - $1" | bc -l)" "$2" >&2; }
+
+# e2e_writer_state N — what LUN N's writer is doing now, from its log's last line against the
+# client's clock: $E2E_WRITING (its last write, acknowledged, is less than a second old), waiting
+# for a write, or failing writes.
+E2E_WRITING="the client's writes go through"
+e2e_writer_state() {
+    local now kind rest real
+    { read -r now; read -r kind _ _ _ real rest; } < <(lab_ssh client sh -c 'date +%s%N; tail -n 1 "$1"' sh \
+        "/root/writer-lun$1.log" </dev/null)
+    if [ "$kind" = E ]; then echo "the client's writes fail"
+    elif [ "$kind" = A ] && [ $(( (now - real) / 1000000 )) -lt 1000 ]; then echo "$E2E_WRITING"
+    else echo "the client waits for a write"; fi
 }
 
 # Acknowledged writes so far (the log's A lines).
@@ -237,21 +272,69 @@ e2e_offset() {
 
 # --- observation during an event -----------------------------------------------------------------
 
-# Start a DRBD event recorder (with timestamps) on both storage nodes.
+# The records of both storage nodes, streamed to the host as they happen by e2e/record.py (one
+# host process per stream), so that a node killed during the event leaves its record up to its
+# death: DIR/events2-VM.txt (`drbdsetup events2 --timestamps all`: the Primary intervals) and
+# DIR/kernel-VM.txt (the kernel's new messages: split-brain). The harness marks the kernel
+# records' beginning and end in each kernel log (/dev/kmsg), so a record that shows both marks
+# was live for the whole event; analyze.py judges the records, this only collects them.
+E2E_RECORDERS=()
+E2E_KERNEL_MARK="halo-e2e: kernel record"
+
+# e2e_record_start DIR — start the four recorders; wait (bounded) until each stream is live.
 e2e_record_start() {
-    local vm
+    local dir=$1 vm
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" "rm -f /root/events2.txt; setsid timeout 900 drbdsetup events2 --timestamps all \
-            </dev/null >/root/events2.txt 2>/dev/null & echo \$! > /root/events2.pid" </dev/null
+        e2e_recorder "$dir/events2-$vm.txt" "$vm" timeout 3600 drbdsetup events2 --timestamps all
+        e2e_recorder "$dir/kernel-$vm.txt" "$vm" timeout 3600 dmesg --follow-new
+    done
+    for vm in "${LAB_NODES[@]}"; do
+        e2e_wait_for_line 60 "$dir/events2-$vm.txt" ' exists -$' ||
+            lab_warn "$vm: no DRBD state in its record within 60 s (the event will not pass without it)"
+        e2e_kernel_mark "$vm" "$dir/kernel-$vm.txt" begins
     done
 }
 
-# Stop the recorders and fetch them to DIR/events2-VM.txt.
-e2e_record_stop() {
-    local dir=$1 vm
-    for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" "kill \$(cat /root/events2.pid) 2>/dev/null; sleep 0.2; cat /root/events2.txt" </dev/null >"$dir/events2-$vm.txt" || true
+# e2e_recorder FILE VM ARGV... — record ARGV's output in VM to FILE (in the background).
+e2e_recorder() {
+    local out=$1 vm=$2 qemu; shift 2
+    qemu=$(lab_vm_pid "$vm") || qemu=0
+    lab_ssh_command "$vm" "$@"
+    python3 "$E2E_DIR/record.py" "$vm" "$qemu" "$out" -- "${LAB_SSH_COMMAND[@]}" </dev/null &
+    E2E_RECORDERS+=($!)
+}
+
+# e2e_kernel_mark VM FILE begins|ends — write the mark into VM's kernel log and wait until its
+# record shows it (30 s at most; a record without it fails the event's analysis).
+e2e_kernel_mark() {
+    local vm=$1 file=$2 which=$3
+    lab_ssh "$vm" sh -c "echo '$E2E_KERNEL_MARK $which' >/dev/kmsg" </dev/null ||
+        { lab_warn "$vm: cannot mark its kernel record ($which)"; return 1; }
+    e2e_wait_for_line 30 "$file" "$E2E_KERNEL_MARK $which" ||
+        { lab_warn "$vm: its kernel record did not show the $which mark within 30 s"; return 1; }
+}
+
+# e2e_wait_for_line SECONDS FILE REGEX — FILE has a line matching REGEX within SECONDS.
+e2e_wait_for_line() {
+    local until=$((SECONDS + $1))
+    while [ $SECONDS -lt $until ]; do
+        grep -q -- "$3" "$2" 2>/dev/null && return 0
+        sleep 0.5
     done
+    return 1
+}
+
+# e2e_record_stop DIR — mark the end of the kernel records of the nodes that are up, then end
+# every recorder (SIGTERM: each writes its "stopped" line) and wait for them.
+e2e_record_stop() {
+    local dir=$1 vm pid
+    for vm in "${LAB_NODES[@]}"; do
+        lab_vm_pid "$vm" >/dev/null && e2e_kernel_mark "$vm" "$dir/kernel-$vm.txt" ends
+    done
+    # A recorder whose stream already ended (its node died) has exited: nothing to signal.
+    for pid in "${E2E_RECORDERS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${E2E_RECORDERS[@]}"; do wait "$pid"; done
+    E2E_RECORDERS=()
 }
 
 # Fetch both nodes' journals since EPOCH (cluster, DRBD, halo) to DIR/journal-VM.txt.
@@ -275,8 +358,7 @@ e2e_salvage() {
     local dir=$1 n since
     for n in "${E2E_LUNS[@]}"; do
         [ -n "${E2E_DEV[$n]:-}" ] || continue
-        e2e_writer_stop "$n" >"$dir/verify-lun$n.json" 2>"$dir/verify-lun$n.err" || true
-        lab_sh client "cat /root/writer-lun$n.log" </dev/null 2>/dev/null | gzip >"$dir/writer-lun$n.log.gz" || true
+        e2e_writer_finish "$n" "$dir" 2>"$dir/verify-lun$n.err" || lab_warn "lun$n: its writer's evidence is incomplete"
     done
     e2e_record_stop "$dir"
     since=$(cut -d. -f1 "$dir/trigger.txt" 2>/dev/null || date +%s)
@@ -287,14 +369,7 @@ e2e_salvage() {
 # --- events --------------------------------------------------------------------------------------
 
 # Where LUN N is promoted now (node name), from crm_mon XML on a node that is up.
-e2e_promoted_node() {
-    lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 -c '
-import sys, xml.etree.ElementTree as ET
-root = ET.fromstring(sys.stdin.read())
-for r in root.iter("resource"):
-    if r.get("id", "").startswith("drbd-lun'"$1"'") and r.get("role") in ("Promoted", "Master"):
-        for node in r.findall("node"): print(node.get("name")); sys.exit(0)' 2>/dev/null
-}
+e2e_promoted_node() { e2e_crm promoted "$1"; }
 
 # Each event has an optional arm step (what to act on, found before the trigger time is taken,
 # so that the measurement starts with the action itself) and the trigger.

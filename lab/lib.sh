@@ -95,13 +95,16 @@ lab_ssh_opts() {
 
 # lab_ssh VM [--] ARGV... — run ARGV in the guest (each word quoted, no re-splitting); returns
 # the remote exit status (255 = ssh itself failed). stdin is passed through.
-lab_ssh() {
+lab_ssh() { lab_ssh_command "$@"; "${LAB_SSH_COMMAND[@]}"; }
+
+# lab_ssh_command VM [--] ARGV... — the host's argv that runs ARGV in the guest, as lab_ssh does,
+# into the array LAB_SSH_COMMAND: for a caller that runs it itself (a recorder in the background).
+lab_ssh_command() {
     local vm=$1; shift; lab_check_vm "$vm"
     [ "${1:-}" = "--" ] && shift
     [ $# -gt 0 ] || lab_die "lab_ssh $vm: no command"
     lab_ssh_opts
-    local cmd; cmd=$(printf '%q ' "$@")
-    lab_ns ssh "${LAB_SSH_OPTS[@]}" "root@$(lab_ip "$vm")" -- "$cmd"
+    LAB_SSH_COMMAND=(ip netns exec "$LAB_NS" ssh "${LAB_SSH_OPTS[@]}" "root@$(lab_ip "$vm")" -- "$(printf '%q ' "$@")")
 }
 
 # lab_sh VM SCRIPT — run a bash script text in the guest (set -e is NOT implied).

@@ -11,7 +11,7 @@ enum Verifier {
         let realtime: UInt64
     }
 
-    static func run(device: String, log: String, tag: [UInt8]) -> Never {
+    static func run(device: String, log: String, tag: WriterTag) -> Never {
         guard let bytes = try? FileSystem.readBytes(log, limit: 1 << 30) else {
             StandardStream.error.write("halo-writer: cannot read \(log)\n")
             CurrentProcess.exit(1)
@@ -34,26 +34,11 @@ enum Verifier {
             CurrentProcess.exit(1)
         }
         let buffer = AlignedBuffer()
-        var lost = 0, corrupt = 0, unreadable = 0
-        var lostExamples: [String] = []
+        var verdict = Verdict(tag: tag)
         for (index, sequence) in expected.sorted(by: { $0.key < $1.key }) {
             let count = pread(fd, buffer.pointer.baseAddress, WriterBlock.size, off_t(index) * off_t(WriterBlock.size))
-            guard count == WriterBlock.size else {
-                unreadable += 1
-                continue
-            }
-            switch WriterBlock.read(UnsafeRawBufferPointer(buffer.pointer)) {
-            case .valid(let found, let foundIndex) where foundIndex == index && found >= sequence:
-                continue
-            case .valid(let found, _):
-                lost += 1
-                if lostExamples.count < 5 { lostExamples.append("block \(index): seq \(found), acknowledged \(sequence)") }
-            case .notWritten:
-                lost += 1
-                if lostExamples.count < 5 { lostExamples.append("block \(index): never written, acknowledged \(sequence)") }
-            case .corrupt:
-                corrupt += 1
-            }
+            let content = count == WriterBlock.size ? WriterBlock.read(UnsafeRawBufferPointer(buffer.pointer)) : nil
+            verdict.add(block: index, acknowledged: sequence, content: content)
         }
         close(fd)
         // The longest gap between two acknowledged writes (the I/O stall).
@@ -65,16 +50,57 @@ enum Verifier {
         let firstError = errors.first.map { String(Double($0.realtime) / 1e9) } ?? "null"
         let lastError = errors.last.map { String(Double($0.realtime) / 1e9) } ?? "null"
         let seconds = { (value: UInt64) in String(Double(value) / 1e9) }
+        let list = { (examples: [String]) in "[\(examples.map { "\"\($0)\"" }.joined(separator: ", "))]" }
         StandardStream.output.write("""
-            {"acknowledged": \(acknowledged.count), "blocksChecked": \(expected.count), "lost": \(lost), \
-            "corrupt": \(corrupt), "unreadable": \(unreadable), "writeErrors": \(errors.count), \
+            {"acknowledged": \(acknowledged.count), "blocksChecked": \(expected.count), "lost": \(verdict.lost), \
+            "corrupt": \(verdict.corrupt), "wrongTag": \(verdict.wrongTag), "unreadable": \(verdict.unreadable), \
+            "writeErrors": \(errors.count), \
             "firstErrorRealtime": \(firstError), "lastErrorRealtime": \(lastError), \
             "longestGapSeconds": \(seconds(longest.gap)), "longestGapStartRealtime": \(seconds(longest.startReal)), \
             "firstAckRealtime": \(acknowledged.first.map { seconds($0.realtime) } ?? "null"), \
             "lastAckRealtime": \(acknowledged.last.map { seconds($0.realtime) } ?? "null"), \
-            "lostExamples": [\(lostExamples.map { "\"\($0)\"" }.joined(separator: ", "))]}
+            "lostExamples": \(list(verdict.lostExamples)), "wrongTagExamples": \(list(verdict.wrongTagExamples))}
 
             """)
-        CurrentProcess.exit(lost == 0 && corrupt == 0 && unreadable == 0 ? 0 : 1)
+        CurrentProcess.exit(verdict.isIntact ? 0 : 1)
+    }
+
+    /// What reading back the acknowledged writes found. Every block counts once, in the first
+    /// of these that applies: unreadable (the read failed or came back short), corrupt (not a
+    /// valid block: a bad checksum or foreign bytes), wrong tag (a valid block written under
+    /// another tag: another LUN's data), lost (an older write or none is on the disk).
+    struct Verdict {
+        let tag: WriterTag
+        private(set) var lost = 0, corrupt = 0, wrongTag = 0, unreadable = 0
+        private(set) var lostExamples: [String] = [], wrongTagExamples: [String] = []
+
+        init(tag: WriterTag) { self.tag = tag }
+
+        /// Every acknowledged write read back as written (or overwritten by a newer one).
+        var isIntact: Bool { lost == 0 && corrupt == 0 && wrongTag == 0 && unreadable == 0 }
+
+        /// Adds block `index`, whose newest acknowledged write was `sequence`, as read back:
+        /// `content` is `nil` when the block could not be read.
+        mutating func add(block index: UInt64, acknowledged sequence: UInt64, content: WriterBlock.Content?) {
+            switch content {
+            case nil:
+                unreadable += 1
+            case .corrupt:
+                corrupt += 1
+            case .valid(_, _, let found) where found != tag.bytes:
+                wrongTag += 1
+                if wrongTagExamples.count < 5 {
+                    wrongTagExamples.append("block \(index): tag \(WriterTag.render(found)), expected \(WriterTag.render(tag.bytes))")
+                }
+            case .valid(let found, let foundIndex, _) where foundIndex == index && found >= sequence:
+                break
+            case .valid(let found, _, _):
+                lost += 1
+                if lostExamples.count < 5 { lostExamples.append("block \(index): seq \(found), acknowledged \(sequence)") }
+            case .notWritten:
+                lost += 1
+                if lostExamples.count < 5 { lostExamples.append("block \(index): never written, acknowledged \(sequence)") }
+            }
+        }
     }
 }

@@ -12,11 +12,10 @@ struct WriterBlock {
     static let magic = Array("HALOWRT1".utf8)
 
     /// Fills `buffer` (4096 bytes) for write `sequence` at `index`.
-    static func fill(_ buffer: UnsafeMutableRawBufferPointer, tag: [UInt8], sequence: UInt64, index: UInt64, time: UInt64) {
+    static func fill(_ buffer: UnsafeMutableRawBufferPointer, tag: WriterTag, sequence: UInt64, index: UInt64, time: UInt64) {
         precondition(buffer.count == size)
         buffer.copyBytes(from: magic)
-        for (offset, byte) in tag.prefix(8).enumerated() { buffer[8 + offset] = byte }
-        for offset in tag.count..<8 { buffer[8 + offset] = 0 }
+        for (offset, byte) in tag.bytes.enumerated() { buffer[8 + offset] = byte }
         buffer.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self)
         buffer.storeBytes(of: index.littleEndian, toByteOffset: 24, as: UInt64.self)
         buffer.storeBytes(of: time.littleEndian, toByteOffset: 32, as: UInt64.self)
@@ -41,9 +40,9 @@ struct WriterBlock {
         return hash
     }
 
-    /// What a block read back says: its sequence and index, or why it is not a valid block.
+    /// What a block read back says: its tag, sequence and index, or why it is not a valid block.
     enum Content: Equatable {
-        case valid(sequence: UInt64, index: UInt64)
+        case valid(sequence: UInt64, index: UInt64, tag: [UInt8])
         case notWritten
         case corrupt
     }
@@ -55,7 +54,33 @@ struct WriterBlock {
         let stored = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self))
         guard stored == checksum(buffer) else { return .corrupt }
         return .valid(sequence: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-                      index: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+                      index: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+                      tag: Array(buffer[8..<16]))
+    }
+}
+
+/// The name a writer stamps into every block (the LUN's, `LUN1`): 1 to 8 letters, digits, `-`
+/// or `_`, stored zero-padded to 8 bytes. `verify` compares it, so a LUN that reads back
+/// another LUN's blocks (a target on the wrong backing device) fails.
+struct WriterTag: Equatable {
+    /// The 8 bytes as stored in a block.
+    let bytes: [UInt8]
+
+    /// `nil` for an empty, longer than 8 bytes, or otherwise unprintable name.
+    init?(_ name: String) {
+        let utf8 = Array(name.utf8)
+        guard (1...8).contains(utf8.count), utf8.allSatisfy(Self.isAllowed) else { return nil }
+        bytes = utf8 + [UInt8](repeating: 0, count: 8 - utf8.count)
+    }
+
+    /// A stored tag for reports: the allowed bytes before the padding, anything else as `?`.
+    static func render(_ stored: [UInt8]) -> String {
+        String(decoding: stored.prefix { $0 != 0 }.map { isAllowed($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+
+    private static func isAllowed(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 }
 

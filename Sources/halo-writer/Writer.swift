@@ -6,7 +6,7 @@ import HaloSystem
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 
 enum Writer {
-    static func run(device: String, log: String, tag: [UInt8], blocks: UInt64, seconds: Double?, interval: Duration) -> Never {
+    static func run(device: String, log: String, tag: WriterTag, blocks: UInt64, seconds: Double?, interval: Duration) -> Never {
         let fd = open(device, O_RDWR | halo_open_direct_flag() | O_DSYNC | O_CLOEXEC)
         guard fd >= 0 else {
             StandardStream.error.write("halo-writer: cannot open \(device): \(Errno(rawValue: errno))\n")

@@ -68,21 +68,29 @@ lab_expect "kernel: the link-local addresses keep the kernel's own protocol (3),
 )trunk\.24 fe80::[0-9a-f:]+/64 proto 3"
 
 # The client: announcements seen tagged on its VLANs, and jumbo frames to every address.
-# announce_count=5: start sends the first round before it returns, the announcer the other 4,
-# 200 ms apart (the second, idempotent start leaves it running); the capture ends once it is
-# done. Each IPv4 round is a gratuitous ARP request and reply: 10 frames per address.
+# announce_count=5 (the default): start sends the first round, a detached announcer the other 4,
+# 200 ms apart; a round is, per IPv4 address, one gratuitous ARP request and one gratuitous reply
+# (broadcast), per IPv6 address one unsolicited neighbour advertisement (Agents/Portal/
+# Announcements.swift, sendRound). The second, idempotent start sends nothing and leaves the
+# announcer running (PortalAgent.start). So each IPv4 address gets exactly 5 + 5 = 10 frames and
+# the IPv6 one exactly 5: fewer means lost rounds, more means the idempotent start announced
+# again. (Depth 20's ARP probes, "tell 0.0.0.0", are neither.) The capture ends once the
+# announcer is done.
 lab_wait_until 10 "node1: the announcer has sent its rounds and exited" \
     lab_sh node1 '! pgrep -f "halo-agent [p]ortal-announce" >/dev/null'
 lab_sh client 'kill -INT $(cat /tmp/portal-ann.pid)'
 lab_wait_until 20 "client: tcpdump ended" lab_sh client '! kill -0 $(cat /tmp/portal-ann.pid) 2>/dev/null'
 ann=$(lab_ssh client cat /tmp/portal-ann.txt)
+frames() { printf '%s\n' "$ann" | grep -cE "$1" || true; }
 for v in 24 25 26 27; do
-    count=$(printf '%s\n' "$ann" | grep -c "vlan $v, .*ARP.*198\.19\.$v\.50" || true)
-    lab_expect "client: gratuitous ARP for 198.19.$v.50 tagged VLAN $v ($count frames; 5 rounds × request + reply)" \
-        [ "$count" -ge 10 ]
+    a="198\.19\.$v\.50"
+    requests=$(frames "> ff:ff:ff:ff:ff:ff, .*vlan $v, .*ARP.*Request who-has $a tell $a,")
+    replies=$(frames "> ff:ff:ff:ff:ff:ff, .*vlan $v, .*ARP.*Reply $a is-at ")
+    lab_expect "client: gratuitous ARP for 198.19.$v.50 tagged VLAN $v: $requests requests + $replies replies (5 rounds × request + reply = 10)" \
+        [ "$requests" -eq 5 -a "$replies" -eq 5 ]
 done
-count=$(printf '%s\n' "$ann" | grep -c "vlan 26, .*neighbor advertisement, tgt is fd00:19:26::50" || true)
-lab_expect "client: unsolicited neighbour advertisement for fd00:19:26::50 tagged VLAN 26 ($count)" [ "$count" -ge 1 ]
+count=$(frames "vlan 26, .*ICMP6, neighbor advertisement, tgt is fd00:19:26::50")
+lab_expect "client: unsolicited neighbour advertisements for fd00:19:26::50 tagged VLAN 26: $count (5 rounds × 1)" [ "$count" -eq 5 ]
 lab_result announcements-seen "$(printf '%s\n' "$ann" | grep -c 'vlan' || true)"
 for v in 24 25 26 27; do
     lab_expect "client -> 198.19.$v.50: 8972-byte ping, do not fragment" \

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Tests of e2e/analyze.py on small event directories made here (scripts/test runs them before
+the lab): the verdict must rest on evidence, and missing or unreadable evidence must fail it.
+
+Each test starts from a clean planned move of LUN 1 with two LUNs (every file e2e/run writes
+for an event), changes one thing, and runs analyze.py's commands as e2e/run does: `event` for
+each event directory, then `report` and `verdict` over the run.
+
+  python3 -m unittest e2e/test_analyze.py      (or: python3 e2e/test_analyze.py)
+"""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ANALYZE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analyze.py")
+T = 1_800_000_000.0  # the trigger, host clock (every guest clock equals it here: offsets 0)
+PACE = 0.02          # the writer's interval
+
+
+def write_file(path, text):
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def iso(t):
+    """An events2 --timestamps time (guest clock)."""
+    import datetime
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+def acks(start, end, gaps=()):
+    """Acknowledgement times every PACE s from start to end, none inside any (from, to) gap."""
+    times, t = [], start
+    while t < end:
+        if not any(a < t < b for a, b in gaps):
+            times.append(round(t, 3))
+        t += PACE
+    for a, b in gaps:  # the write that ends a gap is acknowledged at its end
+        times.append(b)
+    return sorted(set(times))
+
+
+def exists(**roles):
+    """events2's first lines (the state when the record began), before the trigger."""
+    return [(T - 13, f"exists resource name:{lun} role:{role} suspended:no") for lun, role in roles.items()] + [(T - 13, "exists -")]
+
+
+class Event:
+    """One event directory as e2e/run leaves it; attributes are the parts a test changes."""
+
+    def __init__(self, stack="halo", name="move", round_=1, luns=(1, 2)):
+        self.stack, self.name, self.round, self.luns = stack, name, round_, list(luns)
+        self.recovered = T + 20
+        # LUN 1 moves: 5 s without acknowledgements from +1 s; LUN 2 writes on.
+        self.acks = {1: acks(T - 12, T + 25, [(T + 1, T + 6)]), 2: acks(T - 12, T + 25)}
+        self.verify = {n: {"lost": 0, "corrupt": 0, "wrongTag": 0, "unreadable": 0, "writeErrors": 0} for n in luns}
+        self.verify_exit = {n: 0 for n in luns}
+        # node1 is Primary for LUN 1 until +4 s, node2 from +5.5 s; node2 Primary for LUN 2 throughout.
+        self.events2 = {
+            "node1": self.record("node1", exists(lun1="Primary", lun2="Secondary")
+                                 + [(T + 4, "change resource name:lun1 role:Secondary")]),
+            "node2": self.record("node2", exists(lun1="Secondary", lun2="Primary")
+                                 + [(T + 5.5, "change resource name:lun1 role:Primary")]),
+        }
+        self.kernel = {vm: self.kernel_record(vm, []) for vm in ("node1", "node2")}
+
+    @staticmethod
+    def record(vm, lines, end=("stopped", T + 30)):
+        """A streamed events2 record: the recorder's frame around timestamped lines."""
+        out = [f"# recorder started {T - 14:.3f} vm={vm}"]
+        out += [f"{iso(t)} {text}" for t, text in lines]
+        if end:
+            out.append(f"# recorder {end[0]} {end[1]:.3f}" + (" exit=255" if end[0] == "stream-ended" else ""))
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def kernel_record(vm, lines, end=("stopped", T + 30), marks=True):
+        """A streamed kernel log: the recorder's frame, the harness's begin and end marks."""
+        out = [f"# recorder started {T - 14:.3f} vm={vm}"]
+        if marks:
+            out.append("[12345.678] halo-e2e: kernel record begins")
+        out += lines
+        if marks and end and end[0] == "stopped":
+            out.append("[12399.000] halo-e2e: kernel record ends")
+        if end:
+            out.append(f"# recorder {end[0]} {end[1]:.3f}")
+        return "\n".join(out) + "\n"
+
+    def write(self, out):
+        d = os.path.join(out, self.stack, f"{self.name}-{self.round}")
+        os.makedirs(d, exist_ok=True)
+        put = lambda name, text: write_file(os.path.join(d, name), text)
+        put("luns.txt", " ".join(map(str, self.luns)) + "\n")
+        put("offsets.txt", "node1 0.000 0.002\nnode2 0.000 0.002\nclient 0.000 0.002\n")
+        put("trigger.txt", f"{T:.6f}\n")
+        put("recovered.txt", f"{self.recovered:.6f}\n")
+        for n in self.luns:
+            times = self.acks.get(n, [])
+            if times is not None:
+                with gzip.open(os.path.join(d, f"writer-lun{n}.log.gz"), "wt") as log:
+                    for i, t in enumerate(times, 1):
+                        log.write(f"A {i} {(i - 1) % 4096} {int(t * 1e9)} {int(t * 1e9)}\n")
+            if self.verify.get(n) is not None:
+                times = times or []
+                gaps = [(b - a, a) for a, b in zip(times, times[1:])] or [(0, 0)]
+                longest = max(gaps)
+                verdict = {"acknowledged": len(times), "blocksChecked": min(len(times), 4096),
+                           "longestGapSeconds": longest[0], "longestGapStartRealtime": longest[1],
+                           "firstAckRealtime": times[0] if times else None,
+                           "lastAckRealtime": times[-1] if times else None,
+                           "firstErrorRealtime": None, "lastErrorRealtime": None,
+                           "lostExamples": [], "wrongTagExamples": []}
+                verdict.update(self.verify[n])
+                put(f"verify-lun{n}.json", json.dumps(verdict) + "\n")
+            if self.verify_exit.get(n) is not None:
+                put(f"verify-lun{n}.exit", f"{self.verify_exit[n]}\n")
+        for vm, text in self.events2.items():
+            if text is not None:
+                put(f"events2-{vm}.txt", text)
+        for vm, text in self.kernel.items():
+            if text is not None:
+                put(f"kernel-{vm}.txt", text)
+        for vm in ("node1", "node2", "client"):
+            put(f"journal-{vm}.txt", "")
+        return d
+
+
+class AnalyzeTest(unittest.TestCase):
+    def setUp(self):
+        self.out = tempfile.mkdtemp(prefix="halo-analyze-test.")
+        self.addCleanup(shutil.rmtree, self.out)
+
+    def plan(self, stacks=("halo",), events=("move",), repeat=1):
+        write_file(os.path.join(self.out, "plan.json"),
+                   json.dumps({"stacks": list(stacks), "events": list(events), "repeat": repeat}))
+
+    def run_tool(self, *args):
+        return subprocess.run([sys.executable, ANALYZE, *args], capture_output=True, text=True)
+
+    def analyze(self, *events):
+        """e2e/run's sequence: each event's analysis into its result.json, then report and
+        verdict. Returns (verdict exit status, verdict output, results.md, the results)."""
+        results = []
+        for event in events:
+            d = event.write(self.out)
+            done = self.run_tool("event", d, event.stack, event.name, str(event.round))
+            if done.returncode == 0:
+                write_file(os.path.join(d, "result.json"), done.stdout)
+                results.append(json.loads(done.stdout))
+        report = self.run_tool("report", self.out)
+        write_file(os.path.join(self.out, "results.md"), report.stdout)
+        verdict = self.run_tool("verdict", self.out)
+        return verdict.returncode, verdict.stdout + verdict.stderr, report.stdout, results
+
+    def assertFails(self, event, *words):
+        self.plan(events=[event.name])
+        status, text, _, _ = self.analyze(event)
+        self.assertEqual(status, 1, f"the verdict passed:\n{text}")
+        for word in words:
+            self.assertIn(word, text)
+        return text
+
+    # --- the clean event passes, with its numbers ------------------------------------------------
+
+    def test_a_clean_move_passes_with_the_stall_of_the_moved_lun(self):
+        self.plan()
+        status, text, report, results = self.analyze(Event())
+        self.assertEqual(status, 0, text)
+        self.assertAlmostEqual(results[0]["stallSeconds"], 5.0, places=2)
+        self.assertAlmostEqual(results[0]["servedAgainSeconds"], 6.0, places=2)
+        self.assertIn("never two Primaries", text)
+
+    def test_the_demos_brief_verdict_names_each_measure(self):
+        self.plan()
+        self.analyze(Event())
+        brief = self.run_tool("brief", self.out)
+        self.assertEqual(brief.returncode, 0, brief.stdout)
+        for words in ("PASS", "stall", "served again", "LUN 2 (not moved)", "writes verified", "write errors",
+                      "two Primaries     never"):
+            self.assertIn(words, brief.stdout)
+
+    # --- item: unreadable blocks and a failed verify --------------------------------------------
+
+    def test_unreadable_blocks_fail_the_verdict(self):
+        event = Event()
+        event.verify[1]["unreadable"] = 3
+        event.verify_exit[1] = 1
+        self.assertFails(event, "unreadable")
+
+    def test_a_failed_verify_fails_the_verdict_even_with_clean_counts(self):
+        event = Event()
+        event.verify_exit[2] = 1
+        self.assertFails(event, "verify")
+
+    def test_a_missing_lun_verify_file_fails_the_verdict(self):
+        event = Event()
+        event.verify[2] = None
+        event.verify_exit[2] = None
+        self.assertFails(event, "lun2")
+
+    def test_blocks_of_another_tag_fail_the_verdict(self):
+        event = Event()
+        event.verify[1]["wrongTag"] = 64
+        event.verify_exit[1] = 1
+        self.assertFails(event, "tag")
+
+    def test_a_verify_without_the_tag_check_fails_the_verdict(self):
+        event = Event()
+        event.verify[1]["wrongTag"] = None
+        self.assertFails(event, "wrongTag")
+
+    # --- item: two Primaries, from records that cover the event ----------------------------------
+
+    def test_an_empty_events2_record_fails_the_verdict(self):
+        event = Event()
+        event.events2["node1"] = ""
+        self.assertFails(event, "node1")
+
+    def test_a_missing_events2_record_fails_the_verdict(self):
+        event = Event()
+        event.events2["node2"] = None
+        self.assertFails(event, "node2")
+
+    def test_a_record_that_ends_while_its_node_is_up_fails_the_verdict(self):
+        event = Event()
+        event.events2["node1"] = Event.record("node1", exists(lun1="Primary"), end=("stream-ended", T + 2))
+        self.assertFails(event, "node1")
+
+    def test_a_crashed_primary_is_primary_until_its_power_off_and_no_longer(self):
+        # node1 (Primary for LUN 1) loses power at +0.1 s; its record ends there; node2 promotes
+        # at +10 s: no overlap, and the verdict names the power-off.
+        event = Event(name="crash")
+        event.acks[1] = acks(T - 12, T + 25, [(T + 0.05, T + 12)])
+        event.events2["node1"] = Event.record("node1", exists(lun1="Primary", lun2="Secondary"), end=("power-off", T + 0.1))
+        event.events2["node1"] += f"# recorder stream-ended {T + 7:.3f} exit=255\n"
+        event.events2["node2"] = Event.record("node2", exists(lun1="Secondary", lun2="Primary")
+                                              + [(T + 10, "change resource name:lun1 role:Primary")])
+        event.kernel["node1"] = Event.kernel_record("node1", [], end=("power-off", T + 0.1))
+        self.plan(events=["crash"])
+        status, text, _, results = self.analyze(event)
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["dualPrimaryOverlapSeconds"], 0)
+        self.assertIn("power-off", json.dumps(results[0]["records"]["node1"]))
+
+    def test_two_primaries_fail_the_verdict(self):
+        event = Event()
+        event.events2["node2"] = Event.record("node2", exists(lun1="Secondary") + [(T + 2, "change resource name:lun1 role:Primary")])
+        self.assertFails(event, "two Primaries")
+
+    # --- item: split-brain messages -------------------------------------------------------------
+
+    def test_a_split_brain_message_fails_the_verdict(self):
+        event = Event()
+        event.kernel["node2"] = Event.kernel_record("node2", ["[12350.000] drbd lun1: Split-Brain detected but unresolved, dropping connection!"])
+        self.assertFails(event, "split-brain")
+
+    def test_an_unreadable_split_brain_count_is_not_zero(self):
+        event = Event()
+        event.kernel["node1"] = None
+        self.assertFails(event, "node1")
+
+    def test_a_kernel_record_without_the_begin_mark_is_unreadable(self):
+        event = Event()
+        event.kernel["node2"] = Event.kernel_record("node2", [], marks=False)
+        self.assertFails(event, "node2")
+
+    # --- item: every planned event has a result, and every result is read -------------------------
+
+    def test_an_unparsable_result_fails_the_report_and_the_verdict(self):
+        self.plan(events=["move", "crash"])
+        self.analyze(Event(), Event(name="crash"))
+        write_file(os.path.join(self.out, "halo", "crash-1", "result.json"), "{not json")
+        report = self.run_tool("report", self.out).stdout
+        verdict = self.run_tool("verdict", self.out)
+        self.assertEqual(verdict.returncode, 1, verdict.stdout)
+        self.assertIn("crash", verdict.stdout)
+        self.assertIn("crash", report)
+
+    def test_a_failed_analysis_fails_the_verdict_and_says_why(self):
+        self.plan(events=["move", "crash"])
+        self.analyze(Event())
+        crashed = Event(name="crash").write(self.out)  # e2e/run keeps the analysis's error, no result
+        write_file(os.path.join(crashed, "analysis-failed.txt"), "Traceback ...\nValueError: boom\n")
+        verdict = self.run_tool("verdict", self.out)
+        self.assertEqual(verdict.returncode, 1, verdict.stdout)
+        self.assertIn("crash #1: FAIL — no result: its analysis failed", verdict.stdout)
+        self.assertIn("boom", verdict.stdout)
+
+    def test_a_planned_event_without_a_result_fails_the_verdict(self):
+        self.plan(events=["move", "crash"])
+        status, text, _, _ = self.analyze(Event())
+        self.assertEqual(status, 1, text)
+        self.assertIn("crash", text)
+
+    # --- item: the stall is measured in the event's window ---------------------------------------
+
+    def test_the_stall_is_the_longest_gap_in_the_window_and_a_longer_one_before_it_is_reported_apart(self):
+        event = Event()
+        event.acks[1] = acks(T - 12, T + 25, [(T - 8, T - 5), (T + 1, T + 2.5)])
+        self.plan()
+        status, text, _, results = self.analyze(event)
+        self.assertEqual(status, 0, text)
+        self.assertAlmostEqual(results[0]["stallSeconds"], 1.5, places=2)
+        self.assertAlmostEqual(results[0]["servedAgainSeconds"], 2.5, places=2)
+        self.assertAlmostEqual(results[0]["outsideGapSeconds"], 3.0, places=2)
+
+    def test_a_writer_log_that_disagrees_with_its_verify_fails_the_verdict(self):
+        event = Event()
+        event.verify[1]["acknowledged"] = 5
+        self.assertFails(event, "lun1")
+
+    def test_a_missing_writer_log_fails_the_verdict(self):
+        event = Event()
+        event.acks[2] = None
+        event.verify[2] = {"lost": 0, "corrupt": 0, "wrongTag": 0, "unreadable": 0, "writeErrors": 0}
+        self.assertFails(event, "lun2")
+
+    # --- item: the LUN that was not moved is reported -------------------------------------------
+
+    def test_the_lun_that_was_not_moved_is_in_the_table_and_the_verdict(self):
+        event = Event()
+        event.acks[2] = acks(T - 12, T + 25, [(T + 2, T + 6)])
+        self.plan()
+        status, text, report, results = self.analyze(event)
+        self.assertEqual(status, 0, text)
+        self.assertAlmostEqual(results[0]["unmoved"]["2"]["stallSeconds"], 4.0, places=2)
+        self.assertIn("LUN 2 (not moved)", text)
+        self.assertIn("4.0", report.split("\n")[2])  # the table's first row
+
+
+if __name__ == "__main__":
+    unittest.main()
