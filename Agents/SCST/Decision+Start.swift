@@ -57,8 +57,8 @@ extension SCSTDecision {
         if let configured = settings.relativeTargetID?.id(on: node), configured != target.relativeID {
             targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
         }
-        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {
-            if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: parameter.value)) }
+        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != shownValue(parameter) {
+            if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: shownValue(parameter))) }
         }
         let portals = settings.portals.map(\.addressText)
         targetSteps += target.allowedPortals.filter { !portals.contains($0) }.map { .deleteAllowedPortal($0) }

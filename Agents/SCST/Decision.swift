@@ -11,6 +11,19 @@ enum SCSTDecision {
         key == .defaultTime2Wait ? nil : key.rawValue
     }
 
+    /// The value iscsi-scstd shows for `parameter` once it is written, which is what start
+    /// compares with: a digest list as the set it keeps, in its order (`CRC32C,None` reads back
+    /// `None,CRC32C`: captured, issue 17), a number in decimal. Written as shown, too.
+    static func shownValue(_ parameter: SessionParameter) -> String {
+        switch parameter.key {
+        case .headerDigest, .dataDigest:
+            let digests = Set(parameter.value.split(separator: ","))
+            return ["None", "CRC32C"].filter { digests.contains(Substring($0)) }.joined(separator: ",")
+        default:
+            return Int(parameter.value).map(String.init) ?? parameter.value
+        }
+    }
+
     // MARK: monitor
 
     /// The monitor's answer at `level`.

@@ -80,3 +80,18 @@ extension ParameterType where Value == GroupName {
         ParameterType(constraint: .format("1 to 64 letters, digits, '.', '_' or '-'."), parse: GroupName.parse, render: \.text)
     }
 }
+
+extension SessionParameterLimits {
+    /// What iscsi-scstd (SCST 3.11) accepts where it accepts less than the RFC, as a real SCST
+    /// showed it (issue 17): data segment and burst lengths up to 1048576 (the kernel's largest
+    /// data segment), NopInTimeout and RspTimeout from 2; it reads numbers with `strtol(…, 0)`.
+    /// A value beyond these passed validate-all and failed start with 1 (EINVAL); now it is an
+    /// invalid parameter.
+    static let iscsiScstd = SessionParameterLimits(
+        daemon: "iscsi-scstd",
+        ranges: [.maxRecvDataSegmentLength: 512...1_048_576, .maxXmitDataSegmentLength: 512...1_048_576,
+                 .maxBurstLength: 512...1_048_576, .firstBurstLength: 512...1_048_576, .nopInTimeout: 2...3600, .rspTimeout: 2...65535],
+        readsLeadingZeroAsOctal: true,
+        note: "It keeps HeaderDigest and DataDigest as a set, shown None,CRC32C whatever the order written, and picks "
+            + "CRC32C whenever both sides allow it: the order of a list means nothing here.")
+}

@@ -57,7 +57,7 @@ public struct SCSTParameters: ParameterDeclarations {
         long: "SCST's rel_tgt_id of this target: NODE=N pairs (Pacemaker node names) giving each node's port its own id, "
             + "as ALUA and persistent reservations need, or one N for every node. SCST refuses to enable a target "
             + "whose id another target of the node uses. Unset: SCST picks one.")
-    let sessionParameters = TargetParameters.sessionParameters()
+    let sessionParameters = TargetParameters.sessionParameters(limits: .iscsiScstd)
 }
 
 /// The parameters as the decisions read them: plain values, so that tests build them directly.
