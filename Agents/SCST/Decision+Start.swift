@@ -39,8 +39,19 @@ extension SCSTDecision {
             if let other = observation.otherRelativeIDs.first(where: { $0.value == id }) {
                 return .invalidArgument("relative target id \(id) is used by target \(other.key) on this node: give each target its own")
             }
+        } else if let id = relativeTargetID(settings, node: node), let other = observation.otherRelativeIDs.first(where: { $0.value == id }) {
+            return .invalidArgument(Reason("set relative_target_id: the id derived for this target on \(node ?? "") (\(id)) is used by target \(other.key)",
+                                           details: ["halo.relative_target_id": String(id)]))
         }
         return nil
+    }
+
+    /// The relative target port id this node gives the target: the configured one, else the
+    /// one derived from the IQN and the node (`RelativeTargetID.derived`); `nil` when a per-node
+    /// list has none for this node (refused by `startRefusal`), or without a node name.
+    static func relativeTargetID(_ settings: SCSTSettings, node: String?) -> Int? {
+        if let configured = settings.relativeTargetID { return configured.id(on: node) }
+        return node.map { RelativeTargetID.derived(target: settings.target, node: $0) }
     }
 
     /// The management writes that take the node from what was observed to the configured target.
@@ -54,8 +65,8 @@ extension SCSTDecision {
         var target = observation.target ?? TargetState()
         let deviceSteps = deviceSteps(settings, observation, target: &target)
         var targetSteps: [SCSTStep] = []
-        if let configured = settings.relativeTargetID?.id(on: node), configured != target.relativeID {
-            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
+        if let id = relativeTargetID(settings, node: node), id != target.relativeID {
+            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(id)))
         }
         for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != shownValue(parameter) {
             if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: shownValue(parameter))) }

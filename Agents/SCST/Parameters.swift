@@ -56,7 +56,8 @@ public struct SCSTParameters: ParameterDeclarations {
         short: "Relative target port id, per node",
         long: "SCST's rel_tgt_id of this target: NODE=N pairs (Pacemaker node names) giving each node's port its own id, "
             + "as ALUA and persistent reservations need, or one N for every node. SCST refuses to enable a target "
-            + "whose id another target of the node uses. Unset: SCST picks one.")
+            + "whose id another target of the node uses. Unset: derived from the IQN and the node's name (like the serial), "
+            + "so the same at every start and another one on each node; set it where ALUA or an initiator needs given ids.")
     let sessionParameters = TargetParameters.sessionParameters(limits: .iscsiScstd)
 }
 

@@ -33,7 +33,9 @@ extension SCSTObservation {
             }
         }
         observation.device = DeviceState(handler: "vdisk_blockio", filename: "/dev/vdb", writeThrough: true, size: 268_435_456, identity: identity)
-        var target = TargetState(isEnabled: true, relativeID: 1, allowedPortals: ["198.18.1.21"])
+        // The id node1 gives it (the node the rows that name one mostly use).
+        var target = TargetState(isEnabled: true, relativeID: SCSTDecision.relativeTargetID(settings, node: "node1") ?? 1,
+                                 allowedPortals: ["198.18.1.21"])
         if let initiators = settings.initiators {
             target.groups[settings.group.text] = GroupState(initiators: initiators.map(\.text), luns: [settings.lun: "disk1"])
         } else {
