@@ -59,9 +59,17 @@ extension SCSTDecision {
     /// Converges from any state: a missing or differently created device is (re)created, its
     /// identity set before it is exported; a missing target is added; an enabled target that
     /// needs changes is disabled for them (so no initiator logs in to a half-configured target)
-    /// and enabled again. In the order the issue sets: device and identity → target → its
-    /// attributes, ACL group, CHAP → LUN → enable target → enable the driver.
+    /// and enabled again; a target with a CHAP account file iscsi-scstd has no account for is
+    /// deleted and added again (nothing else removes the file). In the order the issue sets:
+    /// device and identity → target → its attributes, ACL group, CHAP → LUN → enable target →
+    /// enable the driver. Whether the writes may run under the target's live sessions is
+    /// `liveSessionRefusal`'s to say.
     static func start(_ settings: SCSTSettings, _ observation: SCSTObservation, chap: ChapUsers, node: String?) -> [SCSTStep] {
+        if let broken = observation.target, !broken.orphanedAccounts.isEmpty {
+            var fresh = observation
+            fresh.target = nil
+            return (broken.isEnabled ? [.disableTarget] : []) + [.deleteTarget] + start(settings, fresh, chap: chap, node: node)
+        }
         var target = observation.target ?? TargetState()
         let deviceSteps = deviceSteps(settings, observation, target: &target)
         var targetSteps: [SCSTStep] = []
@@ -211,7 +219,7 @@ extension SCSTDecision {
         if let target = observation.target {
             if target.isEnabled { steps.append(.disableTarget) }
             if !target.sessions.isEmpty {
-                steps += target.sessions.map { .closeSession(initiator: $0) }
+                steps += target.sessions.map { .closeSession(initiator: $0.initiator) }
                 steps.append(.waitForSessions)
             }
             steps.append(.deleteTarget)

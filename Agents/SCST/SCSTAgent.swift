@@ -43,6 +43,7 @@ public enum SCSTAgent: ResourceAgent {
         let node = nodeName(context)
         if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
         let steps = SCSTDecision.start(settings, observation, chap: users, node: node)
+        if let refusal = SCSTDecision.liveSessionRefusal(settings, observation, steps, chap: users) { throw refusal }
         if !steps.isEmpty {
             let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
             do {

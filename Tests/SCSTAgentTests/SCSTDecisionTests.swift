@@ -250,7 +250,7 @@ struct SCSTDecisionTests {
 
     @Test func stop_disablesClosesWaitsAndRemovesOnlyWhatIsOwned() {
         var observation = SCSTObservation.running(Self.lab)
-        observation.target?.sessions = ["iqn.2026-11.lab.test:ini"]
+        observation.target?.sessions = [SessionState(initiator: "iqn.2026-11.lab.test:ini")]
         #expect(SCSTDecision.stop(Self.lab, observation) == [
             .disableTarget, .closeSession(initiator: "iqn.2026-11.lab.test:ini"), .waitForSessions, .deleteTarget,
             .deleteDevice(name: "disk1", handler: "vdisk_blockio"),
