@@ -49,7 +49,8 @@ public struct SCSTParameters: ParameterDeclarations {
         "initiator_group", .groupName, default: GroupName(text: "halo"),
         short: "Name of the initiator group (ACL)",
         long: "The SCST initiator group that holds the listed initiators and the LUN. The LUN is never put in the "
-            + "target's default LUN set while initiators are listed: an initiator outside the group sees nothing.")
+            + "target's default LUN set while initiators are listed: an initiator outside the group has no LUN in the "
+            + "target, so iscsi-scstd refuses its login and does not show it the target at discovery.")
     let chapFile = TargetParameters.chapFile()
     let relativeTargetID = Parameter(
         "relative_target_id", .relativeTargetID,

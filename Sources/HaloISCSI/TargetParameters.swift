@@ -85,7 +85,7 @@ public enum TargetParameters {
         Parameter("initiators", .optional(.iscsiNames),
                   short: "Initiators allowed to see the LUN (ACL)",
                   long: "The iSCSI names of the initiators that may see the LUN, separated by spaces. Set: only they see it; "
-                      + "any other initiator that logs in sees no LUN. Unset: every initiator that can log in sees it.")
+                      + "any other initiator's login is refused. Unset: every initiator that can log in sees it.")
     }
 
     public static func chapFile() -> Parameter<String?> {
