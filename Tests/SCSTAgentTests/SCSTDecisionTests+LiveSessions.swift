@@ -3,28 +3,9 @@ import HaloOCF
 import Testing
 @testable import SCSTAgent
 
-/// A start on a running target with live sessions: what it finds wrong, and whether the repair
-/// may run under the sessions (nil) or is refused with a reason that begins with `refusal`.
-struct LiveSessionRow: CustomTestStringConvertible, Sendable {
-    let label: String
-    let settings: SCSTSettings
-    let observation: SCSTObservation
-    let refusal: String?
-    let location: SourceLocation
-
-    init(_ label: String, _ settings: SCSTSettings, _ change: (inout SCSTObservation) -> Void, refusal: String?,
-         location: SourceLocation = #_sourceLocation) {
-        self.label = label
-        self.settings = settings
-        var observation = SCSTObservation.running(settings)
-        change(&observation)
-        self.observation = observation
-        self.refusal = refusal
-        self.location = location
-    }
-
-    var testDescription: String { label }
-}
+/// A start on a running target with live sessions: the settings and what was observed → whether
+/// the repair may run under the sessions (nil) or is refused with a reason that begins so.
+typealias LiveSessionRow = DecisionRow<(settings: SCSTSettings, observation: SCSTObservation), String?>
 
 /// Never a LUN taken away under a live session without saying so (issue 17, item 10), and the
 /// target whose OutgoingUser iscsi-scstd dropped (item 6).
@@ -36,56 +17,65 @@ struct SCSTLiveSessionDecisionTests {
     static let inGroup = SessionState(initiator: "iqn.2026-11.lab.test:ini", group: "halo")
     static let tail = "under 1 live session (I/O errors): restart the resource (stop closes sessions first)"
 
+    /// A row whose observation is `settings`' running target, changed by `change`.
+    static func row(_ label: String, _ settings: SCSTSettings, _ change: (inout SCSTObservation) -> Void, refusal: String?,
+                    location: SourceLocation = #_sourceLocation) -> LiveSessionRow {
+        var observation = SCSTObservation.running(settings)
+        change(&observation)
+        return LiveSessionRow(label, (settings, observation), refusal, location: location)
+    }
+
     static let rows: [LiveSessionRow] = [
-        LiveSessionRow("identity changed, a session on the default set", lab, {
+        row("identity changed, a session on the default set", lab, {
             $0.device?.identity.usn = "b8fdbd32"
             $0.target?.sessions = [inDefault]
         }, refusal: "start would remove LUN 0 of the default set \(tail)"),
-        LiveSessionRow("identity changed, a session on the group", acl, {
+        row("identity changed, a session on the group", acl, {
             $0.device?.identity.product = "tampered"
             $0.target?.sessions = [inGroup]
         }, refusal: "start would remove LUN 0 of group halo \(tail)"),
-        LiveSessionRow("the device re-created (other backing)", lab, {
+        row("the device re-created (other backing)", lab, {
             $0.device?.filename = "/dev/vdc"
             $0.target?.sessions = [inDefault]
         }, refusal: "start would delete device disk1 \(tail)"),
-        LiveSessionRow("the LUN maps another device", lab, {
+        row("the LUN maps another device", lab, {
             $0.target?.defaultLUNs = [0: "null1"]
             $0.target?.sessions = [inDefault, SessionState(initiator: "iqn.2026-11.lab.test:other")]
         }, refusal: "start would remove LUN 0 of the default set under 2 live sessions"),
-        LiveSessionRow("the group of a configuration without ACL, bound to a session", lab, {
+        row("the group of a configuration without ACL, bound to a session", lab, {
             $0.target?.groups["halo"] = GroupState(initiators: ["iqn.2026-11.lab.test:ini"], luns: [0: "disk1"])
             $0.target?.sessions = [inGroup]
         }, refusal: "start would delete initiator group halo \(tail)"),
-        LiveSessionRow("an ACL leak, a session bound to the default set that sees it", acl, {
+        row("an ACL leak, a session bound to the default set that sees it", acl, {
             $0.target?.defaultLUNs = [0: "disk1"]
             $0.target?.sessions = [SessionState(initiator: "iqn.2026-11.lab.test:stranger")]
         }, refusal: "start would remove LUN 0 of the default set \(tail)"),
-        LiveSessionRow("an ACL leak, the only session in the group: it keeps its LUN", acl, {
+        row("an ACL leak, the only session in the group: it keeps its LUN", acl, {
             $0.target?.defaultLUNs = [0: "disk1"]
             $0.target?.sessions = [inGroup]
         }, refusal: nil),
-        LiveSessionRow("a portal too many: no LUN moves", lab, {
+        row("a portal too many: no LUN moves", lab, {
             $0.target?.allowedPortals.append("10.0.0.1")
             $0.target?.sessions = [inDefault]
         }, refusal: nil),
-        LiveSessionRow("a CHAP account not configured: no LUN moves", lab, {
+        row("a CHAP account not configured: no LUN moves", lab, {
             $0.target?.incomingUsers = [ChapAccountState(user: "old", secretMatches: false)]
             $0.target?.sessions = [inDefault]
         }, refusal: nil),
-        LiveSessionRow("an OutgoingUser iscsi-scstd dropped: the target must go", lab, {
+        row("an OutgoingUser iscsi-scstd dropped: the target must go", lab, {
             $0.target?.orphanedAccounts = ["OutgoingUser"]
             $0.target?.sessions = [inDefault]
         }, refusal: "start would delete the target \(tail)"),
-        LiveSessionRow("identity changed, no session", lab, { $0.device?.identity.usn = "b8fdbd32" }, refusal: nil),
+        row("identity changed, no session", lab, { $0.device?.identity.usn = "b8fdbd32" }, refusal: nil),
     ]
 
     @Test(arguments: rows)
     func aRepairUnderLiveSessions(_ row: LiveSessionRow) {
-        let steps = SCSTDecision.start(row.settings, row.observation, chap: .none, node: "node1")
+        let (settings, observation) = row.input
+        let steps = SCSTDecision.start(settings, observation, chap: .none, node: "node1")
         #expect(!steps.isEmpty, "there is something to repair", sourceLocation: row.location)
-        let refusal = SCSTDecision.liveSessionRefusal(row.settings, row.observation, steps, chap: .none)
-        switch (refusal, row.refusal) {
+        let refusal = SCSTDecision.liveSessionRefusal(settings, observation, steps, chap: .none)
+        switch (refusal, row.expected) {
         case (nil, nil):
             break
         case (.generic(let reason)?, let phrase?):
@@ -93,7 +83,7 @@ struct SCSTLiveSessionDecisionTests {
             #expect(reason.details["halo.sessions"]?.contains("iqn.2026-11.lab.test:") == true, sourceLocation: row.location)
             #expect(reason.details["halo.repair"]?.isEmpty == false, sourceLocation: row.location)
         default:
-            Issue.record("refusal \(String(describing: refusal)), expected \(row.refusal ?? "none")", sourceLocation: row.location)
+            Issue.record("refusal \(String(describing: refusal)), expected \(row.expected ?? "none")", sourceLocation: row.location)
         }
     }
 

@@ -4,45 +4,12 @@ import HaloSystem
 import Testing
 @testable import SCSTAgent
 
-/// A start row: the settings' session parameters, what the running target shows, and the writes
-/// start plans for them.
-struct SessionParameterRow: CustomTestStringConvertible, Sendable {
-    let label: String
-    let configured: String
-    let shown: [String: String]
-    let writes: [SCSTStep]
-    let location: SourceLocation
+/// A start row: the configured session parameters and what the running target shows → the
+/// writes start plans for them.
+typealias SessionParameterRow = DecisionRow<(configured: String, shown: [String: String]), [SCSTStep]>
 
-    init(_ label: String, _ configured: String, shows shown: [String: String], writes: [SCSTStep],
-         location: SourceLocation = #_sourceLocation) {
-        self.label = label
-        self.configured = configured
-        self.shown = shown
-        self.writes = writes
-        self.location = location
-    }
-
-    var testDescription: String { label }
-}
-
-/// A refused write: the step, the errno, and where the reason tells the administrator to look.
-struct FailureLogRow: CustomTestStringConvertible, Sendable {
-    let label: String
-    let step: SCSTStep
-    let errno: Errno
-    let phrase: String
-    let location: SourceLocation
-
-    init(_ label: String, _ step: SCSTStep, _ errno: Errno, _ phrase: String, location: SourceLocation = #_sourceLocation) {
-        self.label = label
-        self.step = step
-        self.errno = errno
-        self.phrase = phrase
-        self.location = location
-    }
-
-    var testDescription: String { label }
-}
+/// A refused write: the step and the errno → a phrase that says where the reason is.
+typealias FailureLogRow = DecisionRow<(step: SCSTStep, errno: Errno), String>
 
 /// Session parameters as iscsi-scstd takes and shows them (issue 17: items 1, 2 and 4).
 @Suite("ocf:halo:scst decisions: session parameters as iscsi-scstd keeps them")
@@ -57,49 +24,49 @@ struct SCSTSessionParameterDecisionTests {
     static let enable = SCSTStep.enableTarget
 
     static let startRows: [SessionParameterRow] = [
-        SessionParameterRow("a digest list shown in SCST's order is the configured one", "HeaderDigest=CRC32C,None DataDigest=CRC32C,None",
-                            shows: ["HeaderDigest": "None,CRC32C", "DataDigest": "None,CRC32C"], writes: []),
-        SessionParameterRow("the same list in SCST's order", "HeaderDigest=None,CRC32C", shows: ["HeaderDigest": "None,CRC32C"], writes: []),
-        SessionParameterRow("one digest", "DataDigest=CRC32C", shows: ["DataDigest": "CRC32C"], writes: []),
-        SessionParameterRow("a digest that differs is written as SCST shows it", "HeaderDigest=CRC32C,None", shows: ["HeaderDigest": "None"],
-                            writes: [disable, .setTargetAttribute(attribute: "HeaderDigest", value: "None,CRC32C"), enable]),
-        SessionParameterRow("only CRC32C where both are shown", "DataDigest=CRC32C", shows: ["DataDigest": "None,CRC32C"],
-                            writes: [disable, .setTargetAttribute(attribute: "DataDigest", value: "CRC32C"), enable]),
-        SessionParameterRow("a number as configured", "QueuedCommands=64", shows: ["QueuedCommands": "64"], writes: []),
-        SessionParameterRow("a number that differs", "QueuedCommands=64", shows: ["QueuedCommands": "32"],
-                            writes: [disable, .setTargetAttribute(attribute: "QueuedCommands", value: "64"), enable]),
+        SessionParameterRow("a digest list shown in SCST's order is the configured one",
+                            ("HeaderDigest=CRC32C,None DataDigest=CRC32C,None", ["HeaderDigest": "None,CRC32C", "DataDigest": "None,CRC32C"]), []),
+        SessionParameterRow("the same list in SCST's order", ("HeaderDigest=None,CRC32C", ["HeaderDigest": "None,CRC32C"]), []),
+        SessionParameterRow("one digest", ("DataDigest=CRC32C", ["DataDigest": "CRC32C"]), []),
+        SessionParameterRow("a digest that differs is written as SCST shows it", ("HeaderDigest=CRC32C,None", ["HeaderDigest": "None"]),
+                            [disable, .setTargetAttribute(attribute: "HeaderDigest", value: "None,CRC32C"), enable]),
+        SessionParameterRow("only CRC32C where both are shown", ("DataDigest=CRC32C", ["DataDigest": "None,CRC32C"]),
+                            [disable, .setTargetAttribute(attribute: "DataDigest", value: "CRC32C"), enable]),
+        SessionParameterRow("a number as configured", ("QueuedCommands=64", ["QueuedCommands": "64"]), []),
+        SessionParameterRow("a number that differs", ("QueuedCommands=64", ["QueuedCommands": "32"]),
+                            [disable, .setTargetAttribute(attribute: "QueuedCommands", value: "64"), enable]),
     ]
 
     @Test(arguments: startRows)
     func startOnARunningTarget_comparesAsIscsiScstdShows(_ row: SessionParameterRow) {
-        let settings = Self.settings(row.configured)
+        let settings = Self.settings(row.input.configured)
         var observation = SCSTObservation.running(settings)
-        observation.target?.parameters = row.shown
-        #expect(SCSTDecision.start(settings, observation, chap: .none, node: nil) == row.writes, sourceLocation: row.location)
+        observation.target?.parameters = row.input.shown
+        #expect(SCSTDecision.start(settings, observation, chap: .none, node: nil) == row.expected, sourceLocation: row.location)
     }
 
     static let failureRows: [FailureLogRow] = [
-        FailureLogRow("a session parameter iscsi-scstd refuses", .setTargetAttribute(attribute: "MaxBurstLength", value: "2097152"),
-                      .invalidArgument, "iscsi-scstd's reason is in its log (journalctl -t iscsi-scstd)"),
-        FailureLogRow("an allowed_portal", .addAllowedPortal("198.18.1.21"), .invalidArgument, "journalctl -t iscsi-scstd"),
-        FailureLogRow("a CHAP account", .addChapUser(outgoing: false), .invalidArgument, "journalctl -t iscsi-scstd"),
-        FailureLogRow("a second OutgoingUser", .addChapUser(outgoing: true), .exists, "journalctl -t iscsi-scstd"),
-        FailureLogRow("deleting a CHAP account", .deleteChapUser(outgoing: false, user: "in"), .noSuchFile, "journalctl -t iscsi-scstd"),
-        FailureLogRow("the target", .addTarget, .invalidArgument, "journalctl -t iscsi-scstd"),
-        FailureLogRow("enabling the target", .enableTarget, .invalidArgument, "journalctl -t iscsi-scstd"),
-        FailureLogRow("the driver", .enableDriver, .invalidArgument, "journalctl -t iscsi-scstd"),
-        FailureLogRow("rel_tgt_id is SCST's own", .setTargetAttribute(attribute: "rel_tgt_id", value: "7"), .invalidArgument,
+        FailureLogRow("a session parameter iscsi-scstd refuses", (.setTargetAttribute(attribute: "MaxBurstLength", value: "2097152"), .invalidArgument),
+                      "iscsi-scstd's reason is in its log (journalctl -t iscsi-scstd)"),
+        FailureLogRow("an allowed_portal", (.addAllowedPortal("198.18.1.21"), .invalidArgument), "journalctl -t iscsi-scstd"),
+        FailureLogRow("a CHAP account", (.addChapUser(outgoing: false), .invalidArgument), "journalctl -t iscsi-scstd"),
+        FailureLogRow("a second OutgoingUser", (.addChapUser(outgoing: true), .exists), "journalctl -t iscsi-scstd"),
+        FailureLogRow("deleting a CHAP account", (.deleteChapUser(outgoing: false, user: "in"), .noSuchFile), "journalctl -t iscsi-scstd"),
+        FailureLogRow("the target", (.addTarget, .invalidArgument), "journalctl -t iscsi-scstd"),
+        FailureLogRow("enabling the target", (.enableTarget, .invalidArgument), "journalctl -t iscsi-scstd"),
+        FailureLogRow("the driver", (.enableDriver, .invalidArgument), "journalctl -t iscsi-scstd"),
+        FailureLogRow("rel_tgt_id is SCST's own", (.setTargetAttribute(attribute: "rel_tgt_id", value: "7"), .invalidArgument),
                       "SCST's reason is in the kernel log (journalctl -k)"),
-        FailureLogRow("a LUN is SCST's own", .addLUN(group: nil, device: "disk1", lun: 0), .invalidArgument, "journalctl -k"),
-        FailureLogRow("a group is SCST's own", .createGroup("halo"), .exists, "journalctl -k"),
-        FailureLogRow("a device is SCST's own", .setDeviceAttribute(device: "disk1", attribute: "usn", value: "x"), .invalidArgument,
+        FailureLogRow("a LUN is SCST's own", (.addLUN(group: nil, device: "disk1", lun: 0), .invalidArgument), "journalctl -k"),
+        FailureLogRow("a group is SCST's own", (.createGroup("halo"), .exists), "journalctl -k"),
+        FailureLogRow("a device is SCST's own", (.setDeviceAttribute(device: "disk1", attribute: "usn", value: "x"), .invalidArgument),
                       "journalctl -k"),
     ]
 
     @Test(arguments: failureRows)
     func aRefusedWrite_namesTheLogThatHasTheReason(_ row: FailureLogRow) {
-        let summary = SCSTDecision.failure(row.step, row.errno, SCSTDecisionTests.lab).reason.summary
-        #expect(summary.contains(row.phrase), "\(summary)", sourceLocation: row.location)
+        let summary = SCSTDecision.failure(row.input.step, row.input.errno, SCSTDecisionTests.lab).reason.summary
+        #expect(summary.contains(row.expected), "\(summary)", sourceLocation: row.location)
     }
 
     /// iscsi-scstd's ranges are narrower than the RFC's: a value it refuses is refused with the
