@@ -93,8 +93,9 @@ struct SCSTView {
             state.groups[group] = groupState
         }
         for initiator in try list("\(path)/sessions") ?? [] {
-            // `../../luns`, or `../../ini_groups/G/luns` for a session bound to group G.
-            let luns = try link("\(path)/sessions/\(initiator)/luns")?.split(separator: "/").map(String.init) ?? []
+            // `../../luns`, or `../../ini_groups/G/luns` for a session bound to group G; gone
+            // with a session that closed meanwhile.
+            guard let luns = try link("\(path)/sessions/\(initiator)/luns")?.split(separator: "/").map(String.init) else { continue }
             let group = luns.count >= 3 && luns[luns.count - 3] == "ini_groups" ? luns[luns.count - 2] : nil
             state.sessions.append(SessionState(initiator: initiator, group: group))
         }

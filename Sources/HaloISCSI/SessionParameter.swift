@@ -95,6 +95,7 @@ public struct SessionParameterLimits: Sendable {
     /// More the description should say of the daemon's way with these parameters (a sentence).
     public let note: String
 
+    /// Limits for `daemon`; the description lists `ranges` in the order of `SessionParameter.Key`.
     public init(daemon: String, ranges: [SessionParameter.Key: ClosedRange<Int>], readsLeadingZeroAsOctal: Bool, note: String = "") {
         self.daemon = daemon
         self.ranges = ranges
