@@ -4,11 +4,13 @@ import HaloSystem
 
 extension SCSTDecision {
     /// The one mapping from a refused management write to an OCF failure, by what was being done
-    /// and the errno SCST gave (the table in docs/scst.md). SCST gives its reason only in the
-    /// kernel log, so every reason says where to look.
+    /// and the errno SCST gave (the table in docs/scst.md). The write's caller gets only the
+    /// errno; the reason is in the kernel log for SCST's own objects and in iscsi-scstd's
+    /// syslog for what iscsi-scstd serves, so every reason says where to look.
     static func failure(_ step: SCSTStep, _ errno: Errno, _ settings: SCSTSettings) -> AgentFailure {
         let details = ["halo.errno": errno.symbol, "halo.step": step.description]
-        let log = "SCST's reason is in the kernel log (journalctl -k)"
+        let log = step.isServedByISCSIDaemon ? "iscsi-scstd's reason is in its log (journalctl -t iscsi-scstd)"
+            : "SCST's reason is in the kernel log (journalctl -k)"
         switch (step, errno) {
         case (_, .timedOut):
             return .generic(Reason("\(step): SCST did not finish it in time (EAGAIN, then no result): \(log)", details: details))

@@ -39,8 +39,19 @@ extension SCSTDecision {
             if let other = observation.otherRelativeIDs.first(where: { $0.value == id }) {
                 return .invalidArgument("relative target id \(id) is used by target \(other.key) on this node: give each target its own")
             }
+        } else if let id = relativeTargetID(settings, node: node), let other = observation.otherRelativeIDs.first(where: { $0.value == id }) {
+            return .invalidArgument(Reason("set relative_target_id: the id derived for this target on \(node ?? "") (\(id)) is used by target \(other.key)",
+                                           details: ["halo.relative_target_id": String(id)]))
         }
         return nil
+    }
+
+    /// The relative target port id this node gives the target: the configured one, else the
+    /// one derived from the IQN and the node (`RelativeTargetID.derived`); `nil` when a per-node
+    /// list has none for this node (refused by `startRefusal`), or without a node name.
+    static func relativeTargetID(_ settings: SCSTSettings, node: String?) -> Int? {
+        if let configured = settings.relativeTargetID { return configured.id(on: node) }
+        return node.map { RelativeTargetID.derived(target: settings.target, node: $0) }
     }
 
     /// The management writes that take the node from what was observed to the configured target.
@@ -48,17 +59,25 @@ extension SCSTDecision {
     /// Converges from any state: a missing or differently created device is (re)created, its
     /// identity set before it is exported; a missing target is added; an enabled target that
     /// needs changes is disabled for them (so no initiator logs in to a half-configured target)
-    /// and enabled again. In the order the issue sets: device and identity → target → its
-    /// attributes, ACL group, CHAP → LUN → enable target → enable the driver.
+    /// and enabled again; a target with a CHAP account file iscsi-scstd has no account for is
+    /// deleted and added again (nothing else removes the file). In the order the issue sets:
+    /// device and identity → target → its attributes, ACL group, CHAP → LUN → enable target →
+    /// enable the driver. Whether the writes may run under the target's live sessions is
+    /// `liveSessionRefusal`'s to say.
     static func start(_ settings: SCSTSettings, _ observation: SCSTObservation, chap: ChapUsers, node: String?) -> [SCSTStep] {
+        if let broken = observation.target, !broken.orphanedAccounts.isEmpty {
+            var fresh = observation
+            fresh.target = nil
+            return (broken.isEnabled ? [.disableTarget] : []) + [.deleteTarget] + start(settings, fresh, chap: chap, node: node)
+        }
         var target = observation.target ?? TargetState()
         let deviceSteps = deviceSteps(settings, observation, target: &target)
         var targetSteps: [SCSTStep] = []
-        if let configured = settings.relativeTargetID?.id(on: node), configured != target.relativeID {
-            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(configured)))
+        if let id = relativeTargetID(settings, node: node), id != target.relativeID {
+            targetSteps.append(.setTargetAttribute(attribute: "rel_tgt_id", value: String(id)))
         }
-        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != parameter.value {
-            if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: parameter.value)) }
+        for parameter in settings.sessionParameters where target.parameters[parameter.key.rawValue] != shownValue(parameter) {
+            if let attribute = attribute(parameter.key) { targetSteps.append(.setTargetAttribute(attribute: attribute, value: shownValue(parameter))) }
         }
         let portals = settings.portals.map(\.addressText)
         targetSteps += target.allowedPortals.filter { !portals.contains($0) }.map { .deleteAllowedPortal($0) }
@@ -200,7 +219,7 @@ extension SCSTDecision {
         if let target = observation.target {
             if target.isEnabled { steps.append(.disableTarget) }
             if !target.sessions.isEmpty {
-                steps += target.sessions.map { .closeSession(initiator: $0) }
+                steps += target.sessions.map { .closeSession(initiator: $0.initiator) }
                 steps.append(.waitForSessions)
             }
             steps.append(.deleteTarget)

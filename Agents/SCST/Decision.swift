@@ -11,6 +11,19 @@ enum SCSTDecision {
         key == .defaultTime2Wait ? nil : key.rawValue
     }
 
+    /// The value iscsi-scstd shows for `parameter` once it is written, which is what start
+    /// compares with: a digest list as the set it keeps, in its order (`CRC32C,None` reads back
+    /// `None,CRC32C`: captured, issue 17), a number in decimal. Written as shown, too.
+    static func shownValue(_ parameter: SessionParameter) -> String {
+        switch parameter.key {
+        case .headerDigest, .dataDigest:
+            let digests = Set(parameter.value.split(separator: ","))
+            return ["None", "CRC32C"].filter { digests.contains(Substring($0)) }.joined(separator: ",")
+        default:
+            return Int(parameter.value).map(String.init) ?? parameter.value
+        }
+    }
+
     // MARK: monitor
 
     /// The monitor's answer at `level`.
@@ -105,11 +118,15 @@ enum SCSTDecision {
     }
 
     /// The target's CHAP accounts against the credentials file: the same users, each with the
-    /// file's secret (compared in constant time by the view; neither secret is in any reason).
+    /// file's secret (compared in constant time by the view; neither secret is in any reason),
+    /// and no account file iscsi-scstd has dropped the account of (whatever the file says).
     /// A right user with a wrong secret is a secret rotated in the file and not yet applied —
     /// the old secret still logs in — so it fails like every other drift: Pacemaker restarts
     /// the resource in place, and start writes the file's secret.
     static func chapFailure(_ settings: SCSTSettings, _ target: TargetState, _ chap: ChapExpectation) -> AgentFailure? {
+        if let orphan = target.orphanedAccounts.first {
+            return .generic("\(orphan) of \(settings.target) has no account behind it (iscsi-scstd dropped it): a restart re-creates the target")
+        }
         guard case .configured(let users) = chap else { return nil }
         if target.incomingUsers.map(\.user) != (users.incoming.map { [$0] } ?? []) || target.outgoingUser?.user != users.outgoing {
             return .generic("the CHAP accounts of \(settings.target) differ from the credentials file")

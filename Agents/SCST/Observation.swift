@@ -76,14 +76,26 @@ struct TargetState: Sendable, Hashable {
     /// (compared in place; the secret itself is not kept).
     var incomingUsers: [ChapAccountState] = []
     var outgoingUser: ChapAccountState?
+    /// CHAP account files iscsi-scstd has no account for: every read fails with `EINVAL`
+    /// (captured, issue 17: `OutgoingUser` after a second `OutgoingUser` write). Only deleting
+    /// the target removes such a file.
+    var orphanedAccounts: [String] = []
     /// The iSCSI parameters this resource configures, as the target shows them.
     var parameters: [String: String] = [:]
     /// The default LUN set: LUN → device name.
     var defaultLUNs: [Int: String] = [:]
     /// Initiator groups by name.
     var groups: [String: GroupState] = [:]
-    /// Initiators with a session.
-    var sessions: [String] = []
+    /// The live sessions.
+    var sessions: [SessionState] = []
+}
+
+/// A live session, and the LUN set it sees.
+struct SessionState: Sendable, Hashable {
+    var initiator: String
+    /// The initiator group whose LUN set SCST bound the session to at login (its `luns` link);
+    /// `nil`: the target's default LUN set.
+    var group: String?
 }
 
 struct ChapAccountState: Sendable, Hashable {

@@ -19,7 +19,8 @@ public enum SCSTAgent: ResourceAgent {
             + "node (derived from the IQN and the LUN unless configured), an iSCSI target for it with its portals, ACL "
             + "(an initiator group: the LUN never enters the default LUN set then), CHAP and session parameters, "
             + "exports the LUN and enables the target. Every management write of the node goes through one lock and "
-            + "waits out EAGAIN. Stop closes the target's sessions and removes only the target and the device it "
+            + "waits out EAGAIN. Start never removes a LUN under a live session (it refuses such a repair: restart "
+            + "instead). Stop closes the target's sessions and removes only the target and the device it "
             + "owns. Monitor depth 0 checks the export and that iscsi-scstd lives (its exit deletes every iSCSI target); "
             + "10 the device, identity, portals, ACL and CHAP against the configuration; 20 reads a block of the "
             + "backing store.",
@@ -43,6 +44,7 @@ public enum SCSTAgent: ResourceAgent {
         let node = nodeName(context)
         if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
         let steps = SCSTDecision.start(settings, observation, chap: users, node: node)
+        if let refusal = SCSTDecision.liveSessionRefusal(settings, observation, steps, chap: users) { throw refusal }
         if !steps.isEmpty {
             let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
             do {

@@ -92,16 +92,27 @@ struct SCSTView {
             }
             state.groups[group] = groupState
         }
-        state.sessions = try list("\(path)/sessions") ?? []
+        for initiator in try list("\(path)/sessions") ?? [] {
+            // `../../luns`, or `../../ini_groups/G/luns` for a session bound to group G; gone
+            // with a session that closed meanwhile.
+            guard let luns = try link("\(path)/sessions/\(initiator)/luns")?.split(separator: "/").map(String.init) else { continue }
+            let group = luns.count >= 3 && luns[luns.count - 3] == "ini_groups" ? luns[luns.count - 2] : nil
+            state.sessions.append(SessionState(initiator: initiator, group: group))
+        }
         guard depth == .full else { return state }
         for name in Self.instances(entries, of: "allowed_portal") {
             if let portal = try value("\(path)/\(name)") { state.allowedPortals.append(portal) }
         }
-        for name in Self.instances(entries, of: "IncomingUser") {
-            if let account = try account("\(path)/\(name)", configured: credentials, outgoing: false) { state.incomingUsers.append(account) }
-        }
-        if entries.contains("OutgoingUser") {
-            state.outgoingUser = try account("\(path)/OutgoingUser", configured: credentials, outgoing: true)
+        let accounts = Self.instances(entries, of: "IncomingUser") + (entries.contains("OutgoingUser") ? ["OutgoingUser"] : [])
+        for name in accounts {
+            let outgoing = name == "OutgoingUser"
+            do {
+                guard let account = try account("\(path)/\(name)", configured: credentials, outgoing: outgoing) else { continue }
+                if outgoing { state.outgoingUser = account } else { state.incomingUsers.append(account) }
+            } catch {
+                guard error == .invalidArgument else { throw error }
+                state.orphanedAccounts.append(name)
+            }
         }
         for parameter in settings.sessionParameters {
             guard let attribute = SCSTDecision.attribute(parameter.key) else { continue }

@@ -28,6 +28,23 @@ enum SCSTStep: Sendable, Hashable, CustomStringConvertible {
     /// Waits (bounded) until the target has no session left.
     case waitForSessions
 
+    /// Whether iSCSI-SCST hands this write to iscsi-scstd, which logs why it refused one to its
+    /// own syslog identifier, not to the kernel log (issue 17): the target, its enabling, the
+    /// driver's `enabled`, portals, CHAP accounts and the iSCSI parameters — not `rel_tgt_id`,
+    /// groups, LUNs, devices or sessions, which SCST's core handles.
+    var isServedByISCSIDaemon: Bool {
+        switch self {
+        case .addTarget, .deleteTarget, .disableTarget, .enableTarget, .enableDriver, .addAllowedPortal, .deleteAllowedPortal,
+             .addChapUser, .deleteChapUser:
+            true
+        case .setTargetAttribute(let attribute, _):
+            attribute != "rel_tgt_id"
+        case .addDevice, .deleteDevice, .setDeviceAttribute, .createGroup, .deleteGroup, .addInitiator, .deleteInitiator,
+             .addLUN, .deleteLUN, .closeSession, .waitForSessions:
+            false
+        }
+    }
+
     var description: String {
         switch self {
         case .addDevice(let name, let handler, _): "add device \(name) (\(handler))"

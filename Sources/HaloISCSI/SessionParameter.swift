@@ -80,10 +80,60 @@ public struct SessionParameter: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(key.rawValue)=\(value)" }
 }
 
+/// What one stack's target daemon accepts beyond the RFC's rules, where it accepts less: each
+/// stack's agent declares its own (`ocf:halo:scst` for iscsi-scstd), so that a value the daemon
+/// would refuse is an invalid parameter (6, before anything is written) rather than a start that
+/// fails with 1.
+public struct SessionParameterLimits: Sendable {
+    /// Who sets the limits, for the problems and the description ("iscsi-scstd").
+    public let daemon: String
+    /// The narrower range of each numeric parameter that has one.
+    public let ranges: [SessionParameter.Key: ClosedRange<Int>]
+    /// The daemon reads a number with a leading 0 as octal (C's `strtol(…, 0)`), so `0262144`
+    /// would not be what it looks like.
+    public let readsLeadingZeroAsOctal: Bool
+    /// More the description should say of the daemon's way with these parameters (a sentence).
+    public let note: String
+
+    /// Limits for `daemon`; the description lists `ranges` in the order of `SessionParameter.Key`.
+    public init(daemon: String, ranges: [SessionParameter.Key: ClosedRange<Int>], readsLeadingZeroAsOctal: Bool, note: String = "") {
+        self.daemon = daemon
+        self.ranges = ranges
+        self.readsLeadingZeroAsOctal = readsLeadingZeroAsOctal
+        self.note = note
+    }
+
+    /// No limits beyond the RFC's.
+    public static let none = SessionParameterLimits(daemon: "", ranges: [:], readsLeadingZeroAsOctal: false)
+
+    /// Why `parameter` is beyond the limits; `nil` when it is within them.
+    func problem(_ parameter: SessionParameter) -> ValueProblem? {
+        guard case .number = parameter.key.rule else { return nil }
+        // Worded short, the daemon first: Pacemaker keeps 128 characters of a reason, and the
+        // parameter's whole value comes before this.
+        if readsLeadingZeroAsOctal, parameter.value.count > 1, parameter.value.hasPrefix("0") {
+            return ValueProblem("\(daemon) reads \(parameter.key.rawValue)'s leading 0 as octal")
+        }
+        guard let range = ranges[parameter.key], let number = Int(parameter.value), !range.contains(number) else { return nil }
+        return ValueProblem("\(daemon) takes \(parameter.key.rawValue) \(range.lowerBound)…\(range.upperBound)")
+    }
+
+    /// The limits as a sentence for a parameter's description; empty without limits.
+    var sentence: String {
+        guard !daemon.isEmpty else { return "" }
+        let ranges = SessionParameter.Key.allCases.compactMap { key in
+            self.ranges[key].map { "\(key.rawValue) \($0.lowerBound)-\($0.upperBound)" }
+        }
+        var sentence = " \(daemon) accepts less: \(ranges.joined(separator: ", "))"
+        if readsLeadingZeroAsOctal { sentence += ", and no number with a leading 0 (it would read it as octal)" }
+        return sentence + "." + (note.isEmpty ? "" : " \(note)")
+    }
+}
+
 extension ParameterType where Value == [SessionParameter] {
     /// `Name=Value` pairs separated by spaces; a name given twice is refused, and so is a
-    /// FirstBurstLength above MaxBurstLength (RFC 7143 §13.14).
-    public static var sessionParameters: ParameterType<[SessionParameter]> {
+    /// FirstBurstLength above MaxBurstLength (RFC 7143 §13.14), and a value beyond `limits`.
+    public static func sessionParameters(limits: SessionParameterLimits) -> ParameterType<[SessionParameter]> {
         ParameterType(constraint: .format("Name=Value pairs separated by spaces, e.g. MaxRecvDataSegmentLength=262144 HeaderDigest=CRC32C,None."),
                       parse: { raw in
             var parameters: [SessionParameter] = []
@@ -93,6 +143,7 @@ extension ParameterType where Value == [SessionParameter] {
                     if parameters.contains(where: { $0.key == parameter.key }) {
                         return .failure(ValueProblem("sets \(parameter.key.rawValue) twice"))
                     }
+                    if let problem = limits.problem(parameter) { return .failure(problem) }
                     parameters.append(parameter)
                 case .failure(let problem):
                     return .failure(problem)
@@ -105,4 +156,7 @@ extension ParameterType where Value == [SessionParameter] {
             return .success(parameters)
         }, render: { $0.map(\.description).joined(separator: " ") })
     }
+
+    /// `sessionParameters(limits:)` with the RFC's rules only.
+    public static var sessionParameters: ParameterType<[SessionParameter]> { sessionParameters(limits: .none) }
 }

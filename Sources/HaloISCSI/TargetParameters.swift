@@ -85,7 +85,7 @@ public enum TargetParameters {
         Parameter("initiators", .optional(.iscsiNames),
                   short: "Initiators allowed to see the LUN (ACL)",
                   long: "The iSCSI names of the initiators that may see the LUN, separated by spaces. Set: only they see it; "
-                      + "any other initiator that logs in sees no LUN. Unset: every initiator that can log in sees it.")
+                      + "any other initiator's login is refused. Unset: every initiator that can log in sees it.")
     }
 
     public static func chapFile() -> Parameter<String?> {
@@ -98,16 +98,18 @@ public enum TargetParameters {
                   isPrivate: true)
     }
 
-    public static func sessionParameters() -> Parameter<[SessionParameter]?> {
-        Parameter("session_parameters", .optional(.sessionParameters),
+    /// - Parameter limits: what the stack's daemon accepts where it accepts less than the RFC
+    ///   (values beyond them are invalid parameters); the description names them.
+    public static func sessionParameters(limits: SessionParameterLimits = .none) -> Parameter<[SessionParameter]?> {
+        Parameter("session_parameters", .optional(.sessionParameters(limits: limits)),
                   short: "iSCSI session parameters",
                   long: "What the target offers at login, as Name=Value pairs separated by spaces: InitialR2T, "
                       + "ImmediateData (Yes/No); MaxRecvDataSegmentLength, MaxXmitDataSegmentLength, MaxBurstLength, "
                       + "FirstBurstLength (512-16777215); MaxOutstandingR2T; HeaderDigest, DataDigest (None, CRC32C, "
                       + "CRC32C,None, None,CRC32C); QueuedCommands (1-2048). SCST also takes MaxSessions, NopInInterval, "
                       + "NopInTimeout, RspTimeout; LIO also DefaultTime2Wait (0-3600: seconds an initiator waits after a lost "
-                      + "connection before its first reconnect; the larger of both sides' offers wins). Unset parameters "
-                      + "keep the stack's defaults.")
+                      + "connection before its first reconnect; the larger of both sides' offers wins)." + limits.sentence
+                      + " Unset parameters keep the stack's defaults.")
     }
 }
 

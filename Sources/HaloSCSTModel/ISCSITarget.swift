@@ -25,18 +25,23 @@ struct Session: Sendable, Hashable {
     var closesAt: ContinuousClock.Instant?
 }
 
-/// A CHAP account of a target (`IncomingUser`, `OutgoingUser`).
+/// A CHAP account of a target (`IncomingUser`, `OutgoingUser`), as iscsi-scstd holds it.
 ///
-/// **Not captured: the model's CHAP behaviour is invented.** The captures of SCST 3.11
-/// (Tests/Fixtures/scst-3.11) hold no target with a CHAP account; all they show of CHAP is the
-/// management help naming `IncomingUser`, `OutgoingUser` and `allowed_portal` as target
-/// attributes. Everything else is assumed from SCST's documentation and source, each place
-/// marked "not captured": the attribute files' names (`IncomingUser`, `IncomingUser1`, … as
-/// `allowed_portal`'s are), their mode (0600), their content (`user secret`, `[key]`, the extra
-/// newline of daemon-served attributes), the errnos of adding a duplicate and deleting an
-/// absent account, what a login checks (the incoming user and secret only: mutual CHAP is not
-/// checked) and that changing accounts leaves existing sessions alone. Check them against a
-/// real SCST before relying on them (docs/scst.md, "What it cannot model").
+/// **Captured from a real SCST 3.11** (issue 17, where `ocf:halo:scst` ran against one): a
+/// second `IncomingUser` with a user the target has fails with `EINVAL`; deleting a user the
+/// target does not have fails with `ENOENT` (incoming and outgoing alike); a second
+/// `OutgoingUser` fails with `EEXIST`, but iscsi-scstd first drops the account it has, so the
+/// `OutgoingUser` file stays with nothing behind it and every read of it fails with `EINVAL`
+/// (`ISCSITarget.hasOrphanedOutgoingUser`); a login with an incoming account's user and secret is
+/// admitted and one with a wrong secret refused.
+///
+/// **Still not captured — assumed** from SCST's documentation and source (iscsi-scst/usr), each
+/// place marked "not captured": the attribute files' names (`IncomingUser`, `IncomingUser1`, …
+/// as `allowed_portal`'s are), their mode (0600), their content (`user secret`, `[key]`, the
+/// extra newline of daemon-served attributes) and that changing accounts leaves existing
+/// sessions alone. Not modelled: the mutual CHAP
+/// exchange (a login checks the incoming account only). docs/scst.md, "What it cannot model", lists
+/// them.
 struct ChapAccount: Sendable, Hashable {
     let user: String
     let secret: String
@@ -55,7 +60,12 @@ struct ISCSITarget: Sendable, Hashable {
     var allowedPortals: [String] = []
     var incomingUsers: [ChapAccount] = []
     var outgoingUser: ChapAccount?
-    /// iSCSI parameters set explicitly (shown with `[key]`); others show their defaults.
+    /// The kernel still has the `OutgoingUser` file, but iscsi-scstd no longer has the account
+    /// (captured, issue 17: after a second `OutgoingUser` write). Only deleting the target
+    /// removes the file.
+    var hasOrphanedOutgoingUser = false
+    /// iSCSI parameters set explicitly, as iscsi-scstd shows them (`ISCSIParameterRule`); a
+    /// value other than the default is shown with `[key]`.
     var parameters: [String: String] = [:]
     var plainAttributes: [String: String] = [:]
 

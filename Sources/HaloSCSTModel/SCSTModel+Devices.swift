@@ -73,6 +73,9 @@ extension SCSTModel {
         device.dummy = flag("dummy") ?? false
         device.active = flag("active") ?? true
         device.thinProvisioned = flag("thin_provisioned") ?? (handler != .nullio && opened.discards)
+        for flag in ["async", "o_direct"] where handler == .fileio {
+            if let value = values[flag].flatMap(MgmtCommand.number) { device.plainAttributes[flag] = String(value) }
+        }
         if let t10 = values["t10_dev_id"] {
             guard t10.utf8.count <= 25 else { return refuse("t10_dev_id \(t10) is too long (device \(name))") }
             device.t10DeviceID.set(t10)

@@ -10,7 +10,8 @@ extension SCSTModel {
     /// - Returns: `ENOENT` when nothing is there, `EISDIR` for a directory, `EACCES` for a
     ///   write-only attribute, `EAGAIN` for `last_sysfs_mgmt_res` while a command that answered
     ///   `EAGAIN` has not finished, and for attributes SCST serves through queued work while
-    ///   reads are forced to fail (control).
+    ///   reads are forced to fail (control); `EINVAL` for an `OutgoingUser` file iscsi-scstd
+    ///   has no account for (captured, issue 17).
     public mutating func read(_ components: [String], now: ContinuousClock.Instant) -> Result<[UInt8], Errno> {
         tick(now: now)
         guard let path = resolve(components) else { return .failure(.noSuchFile) }
@@ -25,6 +26,10 @@ extension SCSTModel {
             return .failure(.tryAgain)
         }
         if case .rootAttribute("last_sysfs_mgmt_res") = path, !pending.isEmpty { return .failure(.tryAgain) }
+        if case .targetAttribute(.iscsi(let name), "OutgoingUser") = path, targets[name]?.outgoingUser == nil {
+            record("iscsi-scstd: unknown user attribute OutgoingUser of \(name)")
+            return .failure(.invalidArgument)
+        }
         return .success(Array(show(path).utf8))
     }
 
@@ -120,7 +125,10 @@ extension SCSTModel {
         case "eui64_id": return hex(device.eui64ID)
         case "pr_file_name": return device.plainAttributes[attribute].map { "\($0)\n" } ?? "/var/lib/scst/pr/\(device.name)\n"
         case "bind_alua_state": return device.plainAttributes[attribute].map { "\($0)\n" } ?? (device.handler == .blockio ? "1\n" : "0\n")
-        case "expl_alua", "removable", "o_direct", "zero_copy", "read_zero": return device.plainAttributes[attribute].map { "\($0)\n" } ?? "0\n"
+        case "async", "o_direct":
+            let value = device.plainAttributes[attribute] ?? "0"
+            return Self.keyed(value, value != "0")
+        case "expl_alua", "removable", "read_zero": return device.plainAttributes[attribute].map { "\($0)\n" } ?? "0\n"
         case "tst", "threads_num", "lb_per_pb_exp": return device.plainAttributes[attribute].map { "\($0)\n" } ?? "1\n"
         case "rotational": return "1\n"
         case "block": return "0 0\n"

@@ -54,15 +54,22 @@ extension SCSTModel {
             guard !target.allowedPortals.contains(values[0]) else { return refuse("allowed_portal \(values[0]) exists on \(name)") }
             target.allowedPortals.append(values[0])
         case "IncomingUser":
-            // Not captured (ChapAccount): EINVAL for a malformed account, EEXIST for a user the
-            // target has; an account added while sessions exist leaves them alone.
-            guard values.count == 2 else { return refuse("IncomingUser takes a user and a secret") }
-            guard !target.incomingUsers.contains(where: { $0.user == values[0] }) else { return refuse("IncomingUser \(values[0]) exists on \(name)", .exists) }
+            // Captured (ChapAccount): EINVAL for a user the target has. Not captured: EINVAL for
+            // a malformed account; sessions stay.
+            guard values.count == 2 else { return refuse("iscsi-scstd: IncomingUser takes a user and a secret") }
+            guard !target.incomingUsers.contains(where: { $0.user == values[0] }) else { return refuse("iscsi-scstd: IncomingUser \(values[0]) exists on \(name)") }
             target.incomingUsers.append(ChapAccount(user: values[0], secret: values[1]))
         default:
-            // Not captured (ChapAccount): one OutgoingUser per target, EEXIST for a second.
-            guard values.count == 2 else { return refuse("OutgoingUser takes a user and a secret") }
-            guard target.outgoingUser == nil else { return refuse("\(name) has an OutgoingUser", .exists) }
+            // Captured (ChapAccount): a second OutgoingUser — iscsi-scstd replaces its own
+            // account, then asks the kernel for the attribute file, which exists: EEXIST, and
+            // the file is left without an account.
+            guard values.count == 2 else { return refuse("iscsi-scstd: OutgoingUser takes a user and a secret") }
+            if target.outgoingUser != nil || target.hasOrphanedOutgoingUser {
+                target.outgoingUser = nil
+                target.hasOrphanedOutgoingUser = true
+                targets[name] = target
+                return refuse("iscsi-scstd: only one outgoing account is supported, old one replaced; the kernel's OutgoingUser file of \(name) exists", .exists)
+            }
             target.outgoingUser = ChapAccount(user: values[0], secret: values[1])
         }
         targets[name] = target
@@ -77,12 +84,14 @@ extension SCSTModel {
             guard let index = target.allowedPortals.firstIndex(of: values[0]) else { return refuse("allowed_portal \(values[0]) not found on \(name)") }
             target.allowedPortals.remove(at: index)
         case "IncomingUser":
-            // Not captured (ChapAccount): deleted by user name (the secret is not needed), EINVAL
-            // for a user the target does not have; sessions that logged in with it stay.
-            guard let index = target.incomingUsers.firstIndex(where: { $0.user == values[0] }) else { return refuse("IncomingUser \(values[0]) not found on \(name)") }
+            // Captured (ChapAccount): ENOENT for a user the target does not have. Not captured:
+            // deleted by user name (the secret is not needed); sessions that logged in with it stay.
+            guard let index = target.incomingUsers.firstIndex(where: { $0.user == values[0] }) else {
+                return refuse("iscsi-scstd: user \(values[0]) not found on \(name)", .noSuchFile)
+            }
             target.incomingUsers.remove(at: index)
         default:
-            guard target.outgoingUser?.user == values[0] else { return refuse("OutgoingUser \(values[0]) not found on \(name)") }
+            guard target.outgoingUser?.user == values[0] else { return refuse("iscsi-scstd: user \(values[0]) not found on \(name)", .noSuchFile) }
             target.outgoingUser = nil
         }
         targets[name] = target
@@ -142,13 +151,14 @@ extension SCSTModel {
     }
 
     /// An iSCSI parameter of a target (`QueuedCommands`, `MaxRecvDataSegmentLength`, …):
-    /// iscsi-scstd takes one word, a number for the numeric ones.
+    /// iscsi-scstd takes one word, refuses what its rule refuses (`EINVAL`, the reason in its
+    /// own log) and keeps the value as it shows it (`ISCSIParameterRule`).
     mutating func setParameter(_ name: String, _ parameter: String, _ command: MgmtCommand) -> Result<Void, Errno> {
-        guard command.words.count == 1 else { return refuse("\(parameter) takes one value") }
-        let value = command.words[0]
-        let numeric = Int(ISCSITarget.parameterDefaults.first { $0.name == parameter }!.value) != nil
-        if numeric && Int(value) == nil { return refuse("\(parameter)=\(value) is not a number") }
-        targets[name]!.parameters[parameter] = value
+        guard command.words.count == 1 else { return refuse("iscsi-scstd: unexpected parameter value for \(parameter)") }
+        guard let shown = ISCSIParameterRule.of(parameter)?.shown(command.words[0]) else {
+            return refuse("iscsi-scstd: wrong value \(command.words[0]) for parameter \(parameter)")
+        }
+        targets[name]!.parameters[parameter] = shown
         return .success(())
     }
 }

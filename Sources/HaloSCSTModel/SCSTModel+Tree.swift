@@ -154,7 +154,7 @@ extension SCSTModel {
         return AttributeTables.iscsiTarget.map(\.name)
             + Self.instances("allowed_portal", count: iscsi.allowedPortals.count)
             + Self.instances("IncomingUser", count: iscsi.incomingUsers.count)
-            + (iscsi.outgoingUser == nil ? [] : ["OutgoingUser"])
+            + (iscsi.outgoingUser == nil && !iscsi.hasOrphanedOutgoingUser ? [] : ["OutgoingUser"])
     }
 
     /// `X`, `X1`, `X2`, … — how SCST names the instances of a multi-valued attribute.

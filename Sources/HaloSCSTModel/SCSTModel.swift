@@ -66,6 +66,8 @@ public struct SCSTModel: Sendable {
     var nextSessionNumber = 1
     /// Sessions do not go away after `force_close` (control: an initiator that hangs on).
     var sessionsHangOn = false
+    /// What the last discovery through the `discovery` control file showed.
+    var lastDiscovery: [String] = []
 
     // What happened, for tests and people
     var log: [String] = []

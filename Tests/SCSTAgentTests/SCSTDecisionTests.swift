@@ -33,7 +33,9 @@ extension SCSTObservation {
             }
         }
         observation.device = DeviceState(handler: "vdisk_blockio", filename: "/dev/vdb", writeThrough: true, size: 268_435_456, identity: identity)
-        var target = TargetState(isEnabled: true, relativeID: 1, allowedPortals: ["198.18.1.21"])
+        // The id node1 gives it (the node the rows that name one mostly use).
+        var target = TargetState(isEnabled: true, relativeID: SCSTDecision.relativeTargetID(settings, node: "node1") ?? 1,
+                                 allowedPortals: ["198.18.1.21"])
         if let initiators = settings.initiators {
             target.groups[settings.group.text] = GroupState(initiators: initiators.map(\.text), luns: [settings.lun: "disk1"])
         } else {
@@ -248,7 +250,7 @@ struct SCSTDecisionTests {
 
     @Test func stop_disablesClosesWaitsAndRemovesOnlyWhatIsOwned() {
         var observation = SCSTObservation.running(Self.lab)
-        observation.target?.sessions = ["iqn.2026-11.lab.test:ini"]
+        observation.target?.sessions = [SessionState(initiator: "iqn.2026-11.lab.test:ini")]
         #expect(SCSTDecision.stop(Self.lab, observation) == [
             .disableTarget, .closeSession(initiator: "iqn.2026-11.lab.test:ini"), .waitForSessions, .deleteTarget,
             .deleteDevice(name: "disk1", handler: "vdisk_blockio"),

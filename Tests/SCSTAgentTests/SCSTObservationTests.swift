@@ -56,7 +56,7 @@ struct SCSTObservationTests {
         let target = try #require(observation.target)
         #expect(target.defaultLUNs.isEmpty)
         #expect(target.groups == ["acl_ini": GroupState(initiators: ["iqn.2026-11.lab.test:ini"], luns: [0: "disk1", 3: "null1"])])
-        #expect(target.sessions == ["iqn.2026-11.lab.test:ini"])
+        #expect(target.sessions == [SessionState(initiator: "iqn.2026-11.lab.test:ini", group: "acl_ini")], "bound to the group at login")
         #expect(target.relativeID == 2)
         #expect(SCSTDecision.monitor(settings, observation, level: .basic) == .success(.success))
         let wrongGroup = SCSTSettings.lab(initiators: ["iqn.2026-11.lab.test:ini"])
