@@ -46,6 +46,8 @@ let package = Package(
         // halod's and haloctl's command lines: help, man pages and completions from one
         // declaration.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // halod's Prometheus metrics (counters, gauges, histograms, the text format).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CHalo", path: "Sources/CHalo"),
@@ -119,7 +121,8 @@ let package = Package(
             path: "Sources/HaloControl"),
         .target(
             name: "HaloDaemon",
-            dependencies: ["HaloCluster", "HaloControl", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker"],
+            dependencies: ["HaloCluster", "HaloControl", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker",
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             path: "Sources/HaloDaemon"),
         .executableTarget(
             name: "halod",

@@ -49,6 +49,9 @@ public final class Daemon {
     let fencer = FenceRunner()
     private(set) var facts: FactsReader
     let stacks: StackRunner
+    let metrics = DaemonMetrics(version: Daemon.version)
+    /// The `/metrics` endpoint, when `[local] metrics` is set.
+    let metricsServer: MetricsServer?
     /// The last disk states read, and the facts last given to the machine.
     private var disks: [LUNName: DiskFact]?
     private var announcedFacts: LocalFacts?
@@ -111,6 +114,15 @@ public final class Daemon {
             throw .runtime("cannot listen on the control socket \(socket): \(error)")
         }
         notifier = ServiceNotifier(environment: CurrentProcess.environment())
+        if let endpoint = configuration.local.metrics {
+            do {
+                metricsServer = try MetricsServer(host: endpoint.host, port: endpoint.port)
+            } catch {
+                throw .runtime("cannot listen for metrics on \(endpoint.host):\(endpoint.port): \(error)")
+            }
+        } else {
+            metricsServer = nil
+        }
         facts = FactsReader(configuration: configuration)
         stacks = StackRunner(configuration: configuration, localNode: corosync.localNode)
         machine = ClusterMachine(me: MemberID(node: corosync.localNode, process: UInt32(CurrentProcess.id)), software: "halod \(Self.version)")
@@ -147,6 +159,7 @@ public final class Daemon {
         while exitStatus == nil {
             var requests = [PollRequest(corosync.groupDescriptor), PollRequest(corosync.quorumDescriptor), PollRequest(signals.descriptor)]
             requests += control.pollRequests() + fencer.pollRequests() + facts.pollRequests() + stacks.pollRequests()
+            requests += metricsServer?.pollRequests() ?? []
             let now = ContinuousClock.now
             var wake = [timers.map(\.due).min().map(Deadline.init), fencer.nextWake(now: now), facts.nextWake(now: now), stacks.nextWake(now: now),
                         fencePeerRetries.map(\.at).min().map(Deadline.init),
@@ -186,6 +199,11 @@ public final class Daemon {
             }
         }
         for (client, request) in control.service(ready: ready) { handle(request, from: client) }
+        metricsServer?.service(ready: ready) {
+            let counters = corosync.counters
+            return metrics.render(state: machine.state, configuration: configuration, servedHere: stacks.served,
+                                  traffic: (counters.sent, counters.delivered))
+        }
         fencer.service(ready: ready)
         for event in fencer.takeEvents() { handle(event) }
         if let read = facts.service(ready: ready) { disks = read }
@@ -218,9 +236,21 @@ public final class Daemon {
         switch delivery {
         case .agreed(let event):
             let owners = machine.state?.luns.mapValues(\.owner)
+            let fenceResultsUpTo = machine.state.map { $0.fenceHistory.last?.at ?? 0 }
+            if case .membership = event { metrics.membershipChanged() }
             defer {
                 if let before = owners, let after = machine.state?.luns {
-                    for (lun, record) in after where before[lun] != nil && before[lun]! != record.owner { lastMoves[lun] = WallClock.now }
+                    for (lun, record) in after where before[lun] != nil && before[lun]! != record.owner {
+                        lastMoves[lun] = WallClock.now
+                        metrics.lunMoved(lun, reason: record.reason)
+                    }
+                }
+                if let before = fenceResultsUpTo, let history = machine.state?.fenceHistory {
+                    for entry in history where entry.at > before {
+                        var succeeded = false
+                        if case .succeeded = entry.outcome { succeeded = true }
+                        metrics.fenceFinished(victim: configuration.node(entry.attempt.victim)?.name ?? "\(entry.attempt.victim)", succeeded: succeeded)
+                    }
                 }
             }
             if case .membership(let change) = event, stopRequested != nil, !change.members.contains(machine.me) {
@@ -300,6 +330,7 @@ public final class Daemon {
     private func handle(_ event: StackRunner.Event) {
         switch event {
         case .finished(let lun, let step, let resource, let exit, let reason, let took, let failure):
+            metrics.agentAction(resource: resource, action: step.action, succeeded: failure == nil, took: took)
             var data = ["halo.lun": lun.rawValue, "halo.resource": resource, "halo.action": step.action.rawValue,
                         "halo.exit": "\(exit)", "halo.duration_ms": String(took.milliseconds)]
             if let reason { data["halo.reason"] = reason }

@@ -33,7 +33,7 @@ public final class HalodCluster: @unchecked Sendable {
     /// The configuration of `count` nodes (each fenced by fence_halotest) and `luns` LUNs,
     /// LUN i preferring node ((i − 1) mod count) + 1, then the others in order.
     public static func configuration(nodes count: Int, luns: Int, directory: String, extra: String = "",
-                                     nodeExtra: [Int: String] = [:], stack: StackKind = .none) -> String {
+                                     nodeExtra: [Int: String] = [:], stack: StackKind = .none, metrics: Bool = false) -> String {
         var text = """
             [cluster]
             name = "halodtest"
@@ -65,7 +65,11 @@ public final class HalodCluster: @unchecked Sendable {
                     + "params = { addresses = \"\(portalAddress(lun))/24@eth0\" }\n\(monitor)\n"
             }
         }
-        if stack != .none { text += "\n[local]\nocf_root = \"\(directory)/ocf\"\n" }
+        if stack != .none || metrics {
+            text += "\n[local]\n"
+            if stack != .none { text += "ocf_root = \"\(directory)/ocf\"\n" }
+            if metrics { text += "metrics = \"127.0.0.1:9664\"\n" }
+        }
         return text
     }
 
@@ -74,7 +78,7 @@ public final class HalodCluster: @unchecked Sendable {
 
     /// Brings up `nodes` corosync nodes and starts halod on each with the configuration.
     public init(nodes: Int, luns: Int = 2, token: Int = 1000, extra: String = "", nodeExtra: [Int: String] = [:],
-                stack: StackKind = .none, startHalod: Bool = true) throws {
+                stack: StackKind = .none, metrics: Bool = false, startHalod: Bool = true) throws {
         count = nodes
         configurationPath = "\(directory.path)/halod.toml"
         if stack != .none {
@@ -96,7 +100,8 @@ public final class HalodCluster: @unchecked Sendable {
             try FileSystem.symlink("\(BuildProducts.repositoryRoot)/Tests/System/ocf_halotest", at: "\(directory.path)/ocf/resource.d/halo/drbd")
         }
         try FileSystem.writeAtomically(configurationPath, Array(Self.configuration(
-            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack).utf8), permissions: 0o600)
+            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack, metrics: metrics).utf8),
+            permissions: 0o600)
         if startHalod { for node in 1...nodes { try start(node) } }
     }
 
@@ -213,6 +218,13 @@ public final class HalodCluster: @unchecked Sendable {
             guard words.count == 5, let time = Double(words[0]), let code = Int(words[4]) else { return nil }
             return (time, words[1], words[2], words[3], code)
         }
+    }
+
+    /// An HTTP GET of `path` from halod's metrics endpoint on `node` (127.0.0.1:9664 inside it).
+    public func scrape(_ node: Int, path: String = "/metrics") -> String? {
+        let client = "import socket,sys\ns=socket.create_connection(('127.0.0.1',9664),5)\ns.sendall(b'GET \(path) HTTP/1.0\\r\\n\\r\\n')\n"
+            + "d=b''\nwhile True:\n  c=s.recv(65536)\n  if not c: break\n  d+=c\nsys.stdout.write(d.decode())\n"
+        return (try? script(["exec", directory.path, String(node), "python3", "-c", client]))?.outputText
     }
 
     /// The halod log of a node (for failure messages).

@@ -139,4 +139,21 @@ struct HalodStackTests {
         #expect(done != nil && done! <= answered, "answered only after the fence")
         print("halod fence-peer: a lost peer answered \(String(answered - asked).prefix(5)) s after the handler asked (the fence agent waits 6 s)")
     }
+
+    @Test("Prometheus metrics: quorum, members, each LUN's node, fencing results and agent actions, in base units")
+    func metrics() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgents, metrics: true)
+        #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 1) == "started" })
+        try cluster.kill(3)
+        #expect(cluster.wait(.seconds(30)) { cluster.fenceLog.contains { $0.phase == "done" && $0.plug == "node3" } })
+        #expect(cluster.wait(.seconds(10)) { cluster.scrape(1)?.contains(#"halo_fencing_attempts_total{node="node3",result="success"} 1"#) == true })
+        let text = cluster.scrape(1) ?? ""
+        for line in ["HTTP/1.0 200 OK", "halo_cluster_quorate 1", "halo_cluster_members 2", "halo_in_sync 1",
+                     #"halo_lun_node_info{lun="lun1",node="node1"} 1"#, #"halo_node_member{node="node3"} 0"#,
+                     #"halo_lun_served_here{lun="lun1"} 1"#, #"halo_agent_actions_total{resource="target-lun1",action="start",result="success"} 1"#,
+                     "halo_agent_action_duration_seconds_bucket", "halo_membership_changes_total", "# HELP halo_cluster_quorate"] {
+            #expect(text.contains(line), "\(line) not in:\n\(text.prefix(3000))")
+        }
+        #expect(cluster.scrape(1, path: "/other")?.hasPrefix("HTTP/1.0 404") == true)
+    }
 }

@@ -82,6 +82,12 @@ extension ClusterConfiguration {
             local.controlSocket = path
         }
         local.factsInterval = try table.duration("facts_interval") ?? local.factsInterval
+        if let (address, line) = try table.string("metrics") {
+            guard let parsed = Self.hostAndPort(address) else {
+                throw table.error("metrics", line: line, "\"\(address)\" is not an address and port; write \"127.0.0.1:9664\" or \"[::1]:9664\"")
+            }
+            local.metrics = parsed
+        }
         if let (path, line) = try table.string("ocf_root") {
             guard path.hasPrefix("/"), !path.contains("\n") else { throw table.error("ocf_root", line: line, "must be an absolute path, like \"/usr/lib/ocf\"") }
             local.ocfRoot = path
@@ -255,6 +261,15 @@ extension ClusterConfiguration {
         }
         try table.finish()
         return resource
+    }
+
+    /// `127.0.0.1:9664`, `[::1]:9664`.
+    static func hostAndPort(_ text: String) -> (host: String, port: UInt16)? {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port > 0 else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else { return nil }
+        return (host, port)
     }
 
     static func isName(_ text: String) -> Bool {

@@ -285,6 +285,18 @@ public struct LocalSettings: Sendable, Hashable {
     public var factsInterval: Duration = .seconds(5)
     /// Where the OCF agents are (`OCF_ROOT`): `resource.d/PROVIDER/TYPE`.
     public var ocfRoot: String = "/usr/lib/ocf"
+    /// Where Prometheus scrapes `/metrics` (host and port); nil: no metrics endpoint (the default).
+    public var metrics: (host: String, port: UInt16)?
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.controlSocket == rhs.controlSocket && lhs.factsInterval == rhs.factsInterval && lhs.ocfRoot == rhs.ocfRoot
+            && lhs.metrics?.host == rhs.metrics?.host && lhs.metrics?.port == rhs.metrics?.port
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(controlSocket)
+        hasher.combine(ocfRoot)
+    }
 
     public init() {}
 }

@@ -110,3 +110,50 @@ public final class StreamConnection {
 
     deinit { Syscall.close(descriptor) }
 }
+
+/// A listening TCP socket on one address and port, non-blocking (halod's metrics endpoint).
+/// Closed when dropped.
+public struct TCPListener: ~Copyable {
+    public let descriptor: Int32
+
+    /// Binds and listens at `host:port`; `host` is an IPv4 or IPv6 literal.
+    ///
+    /// - Throws: `EINVAL` for a host that is not an address literal, else the `errno` of
+    ///   `socket`, `bind` (`EADDRINUSE`, `EADDRNOTAVAIL`) or `listen`.
+    public init(host: String, port: UInt16) throws(Errno) {
+        var address6 = sockaddr_in6()
+        var address4 = sockaddr_in()
+        let family: Int32
+        if inet_pton(AF_INET, host, &address4.sin_addr) == 1 {
+            family = AF_INET
+            address4.sin_family = sa_family_t(AF_INET)
+            address4.sin_port = port.bigEndian
+        } else if inet_pton(AF_INET6, host, &address6.sin6_addr) == 1 {
+            family = AF_INET6
+            address6.sin6_family = sa_family_t(AF_INET6)
+            address6.sin6_port = port.bigEndian
+        } else {
+            throw Errno(rawValue: EINVAL)
+        }
+        let fd = try valueOrErrno { socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        var yes: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        let bound: Int32 = family == AF_INET
+            ? withUnsafePointer(to: &address4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            : withUnsafePointer(to: &address6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            let error = Errno.current
+            Syscall.close(fd)
+            throw error
+        }
+        descriptor = fd
+    }
+
+    /// Accepts one waiting client, or nil when none waits.
+    public func accept() -> StreamConnection? {
+        let fd = halo_accept_nonblocking(descriptor)
+        return fd >= 0 ? StreamConnection(descriptor: fd) : nil
+    }
+
+    deinit { Syscall.close(descriptor) }
+}
