@@ -121,7 +121,7 @@ let package = Package(
             path: "Sources/HaloControl"),
         .target(
             name: "HaloDaemon",
-            dependencies: ["HaloCluster", "HaloControl", "HaloCorosync", "HaloSystem", "HaloJSON", "HaloDRBD", "HaloPacemaker",
+            dependencies: ["HaloCluster", "HaloControl", "HaloCorosync", "HaloSystem", "HaloNet", "HaloJSON", "HaloDRBD", "HaloPacemaker",
                            .product(name: "Prometheus", package: "swift-prometheus")],
             path: "Sources/HaloDaemon"),
         .executableTarget(

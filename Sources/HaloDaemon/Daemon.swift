@@ -1,6 +1,7 @@
 import HaloControl
 import HaloCluster
 import HaloCorosync
+import HaloNet
 import HaloSystem
 
 /// How halod was started.
@@ -162,6 +163,7 @@ public final class Daemon {
             requests += metricsServer?.pollRequests() ?? []
             let now = ContinuousClock.now
             var wake = [timers.map(\.due).min().map(Deadline.init), fencer.nextWake(now: now), facts.nextWake(now: now), stacks.nextWake(now: now),
+                        stacks.served.isEmpty ? nil : Deadline(nextConnectionsRead),
                         fencePeerRetries.map(\.at).min().map(Deadline.init),
                         control.nextWake(), watchdogDue, stopRequested.map { Deadline($0 + .seconds(5)) }].compactMap { $0 }.min()
             if corosync.hasBacklog { wake = [wake, Deadline.after(.milliseconds(20))].compactMap { $0 }.min() }
@@ -300,6 +302,67 @@ public final class Daemon {
     /// SIGTERM was received (then: stop serving, then leave).
     private var stopping: ContinuousClock.Instant?
 
+    /// The iSCSI port whose connections halod watches on the portal addresses.
+    static let iSCSIPort: UInt16 = 3260
+    /// The connections last reported per LUN served here, and when to read them again.
+    private var reportedConnections: [LUNName: [ClientConnection]] = [:]
+    private var nextConnectionsRead = ContinuousClock.now
+    /// Per LUN, the placement (its `since`) whose recovery this node already tickled.
+    private var tickled: [LUNName: UInt64] = [:]
+
+    /// Reads the initiators connected to the portals of the LUNs served here (socket
+    /// diagnostics, every facts interval) and reports the ones that changed.
+    private func watchConnections(now: ContinuousClock.Instant) {
+        guard now >= nextConnectionsRead else { return }
+        nextConnectionsRead = now + configuration.local.factsInterval
+        let served = stacks.served
+        reportedConnections = reportedConnections.filter { served.contains($0.key) }
+        guard !served.isEmpty, machine.state != nil else { return }
+        let established: [TCPConnection]
+        do {
+            var diagnostics = try SocketDiagnostics()
+            established = try diagnostics.establishedTCP(localPort: Self.iSCSIPort, deadline: .after(.seconds(1)))
+        } catch {
+            log.log(.debug, "cannot read the TCP connections", ["halo.error": "\(error)"])
+            return
+        }
+        for lun in configuration.luns where served.contains(lun.name) {
+            let portals = Set(lun.portalAddresses)
+            let connections = established.filter { portals.contains($0.local.description) }
+                .map { ClientConnection(portal: $0.local.description, portalPort: $0.localPort, client: $0.remote.description, clientPort: $0.remotePort) }
+                .sorted()
+            if reportedConnections[lun.name] != connections {
+                reportedConnections[lun.name] = connections
+                perform(machine.handle(.connections(lun.name, connections)))
+            }
+        }
+    }
+
+    /// After this node took a LUN whose node was lost: once its stack is up here, every
+    /// connection the lost node had is tickled, so its initiator reconnects at once.
+    private func tickleRecoveredLUNs() {
+        guard configuration.local.tickleACKs, let state = machine.state else { return }
+        for (name, stack) in stacks.stacks {
+            guard let record = state.luns[name], record.owner == corosync.localNode, case .recovered = record.reason,
+                  tickled[name] != record.since, stack.local.operation == nil,
+                  StackPlanner.next(stack.local, roles: stack.roles, goal: .serve) == nil, StackPlanner.isServing(stack.local, roles: stack.roles)
+            else { continue }
+            tickled[name] = record.since
+            var sent = 0
+            for connection in record.connections {
+                guard let local = IPAddress(connection.portal), let remote = IPAddress(connection.client) else { continue }
+                do {
+                    try TickleACK.send(for: TCPConnection(local: local, localPort: connection.portalPort, remote: remote, remotePort: connection.clientPort))
+                    sent += 1
+                } catch {
+                    log.log(.warning, "a tickle ACK could not be sent", ["halo.lun": name.rawValue, "halo.client": connection.client, "halo.error": "\(error)"])
+                }
+            }
+            metrics.tickles(sent)
+            log.log(.notice, "tickled the initiators of a recovered LUN: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
+        }
+    }
+
     /// Each LUN's goal from the agreed state; the stacks' next actions; the facts when they
     /// changed (only once every resource was probed: what runs here must be known before the
     /// cluster places anything on what this node says).
@@ -310,6 +373,8 @@ public final class Daemon {
             goals[name] = stopping != nil && goal == .serve ? .standby : goal
         }
         stacks.advance(goals: goals)
+        tickleRecoveredLUNs()
+        watchConnections(now: .now)
         if let disks, stacks.isProbed {
             let current = LocalFacts(disks: disks, running: stacks.served)
             if current != announcedFacts {

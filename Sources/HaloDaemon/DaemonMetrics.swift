@@ -32,6 +32,12 @@ final class DaemonMetrics {
 
     func membershipChanged() { membershipChanges.increment() }
 
+    /// Tickle ACKs sent after a recovery.
+    func tickles(_ count: Int) {
+        registry.makeCounter(descriptor: Self.name("tickle_connections", "total",
+            "Initiator connections this node tickled after taking a LUN whose node was lost.")).increment(by: Int64(count))
+    }
+
     /// A fencing attempt's result, as every member applies it.
     func fenceFinished(victim: String, succeeded: Bool) {
         registry.makeCounter(descriptor: Self.name("fencing_attempts", "total", "Fencing attempts that ended, by victim and result."),

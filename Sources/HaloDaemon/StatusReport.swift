@@ -108,6 +108,7 @@ struct StatusReport {
                          ("last", .string($0.value.last))])
             })),
             ("configurationError", record.blocked.map(JSONValue.string) ?? .null),
+            ("connections", .int(record.connections.count)),
         ])
     }
 

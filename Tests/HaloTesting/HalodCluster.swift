@@ -12,6 +12,8 @@ public final class HalodCluster: @unchecked Sendable {
     let script = "\(BuildProducts.repositoryRoot)/Tests/System/halod-netns"
     public let configurationPath: String
     private let runner = ProcessRunner()
+    /// Processes started in nodes' namespaces for a test, ended (by PID) when the cluster goes.
+    private var background: [Int32] = []
 
     /// Whether this machine can run it: root, corosync, network namespaces.
     public static var isAvailable: Bool {
@@ -33,7 +35,8 @@ public final class HalodCluster: @unchecked Sendable {
     /// The configuration of `count` nodes (each fenced by fence_halotest) and `luns` LUNs,
     /// LUN i preferring node ((i − 1) mod count) + 1, then the others in order.
     public static func configuration(nodes count: Int, luns: Int, directory: String, extra: String = "",
-                                     nodeExtra: [Int: String] = [:], stack: StackKind = .none, metrics: Bool = false) -> String {
+                                     nodeExtra: [Int: String] = [:], stack: StackKind = .none, metrics: Bool = false,
+                                     local: String = "") -> String {
         var text = """
             [cluster]
             name = "halodtest"
@@ -65,8 +68,8 @@ public final class HalodCluster: @unchecked Sendable {
                     + "params = { addresses = \"\(portalAddress(lun))/24@eth0\" }\n\(monitor)\n"
             }
         }
-        if stack != .none || metrics {
-            text += "\n[local]\n"
+        if stack != .none || metrics || !local.isEmpty {
+            text += "\n[local]\n\(local)\n"
             if stack != .none { text += "ocf_root = \"\(directory)/ocf\"\n" }
             if metrics { text += "metrics = \"127.0.0.1:9664\"\n" }
         }
@@ -78,7 +81,7 @@ public final class HalodCluster: @unchecked Sendable {
 
     /// Brings up `nodes` corosync nodes and starts halod on each with the configuration.
     public init(nodes: Int, luns: Int = 2, token: Int = 1000, extra: String = "", nodeExtra: [Int: String] = [:],
-                stack: StackKind = .none, metrics: Bool = false, startHalod: Bool = true) throws {
+                stack: StackKind = .none, metrics: Bool = false, local: String = "", startHalod: Bool = true) throws {
         count = nodes
         configurationPath = "\(directory.path)/halod.toml"
         if stack != .none {
@@ -100,7 +103,8 @@ public final class HalodCluster: @unchecked Sendable {
             try FileSystem.symlink("\(BuildProducts.repositoryRoot)/Tests/System/ocf_halotest", at: "\(directory.path)/ocf/resource.d/halo/drbd")
         }
         try FileSystem.writeAtomically(configurationPath, Array(Self.configuration(
-            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack, metrics: metrics).utf8),
+            nodes: nodes, luns: luns, directory: directory.path, extra: extra, nodeExtra: nodeExtra, stack: stack, metrics: metrics,
+            local: local).utf8),
             permissions: 0o600)
         if startHalod { for node in 1...nodes { try start(node) } }
     }
@@ -232,7 +236,14 @@ public final class HalodCluster: @unchecked Sendable {
         (try? FileSystem.readBytes("\(directory.path)/node\(node)/halod.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// Starts `arguments` inside node `node` in the background; it is ended when the cluster goes.
+    public func launch(_ arguments: [String], on node: Int) throws {
+        let pid = try runner.launchDetached(Command(script, ["exec", directory.path, String(node)] + arguments))
+        background.append(pid)
+    }
+
     deinit {
+        for pid in background { _ = try? ProcessRunner().run(Command("kill", ["-KILL", "--", "-\(pid)"]), deadline: .after(.seconds(5))) }
         _ = try? runner.run(Command(script, ["down", directory.path]), deadline: .after(.seconds(30)))
     }
 }

@@ -156,4 +156,41 @@ struct HalodStackTests {
         }
         #expect(cluster.scrape(1, path: "/other")?.hasPrefix("HTTP/1.0 404") == true)
     }
+
+    /// One crash of node1 with an initiator (on node3) connected to lun1's portal and writing:
+    /// when its connection failed after node2 served lun1 again (seconds after the LUN's stack
+    /// was up on node2, by node2's "LUN assigned" event).
+    func crashWithInitiator(tickle: Bool) throws -> (servedAgain: Double, failed: Double, tickledEvent: Double?) {
+        let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal,
+                                       local: "facts_interval = \"1s\"\ntickle_acks = \(tickle)")
+        let probe = "\(BuildProducts.repositoryRoot)/Tests/System/tcp-probe"
+        for node in [1, 2] { try cluster.launch([probe, "listen", "3260"], on: node) }
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]))
+        let out = "\(cluster.directory.path)/client.txt"
+        try cluster.launch([probe, "client", HalodCluster.portalAddress(1), "3260", out], on: 3)
+        #expect(cluster.wait(.seconds(20)) {
+            cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["connections"]?.intValue == 1
+        }, "node1 reported the initiator's connection")
+        try cluster.kill(1)
+        #expect(served(cluster, lun: 1, by: 2, among: [2, 3]))
+        let servedAgain = WallClock.now
+        #expect(cluster.wait(.seconds(60)) {
+            (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self).contains("failed") } ?? false
+        }, "the initiator's old connection fails")
+        let lines = (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let failed = lines.split(separator: "\n").first { $0.hasPrefix("failed") }.flatMap { Double($0.split(separator: " ")[1]) } ?? .infinity
+        let tickled = cluster.eventTime("tickled the initiators of a recovered LUN: they reconnect at once", at: 2, since: servedAgain - 60)
+        return (servedAgain, failed, tickled)
+    }
+
+    @Test("after a crash, the initiators' old connections are tickled: they fail at once instead of after a retransmission back-off")
+    func tickleACKs() throws {
+        let with = try crashWithInitiator(tickle: true)
+        #expect(with.tickledEvent != nil, "node2 tickled the connection")
+        if let tickled = with.tickledEvent { #expect(with.failed >= tickled, "the connection failed after the tickle, not before") }
+        let without = try crashWithInitiator(tickle: false)
+        print("halod tickle ACK: the initiator's connection failed \(String(with.failed - (with.tickledEvent ?? with.servedAgain)).prefix(5)) s after node2's tickle "
+              + "(\(String(with.failed - with.servedAgain).prefix(6)) s from the served check); without tickles \(String(without.failed - without.servedAgain).prefix(6)) s "
+              + "from the served check (its next retransmission)")
+    }
 }

@@ -1,5 +1,5 @@
 /*
- * Linux networking headers for HaloNet: rtnetlink, AF_PACKET, ICMPv6. No logic lives here;
+ * Linux networking headers for HaloNet: rtnetlink, sock_diag, AF_PACKET, ICMPv6. No logic lives here;
  * the inline functions stand in for the kernel headers' function-like macros, which Swift
  * cannot import.
  */
@@ -14,6 +14,8 @@
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include <linux/filter.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/icmp6.h>

@@ -82,6 +82,7 @@ extension ClusterConfiguration {
             local.controlSocket = path
         }
         local.factsInterval = try table.duration("facts_interval") ?? local.factsInterval
+        local.tickleACKs = try table.boolean("tickle_acks") ?? local.tickleACKs
         if let (address, line) = try table.string("metrics") {
             guard let parsed = Self.hostAndPort(address) else {
                 throw table.error("metrics", line: line, "\"\(address)\" is not an address and port; write \"127.0.0.1:9664\" or \"[::1]:9664\"")

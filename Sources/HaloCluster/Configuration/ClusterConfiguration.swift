@@ -165,6 +165,21 @@ public struct LUNConfiguration: Sendable, Hashable {
     /// The stack in start order (stopped in reverse).
     public var resources: [ResourceConfiguration]
 
+    /// The addresses of the LUN's portal (`ocf:halo:portal` `addresses=` without prefixes and
+    /// interfaces, `ocf:heartbeat:IPaddr2` `ip=`): where its initiators connect.
+    public var portalAddresses: [String] {
+        var addresses: [String] = []
+        for resource in resources {
+            if resource.agent == AgentName(standard: "ocf", provider: "halo", type: "portal"), let list = resource.parameter("addresses") {
+                for entry in list.split(separator: " ") { addresses.append(String(entry.split(separator: "/").first ?? entry)) }
+            }
+            if resource.agent == AgentName(standard: "ocf", provider: "heartbeat", type: "IPaddr2"), let ip = resource.parameter("ip") {
+                addresses.append(ip)
+            }
+        }
+        return addresses
+    }
+
     /// The DRBD resource whose disk state decides which nodes can take the LUN, when the
     /// stack has one (`ocf:halo:drbd` `resource=`, or `ocf:linbit:drbd` `drbd_resource=`).
     public var drbdResource: String? {
@@ -285,11 +300,15 @@ public struct LocalSettings: Sendable, Hashable {
     public var factsInterval: Duration = .seconds(5)
     /// Where the OCF agents are (`OCF_ROOT`): `resource.d/PROVIDER/TYPE`.
     public var ocfRoot: String = "/usr/lib/ocf"
+    /// Whether this node, taking a LUN whose node was lost, tickles the initiators' old
+    /// connections so they reconnect at once (on by default).
+    public var tickleACKs = true
     /// Where Prometheus scrapes `/metrics` (host and port); nil: no metrics endpoint (the default).
     public var metrics: (host: String, port: UInt16)?
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.controlSocket == rhs.controlSocket && lhs.factsInterval == rhs.factsInterval && lhs.ocfRoot == rhs.ocfRoot
+            && lhs.tickleACKs == rhs.tickleACKs
             && lhs.metrics?.host == rhs.metrics?.host && lhs.metrics?.port == rhs.metrics?.port
     }
 

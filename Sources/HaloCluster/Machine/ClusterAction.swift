@@ -59,4 +59,6 @@ public enum LocalEvent: Sendable, Hashable {
     case timer(ClusterTimer)
     /// A LUN's stack failed here.
     case stackFailed(StackFailure)
+    /// The initiators connected to a LUN served here changed.
+    case connections(LUNName, [ClientConnection])
 }

@@ -227,6 +227,8 @@ public struct ClusterMachine: Sendable {
         case .fenceFinished(let attempt, let outcome):
             localFencing[attempt.victim] = .reporting(attempt)
             actions.append(.send(.fenceFinished(attempt, outcome)))
+        case .connections(let lun, let connections):
+            if state != nil { actions.append(.send(.connections(lun, connections))) }
         case .stackFailed(let failure):
             // Only a member in sync reports: a member that is not has no say on placement (its
             // stack's failures show again once it is, in its facts and its next monitors).

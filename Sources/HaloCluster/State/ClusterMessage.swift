@@ -19,6 +19,8 @@ public enum ClusterMessage: Sendable, Hashable {
     case intent(Intent, RequestID)
     /// A LUN stack's agent failed on the sending node.
     case stackFailed(StackFailure)
+    /// The initiators connected to a LUN's portal addresses on the sending (serving) node.
+    case connections(LUNName, [ClientConnection])
 }
 
 /// A LUN stack's agent failed on the node that reports it.

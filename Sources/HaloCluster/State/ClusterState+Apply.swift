@@ -39,6 +39,11 @@ extension ClusterState {
                 applied.intentOutcome = applyIntent(intent, from: member)
             case .stackFailed(let failure):
                 applied.log += applyStackFailure(failure, from: member)
+            case .connections(let lun, let connections):
+                // Only the node serving the LUN knows its initiators.
+                if luns[lun]?.owner == member.node, nodes[member.node]?.member == member {
+                    luns[lun]?.connections = connections.sorted()
+                }
             }
         }
         applied.log += updateAgreement()

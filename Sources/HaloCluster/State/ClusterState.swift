@@ -151,12 +151,35 @@ public struct LUNRecord: Sendable, Hashable {
     /// link was lost while another node was Primary): none of them is promoted until its
     /// resync ends (the after-resync-target handler).
     public var outdated: Set<NodeID> = []
+    /// The initiators' TCP connections to the LUN's portal addresses, as the serving node last
+    /// reported them: after a crash, the node that takes the LUN makes each fail at once (a
+    /// tickle ACK) so its initiator reconnects without waiting for a timeout.
+    public var connections: [ClientConnection] = []
 
     public init(owner: NodeID?, reason: PlacementReason, since: UInt64) {
         self.owner = owner
         self.reason = reason
         self.since = since
         self.pendingMove = nil
+    }
+}
+
+/// One initiator's TCP connection to a portal address.
+public struct ClientConnection: Sendable, Hashable, Comparable {
+    public var portal: String
+    public var portalPort: UInt16
+    public var client: String
+    public var clientPort: UInt16
+
+    public init(portal: String, portalPort: UInt16, client: String, clientPort: UInt16) {
+        self.portal = portal
+        self.portalPort = portalPort
+        self.client = client
+        self.clientPort = clientPort
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.portal, lhs.portalPort, lhs.client, lhs.clientPort) < (rhs.portal, rhs.portalPort, rhs.client, rhs.clientPort)
     }
 }
 

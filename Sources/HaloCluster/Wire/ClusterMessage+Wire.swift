@@ -43,6 +43,8 @@ extension ClusterMessage {
         case .intent(let intent, let request):
             members += [("type", .string("intent")), ("request", .array([request.member.json, request.number.countJSON]))]
             members += intent.jsonMembers
+        case .connections(let lun, let connections):
+            members += [("type", .string("connections")), ("lun", .string(lun.rawValue)), ("connections", .array(connections.map(\.json)))]
         case .stackFailed(let failure):
             members += [("type", .string("stackFailed")), ("lun", .string(failure.lun.rawValue)), ("resource", .string(failure.resource)),
                         ("action", .string(failure.action)), ("kind", .string(failure.kind.rawValue)), ("reason", .string(failure.reason))]
@@ -79,6 +81,10 @@ extension ClusterMessage {
             let request = try fields.array("request")
             guard request.count == 2, let number = request[1].intValue, number >= 0 else { throw WireError("intent: request is [member, number]") }
             self = .intent(try Intent(fields: fields), RequestID(member: try MemberID(json: request[0]), number: UInt64(number)))
+        case "connections":
+            var connections: [ClientConnection] = []
+            for entry in try fields.array("connections") { connections.append(try ClientConnection(json: entry)) }
+            self = .connections(LUNName(try fields.string("lun")), connections)
         case "stackFailed":
             guard let kind = StackFailure.Kind(rawValue: try fields.string("kind")) else { throw WireError("stackFailed: unknown kind") }
             self = .stackFailed(StackFailure(lun: LUNName(try fields.string("lun")), resource: try fields.string("resource"),
@@ -182,5 +188,19 @@ extension Intent {
         case "undrain": self = .undrain(node)
         case let other: throw WireError("unknown intent \(other)")
         }
+    }
+}
+
+extension ClientConnection {
+    var json: JSONValue {
+        .array([.string(portal), .int(Int(portalPort)), .string(client), .int(Int(clientPort))])
+    }
+
+    init(json: JSONValue) throws(WireError) {
+        guard let parts = json.arrayValue, parts.count == 4, let portal = parts[0].stringValue, let portalPort = parts[1].intValue.flatMap(UInt16.init(exactly:)),
+              let client = parts[2].stringValue, let clientPort = parts[3].intValue.flatMap(UInt16.init(exactly:)) else {
+            throw WireError("a connection is [portal, port, client, port]")
+        }
+        self.init(portal: portal, portalPort: portalPort, client: client, clientPort: clientPort)
     }
 }

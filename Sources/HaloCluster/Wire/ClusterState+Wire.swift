@@ -137,6 +137,7 @@ extension LUNRecord {
             })),
             ("blocked", blocked.map(JSONValue.string) ?? .null),
             ("outdated", .array(outdated.sorted().map(\.json))),
+            ("connections", .array(connections.map(\.json))),
         ])
     }
 
@@ -153,6 +154,7 @@ extension LUNRecord {
         }
         record.blocked = fields.optional("blocked") == nil ? nil : try fields.string("blocked")
         for node in try fields.array("outdated") { record.outdated.insert(try NodeID(json: node)) }
+        for entry in try fields.array("connections") { record.connections.append(try ClientConnection(json: entry)) }
         return (LUNName(try fields.string("name")), record)
     }
 }

@@ -28,7 +28,12 @@ public struct NetlinkSocket: ~Copyable {
 
     /// Opens and binds a NETLINK_ROUTE socket. The corresponding C call is `socket(AF_NETLINK, …)`.
     public init() throws(NetlinkError) {
-        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_ROUTE)
+        try self.init(protocol: NETLINK_ROUTE)
+    }
+
+    /// Opens and binds a netlink socket of `protocol` (NETLINK_ROUTE, NETLINK_SOCK_DIAG).
+    init(protocol: Int32) throws(NetlinkError) {
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), `protocol`)
         guard fd >= 0 else { throw NetlinkError(errno: Errno(rawValue: errno), operation: "open a netlink socket", kernelMessage: nil) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, socklen_t(MemoryLayout<Int32>.size))
