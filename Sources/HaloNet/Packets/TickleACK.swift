@@ -49,36 +49,39 @@ public enum TickleACK {
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         defer { close(fd) }
         let segment = segment(from: connection.local, port: connection.localPort, to: connection.remote, port: connection.remotePort)
+        try withSocketAddress(connection.local, port: 0) { address, length throws(Errno) in
+            guard bind(fd, address, length) == 0 else { throw Errno(rawValue: errno) }
+        }
         for _ in 0..<count {
-            let sent: Int
-            if connection.local.isIPv4 {
-                var source = sockaddr_in(), destination = sockaddr_in()
-                source.sin_family = sa_family_t(AF_INET)
-                destination.sin_family = sa_family_t(AF_INET)
-                withUnsafeMutableBytes(of: &source.sin_addr) { $0.copyBytes(from: connection.local.bytes) }
-                withUnsafeMutableBytes(of: &destination.sin_addr) { $0.copyBytes(from: connection.remote.bytes) }
-                let bound = withUnsafePointer(to: &source) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                guard bound == 0 else { throw Errno(rawValue: errno) }
-                sent = segment.withUnsafeBytes { bytes in
-                    withUnsafePointer(to: &destination) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    }
-                }
-            } else {
-                var source = sockaddr_in6(), destination = sockaddr_in6()
-                source.sin6_family = sa_family_t(AF_INET6)
-                destination.sin6_family = sa_family_t(AF_INET6)
-                withUnsafeMutableBytes(of: &source.sin6_addr) { $0.copyBytes(from: connection.local.bytes) }
-                withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: connection.remote.bytes) }
-                let bound = withUnsafePointer(to: &source) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-                guard bound == 0 else { throw Errno(rawValue: errno) }
-                sent = segment.withUnsafeBytes { bytes in
-                    withUnsafePointer(to: &destination) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                    }
-                }
+            let sent = try withSocketAddress(connection.remote, port: 0) { address, length throws(Errno) in
+                segment.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, address, length) }
             }
             guard sent == segment.count else { throw sent < 0 ? Errno(rawValue: errno) : Errno(rawValue: EMSGSIZE) }
+        }
+    }
+
+    /// Calls `body` with `address` as a `sockaddr_in` or `sockaddr_in6`.
+    static func withSocketAddress<Result>(_ address: IPAddress, port: UInt16,
+                                          _ body: (UnsafePointer<sockaddr>, socklen_t) throws(Errno) -> Result) throws(Errno) -> Result {
+        if address.isIPv4 {
+            var value = sockaddr_in()
+            value.sin_family = sa_family_t(AF_INET)
+            value.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &value.sin_addr) { $0.copyBytes(from: address.bytes) }
+            return try withUnsafePointer(to: &value) { pointer throws(Errno) in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { rebound throws(Errno) in
+                    try body(rebound, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        var value = sockaddr_in6()
+        value.sin6_family = sa_family_t(AF_INET6)
+        value.sin6_port = port.bigEndian
+        withUnsafeMutableBytes(of: &value.sin6_addr) { $0.copyBytes(from: address.bytes) }
+        return try withUnsafePointer(to: &value) { pointer throws(Errno) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { rebound throws(Errno) in
+                try body(rebound, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
         }
     }
 }

@@ -105,19 +105,17 @@ public struct SystemLog: Sendable {
     /// Sends `datagram` to the datagram socket at `path` from a fresh, unbound socket.
     static func sendDatagram(_ datagram: [UInt8], to path: String) -> Result<Void, Errno> {
         guard let address = UnixSocketAddress(path: path) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socket >= 0 else { return .failure(Errno.current) }
-        defer { close(socket) }
-        let sent = datagram.withUnsafeBytes { bytes in
-            address.withSocketAddress { sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
-        }
-        return sent == datagram.count ? .success(()) : .failure(sent < 0 ? Errno.current : Errno(rawValue: EMSGSIZE))
+        return sendDatagram(datagram, to: address)
     }
 
     /// Sends `datagram` to the abstract datagram socket `name` (systemd's notify socket may be
     /// one: `@name` in `NOTIFY_SOCKET`).
     static func sendDatagram(_ datagram: [UInt8], toAbstract name: String) -> Result<Void, Errno> {
         guard let address = UnixSocketAddress(abstract: name) else { return .failure(Errno(rawValue: ENAMETOOLONG)) }
+        return sendDatagram(datagram, to: address)
+    }
+
+    static func sendDatagram(_ datagram: [UInt8], to address: UnixSocketAddress) -> Result<Void, Errno> {
         let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return .failure(Errno.current) }
         defer { close(socket) }
