@@ -41,26 +41,42 @@ public final class Daemon {
     public static let version = "0.1"
 
     let options: DaemonOptions
-    private(set) var configuration: ClusterConfiguration
-    private(set) var machine: ClusterMachine
+    var configuration: ClusterConfiguration
+    var machine: ClusterMachine
     let corosync: CorosyncConnection
     let log: DaemonLog
     let signals: SignalDescriptor
     let control: ControlServer
     let fencer = FenceRunner()
-    private(set) var facts: FactsReader
+    var facts: FactsReader
     let stacks: StackRunner
     let metrics = DaemonMetrics(version: Daemon.version)
     /// The `/metrics` endpoint, when `[local] metrics` is set.
     let metricsServer: MetricsServer?
     /// The last disk states read, and the facts last given to the machine.
-    private var disks: [LUNName: DiskFact]?
-    private var announcedFacts: LocalFacts?
+    var disks: [LUNName: DiskFact]?
+    var announcedFacts: LocalFacts?
     let notifier: ServiceNotifier
-    private var timers: [(due: ContinuousClock.Instant, timer: ClusterTimer)] = []
-    private var lastWatchdog = ContinuousClock.now
-    private var stopRequested: ContinuousClock.Instant?
-    private var exitStatus: Int32?
+    var timers: [(due: ContinuousClock.Instant, timer: ClusterTimer)] = []
+    var lastWatchdog = ContinuousClock.now
+    var stopRequested: ContinuousClock.Instant?
+    var exitStatus: Int32?
+    /// When each LUN's node last changed, as seen here.
+    var lastMoves: [LUNName: Double] = [:]
+    /// The iSCSI port whose connections halod watches on the portal addresses.
+    static let iSCSIPort: UInt16 = 3260
+    /// The connections last reported per LUN served here, and when to read them again.
+    var reportedConnections: [LUNName: [ClientConnection]] = [:]
+    var nextConnectionsRead = ContinuousClock.now
+    /// Per LUN, the placement (its `since`) whose recovery this node already tickled.
+    var tickled: [LUNName: UInt64] = [:]
+    /// Fence-peer requests waiting for lost peers to be fenced: client → (LUN, the peers).
+    var fencePeerWaits: [UInt64: (lun: LUNName, peers: [NodeID])] = [:]
+    /// The LUN of each fence-peer request in flight, by client.
+    var fencePeerLUNs: [UInt64: LUNName] = [:]
+    /// Fence-peer requests the cluster could not decide yet (no quorum verdict for the new
+    /// membership, not in sync): asked again until answered or the handler's timeout ends them.
+    var fencePeerRetries: [(client: UInt64, lun: LUNName, at: ContinuousClock.Instant)] = []
 
     /// Loads the configuration, checks it against corosync and Pacemaker, connects and joins.
     ///
@@ -179,12 +195,12 @@ public final class Daemon {
         return exitStatus ?? 0
     }
 
-    private var watchdogDue: Deadline? {
+    var watchdogDue: Deadline? {
         notifier.watchdogInterval.map { Deadline(lastWatchdog + $0 / 2) }
     }
 
     /// One turn of the loop: everything that is ready, then what time made due.
-    private func step(ready: [(descriptor: Int32, events: PollEvents)]) {
+    func step(ready: [(descriptor: Int32, events: PollEvents)]) {
         let readyDescriptors = Set(ready.map(\.descriptor))
         if readyDescriptors.contains(signals.descriptor) {
             for signal in signals.take() { handle(signal: signal) }
@@ -231,62 +247,7 @@ public final class Daemon {
         }
     }
 
-    /// When each LUN's node last changed, as seen here.
-    private var lastMoves: [LUNName: Double] = [:]
-
-    private func handle(_ delivery: CorosyncConnection.Delivery) {
-        switch delivery {
-        case .agreed(let event):
-            let owners = machine.state?.luns.mapValues(\.owner)
-            let fenceResultsUpTo = machine.state.map { $0.fenceHistory.last?.at ?? 0 }
-            if case .membership = event { metrics.membershipChanged() }
-            defer {
-                if let before = owners, let after = machine.state?.luns {
-                    for (lun, record) in after where before[lun] != nil && before[lun]! != record.owner {
-                        lastMoves[lun] = WallClock.now
-                        metrics.lunMoved(lun, reason: record.reason)
-                    }
-                }
-                if let before = fenceResultsUpTo, let history = machine.state?.fenceHistory {
-                    for entry in history where entry.at > before {
-                        var succeeded = false
-                        if case .succeeded = entry.outcome { succeeded = true }
-                        metrics.fenceFinished(victim: configuration.node(entry.attempt.victim)?.name ?? "\(entry.attempt.victim)", succeeded: succeeded)
-                    }
-                }
-            }
-            if case .membership(let change) = event, stopRequested != nil, !change.members.contains(machine.me) {
-                stacks.cancelAll()
-                log.log(.notice, "left the cluster cleanly")
-                exitStatus = 0
-                return
-            }
-            perform(machine.handle(event))
-            answerFencePeerWaits()
-            notifier.status(statusLine)
-        case .local(let event):
-            perform(machine.handle(event))
-        case .ring(let sequence, let nodes):
-            log.log(.info, "corosync formed a new ring", ["halo.ring": String(sequence), "halo.nodes": nodes.map { String($0.rawValue) }.joined(separator: ",")])
-        case .unreadable(let member, let reason):
-            log.log(.warning, "a member sent a message this halod cannot read (another version?)", ["halo.member": member.description, "halo.reason": reason])
-        }
-    }
-
-    private func handle(_ event: FenceRunner.Event) {
-        switch event {
-        case .agentStarted(let order, let device, let action):
-            log.log(.warning, "fence agent started", ["halo.node": String(order.attempt.victim.rawValue), "halo.victim": order.victimName,
-                                                     "halo.device": device.name, "halo.agent": device.agent, "halo.action": action,
-                                                     "halo.attempt": String(order.attempt.number)])
-        case .finished(let attempt, let outcome, let took):
-            perform(machine.handle(.fenceFinished(attempt, outcome)))
-            let milliseconds: Int64 = took.milliseconds
-            log.log(.info, "fence attempt finished", ["halo.node": String(attempt.victim.rawValue), "halo.duration_ms": String(milliseconds)])
-        }
-    }
-
-    private func handle(signal: Int32) {
+    func handle(signal: Int32) {
         switch signal {
         case DaemonSignal.hangup:
             reload()
@@ -300,119 +261,11 @@ public final class Daemon {
     }
 
     /// SIGTERM was received (then: stop serving, then leave).
-    private var stopping: ContinuousClock.Instant?
-
-    /// The iSCSI port whose connections halod watches on the portal addresses.
-    static let iSCSIPort: UInt16 = 3260
-    /// The connections last reported per LUN served here, and when to read them again.
-    private var reportedConnections: [LUNName: [ClientConnection]] = [:]
-    private var nextConnectionsRead = ContinuousClock.now
-    /// Per LUN, the placement (its `since`) whose recovery this node already tickled.
-    private var tickled: [LUNName: UInt64] = [:]
-
-    /// Reads the initiators connected to the portals of the LUNs served here (socket
-    /// diagnostics, every facts interval) and reports the ones that changed.
-    private func watchConnections(now: ContinuousClock.Instant) {
-        guard now >= nextConnectionsRead else { return }
-        nextConnectionsRead = now + configuration.local.factsInterval
-        let served = stacks.served
-        reportedConnections = reportedConnections.filter { served.contains($0.key) }
-        guard !served.isEmpty, machine.state != nil else { return }
-        let established: [TCPConnection]
-        do {
-            var diagnostics = try SocketDiagnostics()
-            established = try diagnostics.establishedTCP(localPort: Self.iSCSIPort, deadline: .after(.seconds(1)))
-        } catch {
-            log.log(.debug, "cannot read the TCP connections", ["halo.error": "\(error)"])
-            return
-        }
-        for lun in configuration.luns where served.contains(lun.name) {
-            let portals = Set(lun.portalAddresses)
-            let connections = established.filter { portals.contains($0.local.description) }
-                .map { ClientConnection(portal: $0.local.description, portalPort: $0.localPort, client: $0.remote.description, clientPort: $0.remotePort) }
-                .sorted()
-            if reportedConnections[lun.name] != connections {
-                reportedConnections[lun.name] = connections
-                perform(machine.handle(.connections(lun.name, connections)))
-            }
-        }
-    }
-
-    /// After this node took a LUN whose node was lost: once its stack is up here, every
-    /// connection the lost node had is tickled, so its initiator reconnects at once.
-    private func tickleRecoveredLUNs() {
-        guard configuration.local.tickleACKs, let state = machine.state else { return }
-        for (name, stack) in stacks.stacks {
-            guard let record = state.luns[name], record.owner == corosync.localNode, case .recovered = record.reason,
-                  tickled[name] != record.since, stack.local.operation == nil,
-                  StackPlanner.next(stack.local, roles: stack.roles, goal: .serve) == nil, StackPlanner.isServing(stack.local, roles: stack.roles)
-            else { continue }
-            tickled[name] = record.since
-            var sent = 0
-            for connection in record.connections {
-                guard let local = IPAddress(connection.portal), let remote = IPAddress(connection.client) else { continue }
-                do {
-                    try TickleACK.send(for: TCPConnection(local: local, localPort: connection.portalPort, remote: remote, remotePort: connection.clientPort))
-                    sent += 1
-                } catch {
-                    log.log(.warning, "a tickle ACK could not be sent", ["halo.lun": name.rawValue, "halo.client": connection.client, "halo.error": "\(error)"])
-                }
-            }
-            metrics.tickles(sent)
-            log.log(.notice, "tickled the initiators of a recovered LUN: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
-        }
-    }
-
-    /// Each LUN's goal from the agreed state; the stacks' next actions; the facts when they
-    /// changed (only once every resource was probed: what runs here must be known before the
-    /// cluster places anything on what this node says).
-    private func driveStacks() {
-        var goals: [LUNName: StackGoal] = [:]
-        for name in stacks.stacks.keys {
-            let goal = StackGoal.of(name, for: corosync.localNode, in: machine.state, isConfigured: configuration.lun(name) != nil)
-            goals[name] = stopping != nil && goal == .serve ? .standby : goal
-        }
-        stacks.advance(goals: goals)
-        tickleRecoveredLUNs()
-        watchConnections(now: .now)
-        if let disks, stacks.isProbed {
-            let current = LocalFacts(disks: disks, running: stacks.served)
-            if current != announcedFacts {
-                announcedFacts = current
-                perform(machine.handle(.facts(current)))
-            }
-        }
-        if let since = stopping, stopRequested == nil {
-            let maximumStop = configuration.luns.flatMap(\.resources).map { $0.timeouts.stop + $0.timeouts.demote }.max() ?? .zero
-            if stacks.served.isEmpty || ContinuousClock.now >= since + maximumStop + .seconds(5) {
-                if !stacks.served.isEmpty { log.log(.error, "LUNs still served here after their stop timeouts; leaving anyway") }
-                corosync.leave()
-                stopRequested = .now
-            }
-        }
-    }
-
-    private func handle(_ event: StackRunner.Event) {
-        switch event {
-        case .finished(let lun, let step, let resource, let exit, let reason, let took, let failure):
-            metrics.agentAction(resource: resource, action: step.action, succeeded: failure == nil, took: took)
-            var data = ["halo.lun": lun.rawValue, "halo.resource": resource, "halo.action": step.action.rawValue,
-                        "halo.exit": "\(exit)", "halo.duration_ms": String(took.milliseconds)]
-            if let reason { data["halo.reason"] = reason }
-            guard let failure else {
-                if step.action != .monitor { log.log(step.action == .probe ? .info : .notice, "agent action done", data) }
-                return
-            }
-            log.log(.error, "agent action failed", data)
-            perform(machine.handle(.stackFailed(StackFailure(
-                lun: lun, resource: resource, action: step.action.rawValue, kind: failure,
-                reason: reason ?? "\(exit)"))))
-        }
-    }
+    var stopping: ContinuousClock.Instant?
 
     /// SIGHUP: reads the configuration again; a file with errors is refused and the running
     /// configuration kept. Members act on the new one once every member announced it.
-    private func reload() {
+    func reload() {
         do {
             let text = String(decoding: try FileSystem.readBytes(options.configurationPath), as: UTF8.self)
             let loaded = try ClusterConfiguration.load(text, file: options.configurationPath)
@@ -431,80 +284,8 @@ public final class Daemon {
         }
     }
 
-    /// Fence-peer requests waiting for lost peers to be fenced: client → (LUN, the peers).
-    private var fencePeerWaits: [UInt64: (lun: LUNName, peers: [NodeID])] = [:]
-    /// The LUN of each fence-peer request in flight, by client.
-    private var fencePeerLUNs: [UInt64: LUNName] = [:]
-    /// Fence-peer requests the cluster could not decide yet (no quorum verdict for the new
-    /// membership, not in sync): asked again until answered or the handler's timeout ends them.
-    private var fencePeerRetries: [(client: UInt64, lun: LUNName, at: ContinuousClock.Instant)] = []
-
-    /// Answers the fence-peer requests whose peers are now all fenced.
-    private func answerFencePeerWaits() {
-        guard !fencePeerWaits.isEmpty, let state = machine.state else { return }
-        for (client, wait) in fencePeerWaits where wait.peers.allSatisfy({ state.nodes[$0]?.safety == .stopped(.fenced) }) {
-            fencePeerWaits[client] = nil
-            control.send(.drbdAnswer(7, "the peers of \(wait.lun) were fenced"), to: client)
-        }
-    }
-
-    /// The LUN whose stack has DRBD resource `resource`.
-    private func lun(drbdResource resource: String) -> LUNName? {
-        configuration.luns.first { $0.drbdResource == resource }?.name
-    }
-
-    private func handle(_ request: Result<ControlRequest, ControlRequestError>, from client: UInt64) {
-        switch request {
-        case .failure(let error):
-            control.send(.failed(error.description), to: client)
-        case .success(.status):
-            let counters = corosync.counters
-            let localStacks = stacks.stacks.values.sorted { $0.configuration.name < $1.configuration.name }.map { stack in
-                LocalStackStatus(
-                    lun: stack.configuration.name,
-                    goal: StackGoal.of(stack.configuration.name, for: corosync.localNode, in: machine.state,
-                                       isConfigured: configuration.lun(stack.configuration.name) != nil),
-                    resources: zip(stack.configuration.resources, stack.local.resources).map { ($0.id, $0.role, $1) },
-                    operation: stack.local.operation.map { "\(stack.configuration.resources[$0.resource].id) \($0.action.rawValue)" },
-                    stopFailed: stack.local.stopFailed, served: StackPlanner.isServing(stack.local, roles: stack.roles))
-            }
-            control.send(.status(StatusReport(machine: machine, configuration: configuration, localNode: corosync.localNode,
-                                              events: Array(log.recent.suffix(60)),
-                                              traffic: (counters.sent, counters.sentBytes, counters.delivered, counters.deliveredBytes),
-                                              stacks: localStacks, lastMoves: lastMoves).json),
-                         to: client)
-        case .success(.move(let lun, let node)):
-            guard configuration.lun(LUNName(lun)) != nil else { return control.send(.failed("\(lun) is not a configured LUN"), to: client) }
-            guard let target = configuration.node(named: node) else { return control.send(.failed("\(node) is not a configured node"), to: client) }
-            perform(machine.handle(.request(.move(LUNName(lun), to: target.id), client: client)))
-        case .success(.drain(let node)), .success(.undrain(let node)):
-            guard let target = configuration.node(named: node) else { return control.send(.failed("\(node) is not a configured node"), to: client) }
-            if case .success(.drain) = request {
-                perform(machine.handle(.request(.drain(target.id), client: client)))
-            } else {
-                perform(machine.handle(.request(.undrain(target.id), client: client)))
-            }
-        case .success(.clear(let lun)):
-            guard configuration.lun(LUNName(lun)) != nil else { return control.send(.failed("\(lun) is not a configured LUN"), to: client) }
-            perform(machine.handle(.request(.clear(LUNName(lun)), client: client)))
-        case .success(.fencePeer(let resource, _)):
-            guard let lun = lun(drbdResource: resource) else {
-                return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
-            }
-            log.log(.warning, "DRBD lost the peer of a LUN this node holds Primary: its peers are outdated or fenced before I/O resumes",
-                    ["halo.lun": lun.rawValue, "halo.drbd": resource])
-            fencePeerLUNs[client] = lun
-            perform(machine.handle(.request(.fencePeer(lun), client: client)))
-        case .success(.unfencePeer(let resource)):
-            guard let lun = lun(drbdResource: resource) else {
-                return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
-            }
-            perform(machine.handle(.request(.unfencePeer(lun), client: client)))
-        }
-    }
-
     /// Carries out the machine's actions.
-    private func perform(_ actions: [ClusterAction]) {
+    func perform(_ actions: [ClusterAction]) {
         for action in actions {
             switch action {
             case .send(let message):
@@ -544,7 +325,7 @@ public final class Daemon {
         }
     }
 
-    private var statusLine: String {
+    var statusLine: String {
         guard let state = machine.state else { return "waiting for the cluster state" }
         let served = state.luns.values.filter { $0.owner == corosync.localNode }.count
         return "\(state.members.count) members, \(state.quorum.allowsActions ? "quorate" : "NOT quorate"), serving \(served) of \(state.luns.count) LUNs"
