@@ -21,6 +21,7 @@
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
+//   HaloCtl                haloctl's core: the Pacemaker and halod backends, status, moves, drains
 //   halod                  the cluster daemon (corosync CPG membership, fencing, placement, stacks)
 //   halo-conformance       the conformance runner as a command
 //   halo-writer            e2e's verifying writer, run on the lab's initiator (never on storage nodes)
@@ -129,6 +130,10 @@ let package = Package(
             dependencies: ["HaloDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/halod"),
         .target(
+            name: "HaloCtl",
+            dependencies: ["HaloCluster", "HaloControl", "HaloSystem", "HaloJSON", "HaloPacemaker"],
+            path: "Sources/HaloCtl"),
+        .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
             path: "Sources/HaloConformance"),
@@ -193,6 +198,10 @@ let package = Package(
             name: "HaloClusterTests",
             dependencies: ["HaloCluster", "HaloJSON", .product(name: "PropertyBased", package: "swift-property-based")],
             path: "Tests/HaloClusterTests"),
+        .testTarget(
+            name: "HaloCtlTests",
+            dependencies: ["HaloCtl", "HaloPacemaker", "HaloSystem", "HaloJSON", "HaloTesting"],
+            path: "Tests/HaloCtlTests"),
         .testTarget(
             name: "HalodTests",
             dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],

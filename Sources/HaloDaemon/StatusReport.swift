@@ -91,6 +91,9 @@ struct StatusReport {
         if let announcement = record.announcement {
             fields.append(("disks", .object(announcement.disks.sorted { $0.key < $1.key }.map { ($0.key.rawValue, .string($0.value.rawValue)) })))
             fields.append(("configuration", .string(announcement.configurationDigest)))
+            // The LUN stacks the node reports running (its last announcement): haloctl's
+            // "served" for a LUN is its owner reporting it here.
+            fields.append(("running", .array(announcement.running.sorted().map { .string($0.rawValue) })))
         }
         return .object(fields)
     }

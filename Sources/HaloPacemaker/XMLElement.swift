@@ -218,3 +218,46 @@ extension XMLElement {
     /// Escapes `text` for use in XML halo writes (constraints for cibadmin).
     public static func escape(_ text: String) -> String { XMLParser.escape(text) }
 }
+
+extension XMLElement {
+    public init(_ name: String, attributes: [(name: String, value: String)] = [], children: [XMLElement] = [], text: String = "") {
+        self.name = name
+        self.attributes = attributes
+        self.children = children
+        self.text = text
+    }
+
+    /// The element as XML text (attributes in their order, text escaped; comments and the
+    /// original whitespace are not kept): for handing a modified CIB to Pacemaker's tools.
+    public var rendered: String {
+        var output = ""
+        render(into: &output)
+        return output
+    }
+
+    func render(into output: inout String) {
+        output += "<\(name)"
+        for attribute in attributes { output += " \(attribute.name)=\"\(Self.escape(attribute.value))\"" }
+        if children.isEmpty && text.isEmpty {
+            output += "/>"
+            return
+        }
+        output += ">"
+        // Indentation between child elements is not content.
+        if children.isEmpty || text.contains(where: { !$0.isWhitespace }) { output += Self.escape(text) }
+        for child in children { child.render(into: &output) }
+        output += "</\(name)>"
+    }
+
+    /// A copy with `transform` applied to every element below (and including) this one, depth
+    /// first; a transform returning nil removes the element.
+    public func rewritten(_ transform: (XMLElement) -> XMLElement?) -> XMLElement? {
+        let copy = XMLElement(name: name, attributes: attributes, children: children.compactMap { $0.rewritten(transform) }, text: text)
+        return transform(copy)
+    }
+
+    /// A copy with `child` appended.
+    public func appending(_ child: XMLElement) -> XMLElement {
+        XMLElement(name: name, attributes: attributes, children: children + [child], text: text)
+    }
+}

@@ -9,6 +9,9 @@ public enum StandardStream {
 
     var fd: Int32 { self == .output ? 1 : 2 }
 
+    /// Whether the stream is a terminal (a person watching) rather than a pipe or a file.
+    public var isTerminal: Bool { isatty(fd) == 1 }
+
     /// Writes all of `text`. Errors (a closed descriptor, `EPIPE`) are ignored: there is
     /// nowhere left to report them.
     public func write(_ text: String) {

@@ -143,3 +143,32 @@ public enum FileSystem {
         try Syscall.readlink(path)
     }
 }
+
+extension FileSystem {
+    /// Writes `bytes` to a new private file (mode 0600, created exclusively, never following a
+    /// link) in `directory` and returns its path; the caller removes it.
+    public static func writeTemporaryFile(_ bytes: [UInt8], directory: String = "/tmp", prefix: String) throws(Errno) -> String {
+        var attempt = 0
+        while true {
+            let path = "\(directory)/\(prefix).\(Syscall.getpid()).\(UInt32.random(in: 0...UInt32.max))"
+            let fd: Int32
+            do {
+                fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            } catch {
+                attempt += 1
+                if error == .exists && attempt < 16 { continue }
+                throw error
+            }
+            do {
+                var offset = 0
+                while offset < bytes.count { offset += try Syscall.write(fd, bytes, from: offset) }
+                Syscall.close(fd)
+                return path
+            } catch {
+                Syscall.close(fd)
+                try? Syscall.unlink(path)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import HaloCluster
+import HaloControl
+import HaloJSON
+import HaloSystem
+
+/// haloctl's halod backend: the control socket's `status`, `move`, `drain` and `undrain`, and
+/// the configuration file for what each LUN is made of (every member runs the same one; halod
+/// refuses to decide while they differ).
+public struct HalodManager: ClusterManager {
+    public let kind = ManagerKind.halod
+    public var socket: String
+    public var configuration: ClusterConfiguration
+
+    public init(socket: String, configuration: ClusterConfiguration) {
+        self.socket = socket
+        self.configuration = configuration
+    }
+
+    /// Loads the configuration at `path`.
+    public static func loadConfiguration(_ path: String) throws(HaloctlError) -> ClusterConfiguration {
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readBytes(path) } catch { throw .noCluster("cannot read halod's configuration \(path): \(error)") }
+        do {
+            return try ClusterConfiguration.load(String(decoding: bytes, as: UTF8.self), file: path)
+        } catch {
+            throw .noCluster("halod's configuration has an error: \(error)")
+        }
+    }
+
+    func send(_ request: ControlRequest, deadline: Deadline) throws(HaloctlError) -> JSONValue {
+        let answer: JSONValue
+        do {
+            answer = try ControlClient.send(request, to: socket, timeout: deadline.remaining())
+        } catch {
+            throw .noCluster("\(error)")
+        }
+        guard answer["ok"]?.boolValue == true else {
+            throw .refused("halod refused: \(answer["error"]?.stringValue ?? "no reason given")")
+        }
+        return answer
+    }
+
+    public func view(deadline: Deadline) throws(HaloctlError) -> ClusterView {
+        guard let status = try send(.status, deadline: deadline)["status"] else {
+            throw .noCluster("halod's status answer has no status")
+        }
+        return HalodViewBuilder(status: status, configuration: configuration).view
+    }
+
+    public func plan(move lun: LUNView, to node: String, deadline: Deadline) throws(HaloctlError) -> MovePlan {
+        guard let definition = configuration.luns.first(where: { $0.name.rawValue == lun.name }) else {
+            throw .usage("\(lun.name) is not in halod's configuration")
+        }
+        var steps: [String] = []
+        let from = lun.servingNode
+        for resource in definition.resources.reversed() {
+            switch resource.role {
+            case .serving: if let from { steps.append("stop \(resource.id) on \(from)") }
+            case .promotable: if let from { steps.append("demote \(resource.id) on \(from)") }
+            case .everywhere: continue
+            }
+        }
+        for resource in definition.resources {
+            switch resource.role {
+            case .serving: steps.append("start \(resource.id) on \(node)")
+            case .promotable: steps.append("promote \(resource.id) on \(node)")
+            case .everywhere: continue
+            }
+        }
+        if !definition.nodes.contains(node) {
+            return MovePlan(steps: steps, refusal: "\(lun.name) may not run on \(node): its nodes are \(definition.nodes.joined(separator: ", "))")
+        }
+        var wouldReturn: String?
+        if configuration.failsBack, let first = definition.nodes.first, first != node, lun.preferredNode != nil {
+            wouldReturn = "halod's fails_back policy moves \(lun.name) back to \(first), its first node, as soon as the move is done"
+        }
+        return MovePlan(steps: steps, wouldReturn: wouldReturn)
+    }
+
+    public func beginMove(_ lun: LUNView, to node: String, deadline: Deadline) throws(HaloctlError) -> MoveTicket {
+        _ = try send(.move(lun: lun.name, node: node), deadline: deadline)
+        return MoveTicket(lun: lun.name, node: node, constraint: nil)
+    }
+
+    public func finishMove(_ ticket: MoveTicket, deadline: Deadline) throws(HaloctlError) -> [String] { [] }
+
+    /// halod's move intent is cleared by halod once the LUN has moved, or when the target can
+    /// no longer take it; nothing of haloctl's stays behind.
+    public func abandonMove(_ ticket: MoveTicket, deadline: Deadline) throws(HaloctlError) {}
+
+    public func setDrained(_ node: String, _ drained: Bool, deadline: Deadline) throws(HaloctlError) {
+        _ = try send(drained ? .drain(node: node) : .undrain(node: node), deadline: deadline)
+    }
+
+    public func clearFailures(_ lun: LUNView, deadline: Deadline) throws(HaloctlError) {
+        _ = try send(.clear(lun: lun.name), deadline: deadline)
+    }
+}
+
+/// halod's status answer as haloctl's view.
+struct HalodViewBuilder {
+    let status: JSONValue
+    let configuration: ClusterConfiguration
+
+    var view: ClusterView {
+        var findings: [Finding] = []
+        for problem in status["problems"]?.arrayValue ?? [] {
+            guard let text = problem.stringValue else { continue }
+            findings.append(Finding(.critical, check: "halod.problem", subject: "cluster", text))
+        }
+        let running: [String: Set<String>] = Dictionary(uniqueKeysWithValues: (status["nodes"]?.arrayValue ?? []).compactMap { node in
+            node["name"]?.stringValue.map { ($0, Set((node["running"]?.arrayValue ?? []).compactMap(\.stringValue))) }
+        })
+        let history = status["fenceHistory"]?.arrayValue ?? []
+        let nodes = (status["nodes"]?.arrayValue ?? []).compactMap { node -> NodeView? in
+            guard let name = node["name"]?.stringValue else { return nil }
+            let fencing = history.filter { $0["victim"]?.stringValue == name }.map { entry in
+                FenceRecord(time: nil, action: "fence", succeeded: entry["succeeded"]?.boolValue == true,
+                            detail: entry["succeeded"]?.boolValue == true
+                                ? "by \(entry["actor"]?.stringValue ?? "?") with \(entry["device"]?.stringValue ?? "?")"
+                                : "by \(entry["actor"]?.stringValue ?? "?"): \(entry["reason"]?.stringValue ?? "?")")
+            }
+            return NodeView(name: name, state: Self.state(node), fencing: fencing)
+        }
+        let stacks = status["stacks"]?.arrayValue ?? []
+        let localNode = status["node"]?.stringValue
+        let luns = (status["luns"]?.arrayValue ?? []).compactMap { lun -> LUNView? in
+            guard let name = lun["name"]?.stringValue else { return nil }
+            let definition = configuration.luns.first { $0.name.rawValue == name }
+            let owner = lun["node"]?.stringValue
+            var excluded: [String: String] = [:]
+            var lunFindings: [Finding] = []
+            for failure in lun["failures"]?.arrayValue ?? [] {
+                guard let node = failure["node"]?.stringValue else { continue }
+                let last = failure["last"]?.stringValue ?? "?"
+                if failure["banned"]?.boolValue == true {
+                    excluded[node] = "it failed there: \(last)"
+                    lunFindings.append(Finding(.warning, check: "lun.failed-action", subject: name,
+                                               "\(name) may not run on \(node) after it failed there: \(last)",
+                                               fix: "fix the cause, then: haloctl clear \(name)"))
+                }
+            }
+            if let error = lun["configurationError"]?.stringValue {
+                lunFindings.append(Finding(.critical, check: "lun.configuration", subject: name, "an agent refused the configuration: \(error)"))
+            }
+            var layers: [LayerView] = []
+            for resource in definition?.resources ?? [] {
+                var roles: [String: String] = [:]
+                if let owner, running[owner]?.contains(name) == true, resource.role != .everywhere {
+                    roles[owner] = resource.role == .promotable ? "Promoted" : "Started"
+                }
+                // This node's own stack says exactly where each resource stands here.
+                if let localNode, let stack = stacks.first(where: { $0["lun"]?.stringValue == name }) {
+                    for entry in stack["resources"]?.arrayValue ?? [] where entry["id"]?.stringValue == resource.id {
+                        roles[localNode] = entry["state"]?.stringValue ?? roles[localNode]
+                    }
+                }
+                // halod reports a stack served once every resource started and was monitored.
+                let monitored = owner.flatMap { running[$0]?.contains(name) == true ? [$0] : nil } ?? []
+                layers.append(LayerView(id: resource.id, kind: Self.kind(resource.agent.type), agent: resource.agent.description,
+                                        roles: roles, monitoredOn: resource.role == .everywhere ? [] : monitored))
+            }
+            return LUNView(
+                name: name, managerID: name, drbdResource: definition?.drbdResource, servingNode: owner,
+                isServedByManager: owner.map { running[$0]?.contains(name) == true } ?? false,
+                layers: layers, portals: Self.portals(definition), targetName: definition.flatMap(Self.targetName),
+                preferredNode: definition?.nodes.first, excluded: excluded, pendingMove: lun["pendingMove"]?.stringValue,
+                lastMoved: lun["lastMoved"]?.stringValue.flatMap(Double.init), lastUnservedSeconds: nil, findings: lunFindings)
+        }
+        let quorate = status["quorum"]?["quorate"]?.boolValue
+        return ClusterView(manager: .halod, localNode: localNode, quorate: quorate, nodes: nodes, luns: luns, findings: findings)
+    }
+
+    static func state(_ node: JSONValue) -> NodeState {
+        let state = node["state"]?.stringValue ?? ""
+        if state.hasPrefix("lost") || state.hasPrefix("never seen") { return .unclean }
+        if state == "fenced" { return .fenced }
+        if node["member"]?.boolValue != true { return .offline }
+        if node["inSync"]?.boolValue != true { return .pending }
+        if node["drained"]?.boolValue == true { return .drained }
+        return .online
+    }
+
+    static func kind(_ type: String) -> LayerView.Kind {
+        switch type {
+        case "luks": .luks
+        case "drbd": .drbd
+        case "lio", "scst": .target
+        case "portal", "IPaddr2": .portal
+        default: .other
+        }
+    }
+
+    static func portals(_ definition: LUNConfiguration?) -> [PortalEndpoint] {
+        var endpoints: [PortalEndpoint] = []
+        for resource in definition?.resources ?? [] where resource.agent.type == "portal" {
+            for item in (resource.parameter("addresses") ?? "").split(separator: " ") {
+                let parts = item.split(separator: "@", maxSplits: 1)
+                endpoints.append(PortalEndpoint(address: String(parts[0]), interface: parts.count > 1 ? String(parts[1]) : nil))
+            }
+        }
+        return endpoints
+    }
+
+    static func targetName(_ definition: LUNConfiguration) -> String? {
+        definition.resources.first { ["lio", "scst"].contains($0.agent.type) }?.parameter("iqn")
+    }
+}

@@ -1,0 +1,50 @@
+import HaloControl
+import HaloSystem
+
+/// How haloctl finds the cluster manager and the other nodes.
+public struct ConnectionOptions: Sendable {
+    /// nil: halod if its control socket answers, else Pacemaker if its tools are installed.
+    public var manager: ManagerKind?
+    public var halodConfiguration = "/etc/halo/halod.toml"
+    /// nil: the configuration's control socket.
+    public var halodSocket: String?
+    /// The argv prefix that runs a command on another node; `{node}` is replaced by its name.
+    public var remote: [String] = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-l", "root", "{node}"]
+    /// haloctl's path on the other nodes.
+    public var remoteHaloctl = "/usr/sbin/haloctl"
+    /// Where Pacemaker's tools are.
+    public var toolDirectory = "/usr/sbin"
+
+    public init() {}
+
+    /// Splits `--remote`'s text on spaces (no quoting: it is never given to a shell).
+    public static func remotePrefix(_ text: String) -> [String] {
+        text.split(separator: " ").map(String.init)
+    }
+
+    /// The manager to use.
+    public func connect() throws(HaloctlError) -> any ClusterManager {
+        switch manager {
+        case .pacemaker:
+            return PacemakerManager(tools: ToolRunner(directory: toolDirectory))
+        case .halod:
+            return try halod()
+        case nil:
+            if let halod = try? halod(), halodAnswers(halod) { return halod }
+            if (try? FileSystem.info("\(toolDirectory)/crm_mon")) != nil {
+                return PacemakerManager(tools: ToolRunner(directory: toolDirectory))
+            }
+            throw .noCluster("no cluster manager here: halod does not answer (\(halodSocket ?? "its control socket")) and Pacemaker's tools are not installed (\(toolDirectory)/crm_mon)")
+        }
+    }
+
+    func halod() throws(HaloctlError) -> HalodManager {
+        let configuration = try HalodManager.loadConfiguration(halodConfiguration)
+        return HalodManager(socket: halodSocket ?? configuration.local.controlSocket, configuration: configuration)
+    }
+
+    func halodAnswers(_ manager: HalodManager) -> Bool {
+        guard (try? FileSystem.info(manager.socket)) != nil else { return false }
+        return (try? ControlClient.send(.status, to: manager.socket, timeout: .seconds(3))) != nil
+    }
+}

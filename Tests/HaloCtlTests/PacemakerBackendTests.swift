@@ -1,0 +1,164 @@
+import HaloPacemaker
+import HaloSystem
+import HaloTesting
+import Testing
+
+@testable import HaloCtl
+
+/// haloctl against a real two-node Pacemaker 2.1.5 cluster in network namespaces, running the
+/// seed layout with Pacemaker's test agents (Stateful for DRBD, Dummy for the rest): every
+/// assertion reads the cluster back with Pacemaker's own tools.
+@Suite("haloctl drives real Pacemaker (network namespaces)", .enabled(if: PacemakerCluster.isAvailable), .serialized)
+struct PacemakerBackendTests {
+    func manager(_ cluster: PacemakerCluster) -> PacemakerManager {
+        PacemakerManager(tools: ToolRunner(prefix: cluster.prefix("node1")))
+    }
+
+    /// Only haloctl's constraints (crm_resource's and the layout's are someone else's).
+    func haloctlConstraints(_ cluster: PacemakerCluster) throws -> [String] {
+        try cluster.constraints().compactMap { $0["id"] }.filter { $0.hasPrefix(PacemakerLayout.haloctlPrefix) }
+    }
+
+    @Test("move: checks, plan, every step, served and monitored on the new node, no constraint left; dry runs and refusals change nothing")
+    func move() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        let manager = manager(cluster)
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"])
+
+        // A dry run: the plan, and nothing changes.
+        var dry = MoveCommand(lun: "lun1", node: "node2")
+        dry.dryRun = true
+        let dryProgress = Progress(silent: true)
+        let planned = try dry.run(manager: manager, liveChecks: nil, progress: dryProgress)
+        #expect(planned.exitCode == 0)
+        #expect(planned.plan?.steps.contains("promote drbd-lun1 on node2") == true)
+        #expect(planned.plan?.steps.contains("stop target-lun1 on node1") == true)
+        #expect(try haloctlConstraints(cluster).isEmpty)
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"])
+
+        // The move.
+        let progress = Progress(silent: true)
+        var move = MoveCommand(lun: "lun1", node: "node2")
+        move.timeout = .seconds(60)
+        let report = try move.run(manager: manager, liveChecks: nil, progress: progress)
+        let outcome = try #require(report.outcome, "\(progress.lines)")
+        #expect(report.exitCode == 0, "\(progress.lines)")
+        #expect(outcome.result == .moved)
+        #expect(outcome.from == "node1")
+        #expect(outcome.steps.contains { $0.text == "drbd-lun1 on node2: Unpromoted → Promoted" }, "\(progress.lines)")
+        #expect(outcome.steps.contains { $0.text.hasPrefix("target-lun1 on node2: ") && $0.text.hasSuffix("→ Started") }, "\(progress.lines)")
+        #expect(outcome.unserved != nil)
+        #expect(try haloctlConstraints(cluster).isEmpty, "haloctl's constraint is removed")
+        try cluster.settle()
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node2"], "and the LUN stays")
+        #expect(try cluster.nodes(running: "target-lun1", role: "Started") == ["node2"])
+        #expect(try cluster.nodes(running: "portal-lun1", role: "Started") == ["node2"])
+        print("haloctl move under Pacemaker (namespaces, test agents): \(seconds(outcome.total)) total, unserved \(outcome.unserved.map(seconds) ?? "?")")
+
+        // Moving it where it is: nothing to do.
+        let again = try MoveCommand(lun: "lun1", node: "node2").run(manager: manager, liveChecks: nil, progress: Progress(silent: true))
+        #expect(again.exitCode == 0)
+        #expect(again.outcome == nil)
+
+        // A preference stronger than stickiness would send it back at once: refused before anything changes.
+        // (With the layout's 50 it did not: the move above lasted.)
+        try cluster.run("node1", ["cibadmin", "--modify", "--xml-pipe", "--scope", "constraints"], input: """
+            <rsc_location id="lun1-prefers-node1" rsc="drbd-lun1-clone"><rule id="lun1-prefers-node1-rule" role="Promoted" score="1000">\
+            <expression id="lun1-prefers-node1-expr" attribute="#uname" operation="eq" value="node1"/></rule></rsc_location>
+            """)
+        try cluster.settle()
+        let lun2Progress = Progress(silent: true)
+        let wouldReturn = try MoveCommand(lun: "lun2", node: "node1").run(manager: manager, liveChecks: nil, progress: lun2Progress)
+        #expect(wouldReturn.exitCode == 0, "lun2's preference (50) is below the stickiness: it may move: \(lun2Progress.lines)")
+        try cluster.settle()
+        let backProgress = Progress(silent: true)
+        let back = try MoveCommand(lun: "lun2", node: "node2").run(manager: manager, liveChecks: nil, progress: backProgress)
+        #expect(back.exitCode == 0, "\(backProgress.lines)")
+        try cluster.settle()
+        // lun1 went back to node1 by itself when its preference rose to 1000 (above its promotion score on node2:
+        // 10 + the stickiness of the drbd, target and portal instances, 410); moving it away now would not last.
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"])
+        let refusedProgress = Progress(silent: true)
+        let refused = try MoveCommand(lun: "lun1", node: "node2").run(manager: manager, liveChecks: nil, progress: refusedProgress)
+        #expect(refused.exitCode == 1)
+        #expect(refused.outcome == nil)
+        #expect(refused.checks.refusals.contains { $0.contains("back to node1") }, "\(refusedProgress.lines)")
+        #expect(try haloctlConstraints(cluster).isEmpty)
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"])
+
+        // Unknown names are usage errors (64) listing what exists.
+        do {
+            _ = try MoveCommand(lun: "lun9", node: "node2").run(manager: manager, liveChecks: nil, progress: Progress(silent: true))
+            Issue.record("an unknown LUN was accepted")
+        } catch {
+            #expect(error.exitCode == 64)
+            #expect(error.message.contains("lun1, lun2"))
+        }
+    }
+
+    @Test("a move that fails on the new node: reported, the constraint removed, and where the LUN is now said")
+    func failedMove() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        // ocf:pacemaker:Dummy's fail_start_on: its start fails on that node.
+        try cluster.run("node1", ["crm_resource", "--resource", "target-lun1", "--set-parameter", "fail_start_on", "--parameter-value", "node2"])
+        try cluster.settle()
+        let progress = Progress(silent: true)
+        var move = MoveCommand(lun: "lun1", node: "node2")
+        move.timeout = .seconds(60)
+        let report = try move.run(manager: manager(cluster), liveChecks: nil, progress: progress)
+        #expect(report.exitCode == 1, "\(progress.lines)")
+        #expect(report.outcome?.result == .failed)
+        #expect(report.outcome?.steps.contains { $0.text.contains("target-lun1 FAILED on node2") } == true, "\(progress.lines)")
+        #expect(try haloctlConstraints(cluster).isEmpty, "the move's constraint is removed after the failure")
+        try cluster.settle()
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"], "Pacemaker brought it back to node1")
+        #expect(report.outcome?.finalState.contains("lun1") == true)
+        // The failure keeps lun1 off node2 until cleared: the next move is refused, with the fix.
+        let refused = try MoveCommand(lun: "lun1", node: "node2").run(manager: manager(cluster), liveChecks: nil, progress: Progress(silent: true))
+        #expect(refused.exitCode == 1)
+        #expect(refused.checks.refusals.contains { $0.contains("may not run on node2") })
+        // clear forgets the failure.
+        try cluster.run("node1", ["crm_resource", "--resource", "target-lun1", "--delete-parameter", "fail_start_on"])
+        let view = try manager(cluster).view(deadline: .after(.seconds(20)))
+        try manager(cluster).clearFailures(try #require(view.lun("lun1")), deadline: .after(.seconds(60)))
+        try cluster.settle()
+        #expect(try manager(cluster).view(deadline: .after(.seconds(20))).lun("lun1")?.excluded.isEmpty == true)
+    }
+
+    @Test("drain moves every LUN off and shows each; refused without a place to go; undrain --rebalance brings the preferred ones back")
+    func drain() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        let manager = manager(cluster)
+        let progress = Progress(silent: true)
+        var drain = DrainCommand(node: "node1")
+        drain.timeout = .seconds(90)
+        let report = try drain.run(manager: manager, liveChecks: nil, progress: progress)
+        #expect(report.exitCode == 0, "\(progress.lines)")
+        #expect(report.moves.map(\.lun) == ["lun1"])
+        #expect(report.moves.first?.to == "node2")
+        #expect(report.moves.first?.after != nil)
+        try cluster.settle()
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node2"])
+        #expect(try manager.view(deadline: .after(.seconds(20))).node("node1")?.state == .drained)
+
+        // node2 cannot be drained now: its LUNs have nowhere to go. Nothing changes.
+        let refusedProgress = Progress(silent: true)
+        let refused = try DrainCommand(node: "node2").run(manager: manager, liveChecks: nil, progress: refusedProgress)
+        #expect(refused.exitCode == 1)
+        #expect(refused.blocked.count == 2, "\(refusedProgress.lines)")
+        #expect(try manager.view(deadline: .after(.seconds(20))).node("node2")?.state == .online)
+
+        var undrain = UndrainCommand(node: "node1")
+        undrain.rebalance = true
+        undrain.timeout = .seconds(60)
+        let undrainProgress = Progress(silent: true)
+        #expect(try undrain.run(manager: manager, liveChecks: nil, progress: undrainProgress) == 0, "\(undrainProgress.lines)")
+        try cluster.settle()
+        #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"], "lun1 prefers node1: moved back")
+        #expect(try cluster.nodes(running: "drbd-lun2", role: "Promoted") == ["node2"])
+        #expect(try haloctlConstraints(cluster).isEmpty)
+    }
+}
