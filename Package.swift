@@ -18,6 +18,9 @@
 //   CCorosync              corosync's client libraries (libcpg, libquorum, libcmap)
 //   HaloCorosync           the thin Swift wrapper of them (process group, quorum, cmap)
 //   HaloCluster            halod's pure core: configuration, the replicated state machine, placement
+//   HaloControl            halod's control protocol and client (no corosync library)
+//   HaloDaemon             halod's loop: corosync, fence agents, the control socket, LUN stacks
+//   HaloFacts              one node's live facts and its local health checks, for haloctl
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
@@ -128,6 +131,12 @@ let package = Package(
             name: "halod",
             dependencies: ["HaloDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/halod"),
+        // One node's live facts (DRBD, targets, links, md, clock, modules, corosync) and its
+        // local health checks, for haloctl on every node (`haloctl facts`). Reads only.
+        .target(
+            name: "HaloFacts",
+            dependencies: ["HaloSystem", "HaloNet", "HaloDRBD", "HaloISCSI", "HaloCorosync", "HaloJSON"],
+            path: "Sources/HaloFacts"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -197,6 +206,11 @@ let package = Package(
             name: "HalodTests",
             dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
             path: "Tests/HalodTests"),
+        .testTarget(
+            name: "HaloFactsTests",
+            dependencies: ["HaloFacts", "HaloDRBD", "HaloNet", "HaloSystem", "HaloJSON", "HaloTesting",
+                           .product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/HaloFactsTests"),
         .testTarget(
             name: "HaloSystemTests",
             dependencies: ["HaloSystem", "HaloTesting", "halo-agent"],
