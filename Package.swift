@@ -28,6 +28,7 @@
 //   halo-conformance       the conformance runner as a command
 //   halo-writer            e2e's verifying writer, run on the lab's initiator (never on storage nodes)
 //   halo-test-agent, HaloTesting   test-only: the core's test agent, shared test helpers
+//   halo-facts-probe       test-only: prints a node's facts as JSON, for the facts tests
 import PackageDescription
 
 let package = Package(
@@ -193,6 +194,12 @@ let package = Package(
             name: "halo-test-agent",
             dependencies: ["HaloOCF", "HaloSystem"],
             path: "Tests/TestAgent"),
+        // Test-only: prints this node's facts as JSON (what `haloctl facts --output json` will
+        // print), for the facts tests in network namespaces. Never installed.
+        .executableTarget(
+            name: "halo-facts-probe",
+            dependencies: ["HaloFacts", "HaloSystem"],
+            path: "Tests/FactsProbe"),
         .target(
             name: "HaloTesting",
             dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker", "HaloControl", "HaloJSON",
@@ -208,8 +215,7 @@ let package = Package(
             path: "Tests/HalodTests"),
         .testTarget(
             name: "HaloFactsTests",
-            dependencies: ["HaloFacts", "HaloDRBD", "HaloNet", "HaloSystem", "HaloJSON", "HaloTesting",
-                           .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["HaloFacts", "HaloDRBD", "HaloNet", "HaloSystem", "HaloJSON", "HaloTesting", "halo-facts-probe"],
             path: "Tests/HaloFactsTests"),
         .testTarget(
             name: "HaloSystemTests",

@@ -28,7 +28,8 @@ extension LocalHealthChecks {
                 return HealthFinding(
                     check: "md.array", severity: sync.action == "check" || sync.action == "repair" ? .info : .warning, subject: name,
                     message: "\(name) (\(array.level)) runs a \(sync.action)" + (sync.percentDone.map { " (\(Int($0)) % done)" } ?? "")
-                        + ": I/O is slower until it finishes", fix: nil)
+                        + ": I/O is slower until it finishes",
+                    fix: "let it finish; to give the LUNs more of the disks meanwhile, lower /sys/block/\(name)/md/sync_speed_max")
             }
             return HealthFinding(check: "md.array", severity: .ok, subject: name, message: "\(name) (\(array.level)) is whole: \(members)")
         }
