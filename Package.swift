@@ -13,7 +13,7 @@
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
 //   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
-//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
+//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share, and their trees' readers
 //   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
 //   CCorosync              corosync's client libraries (libcpg, libquorum, libcmap)
 //   HaloCorosync           the thin Swift wrapper of them (process group, quorum, cmap)
@@ -84,7 +84,8 @@ let package = Package(
             dependencies: ["CCryptsetup", "HaloSystem"],
             path: "Sources/HaloCryptsetup"),
         // iSCSI target definitions both target-stack agents share: names, SCSI identity, portals,
-        // CHAP credentials, session parameters, and their parameter declarations.
+        // CHAP credentials, session parameters, and their parameter declarations; the readers of
+        // LIO's configfs and SCST's sysfs (the agents' and haloctl's facts).
         .target(
             name: "HaloISCSI",
             dependencies: ["HaloOCF", "HaloSystem", "HaloNet"],

@@ -1,11 +1,12 @@
 import Glibc
-import HaloFacts
+@testable import HaloFacts
 import HaloSystem
+import HaloTesting
 import Testing
 
 /// Not an assertion: what one `collect()` costs on this machine, printed (median of 20). Run it
 /// alone for quiet numbers: `swift test --skip-build --filter FactsBenchmark`.
-@Suite("Facts collection cost (printed)")
+@Suite("Facts collection cost (printed)", .serialized)
 struct FactsBenchmark {
     static func threadCPU() -> Duration {
         var now = timespec()
@@ -20,7 +21,23 @@ struct FactsBenchmark {
     }
 
     @Test func collect_wallAndCPU_medianOf20() {
-        let collector = FactsCollector()
+        print("facts collect() on this machine (no DRBD, LIO, SCST, md or corosync): " + Self.measure(FactsCollector()))
+    }
+
+    /// A storage node's shape from the fixtures: LIO's captured target, six md arrays, a module
+    /// tree, DRBD "loaded" with drbdsetup and drbdadm as stand-ins printing the captured output
+    /// (a shell and cat each, about what the real programs cost to start), netlink and the
+    /// clock live.
+    @Test func collect_onAFixtureNode_wallAndCPU_medianOf20() throws {
+        let root = try CollectorTests.root()
+        let events = try CollectorTests.standIn(root, "drbdsetup", output: try CollectorTests.body("drbd-8.4/drbdsetup-events2-now-statistics-prisec-uptodate-node1.txt"))
+        let dump = try CollectorTests.standIn(root, "drbdadm", output: try CollectorTests.body("drbd-utils-9.22/drbdadm-84-dump-all.txt"))
+        var sources = FactsCollector.Sources(root: root.path, drbdsetup: events, drbdadm: dump, kernelRelease: "6.1.0-50-amd64")
+        sources.corosync = CorosyncReader.read
+        print("facts collect() on a fixture node (LIO target, 6 md arrays, DRBD stand-ins): " + Self.measure(FactsCollector(sources: sources)))
+    }
+
+    static func measure(_ collector: FactsCollector) -> String {
         _ = collector.collect(deadline: .after(.seconds(10)))  // warm: first-use costs are not the steady state
         var walls: [Duration] = [], cpus: [Duration] = [], children: [Duration] = []
         for _ in 0..<20 {
@@ -35,7 +52,7 @@ struct FactsBenchmark {
             let hundredths = Int((((sorted[9] + sorted[10]) / 2) / .microseconds(10)).rounded())
             return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100) ms"
         }
-        print("facts collect(): median of 20 — wall \(median(walls)), CPU (collecting thread) \(median(cpus)), "
-            + "CPU (child processes) \(median(children))")
+        return "median of 20 — wall \(median(walls)), CPU (collecting thread) \(median(cpus)), "
+            + "CPU (child processes) \(median(children))"
     }
 }
