@@ -13,7 +13,8 @@ import HaloSystem
 /// costs the others nothing. Nothing is changed on the node; nothing needs a shell.
 ///
 /// Synchronous, for one thread (haloctl's): corosync's map is read on a thread of its own only
-/// to bound its wait (`BoundedCall`).
+/// to bound its wait (`BoundedCall`); a corosync that never answers leaves that thread behind
+/// until the process ends, which for haloctl is moments later.
 public struct FactsCollector: Sendable {
     /// Where the facts come from: the live system by default; fixture trees, stand-in programs
     /// and fake readers in tests.
@@ -31,8 +32,8 @@ public struct FactsCollector: Sendable {
         var network: @Sendable (Deadline) -> NetworkReading
         /// Reads the kernel clock (adjtimex).
         var clock: @Sendable () -> Reading<ClockFacts>
-        /// Reads corosync's configuration map (libcmap).
-        var corosync: @Sendable (Deadline) -> Reading<CorosyncFacts>
+        /// Reads corosync's configuration map (libcmap); run on a thread of its own.
+        var corosync: @Sendable () -> Reading<CorosyncFacts>
 
         public init(root: String = "/", drbdsetup: String = "drbdsetup", drbdadm: String = "drbdadm",
                     nodeName: String? = nil, kernelRelease: String? = nil) {
@@ -56,24 +57,25 @@ public struct FactsCollector: Sendable {
     }
 
     /// This node's facts now. Never throws; returns by `deadline` (plus the grace the runner
-    /// gives a child that must be killed, 0.4 s at most).
+    /// gives a child that must be killed, 0.5 s at most).
     public func collect(deadline: Deadline) -> NodeFacts {
         let kernel = KernelAttributes(root: sources.root)
         let drbd = DRBDReader(drbdsetup: sources.drbdsetup, drbdadm: sources.drbdadm, isModuleLoaded: kernel.exists("/sys/module/drbd"))
         let collectedAt = KernelClock.wallClockMilliseconds()
+        // Started first and waited for last: a corosync that does not answer costs only its part.
+        let corosync = BoundedCall.start(sources.corosync)
         let (local, results) = runner.runTogether(drbd.commands, deadline: deadline) {
             (targets: TargetReader(root: sources.root, deadline: deadline).read(),
              network: sources.network(deadline),
              mdArrays: MDReader(kernel: kernel).read(),
              clock: sources.clock(),
-             modules: ModuleReader(kernel: kernel, release: sources.kernelRelease ?? CurrentProcess.kernelRelease).read(),
-             corosync: sources.corosync(deadline))
+             modules: ModuleReader(kernel: kernel, release: sources.kernelRelease ?? CurrentProcess.kernelRelease).read())
         }
         let (resources, configuration) = drbd.readings(from: results)
         return NodeFacts(
             node: sources.nodeName ?? CurrentProcess.nodeName, collectedAtMilliseconds: collectedAt,
             drbd: resources, drbdConfiguration: configuration, targets: local.targets,
             links: local.network.links, addresses: local.network.addresses, mdArrays: local.mdArrays,
-            clock: local.clock, modules: local.modules, corosync: local.corosync)
+            clock: local.clock, modules: local.modules, corosync: corosync.wait(until: deadline) ?? CorosyncReader.noAnswer)
     }
 }

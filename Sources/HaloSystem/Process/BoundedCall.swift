@@ -20,8 +20,16 @@ public enum BoundedCall {
     /// - Precondition: a thread can be created (`pthread_create` failing means the process is
     ///   out of threads or memory, which halo treats as fatal).
     public static func run<Value: Sendable>(deadline: Deadline, _ body: @escaping @Sendable () -> Value) -> Value? {
+        start(body).wait(until: deadline)
+    }
+
+    /// Starts `body` on a thread of its own and returns at once, so the caller can do other
+    /// work meanwhile and wait for it later (`Pending.wait(until:)`).
+    ///
+    /// - Precondition: a thread can be created, as for `run`.
+    public static func start<Value: Sendable>(_ body: @escaping @Sendable () -> Value) -> Pending<Value> {
         let call = Call(body)
-        let context = Unmanaged.passRetained(call).toOpaque()
+        let context = Unmanaged.passRetained(call as AnyObject).toOpaque()
         var thread = pthread_t()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -33,21 +41,30 @@ public enum BoundedCall {
         }, context)
         pthread_attr_destroy(&attributes)
         guard created == 0 else {
-            Unmanaged<Call<Value>>.fromOpaque(context).release()
+            Unmanaged<AnyObject>.fromOpaque(context).release()
             preconditionFailure("pthread_create failed: \(Errno(rawValue: created))")
         }
-        return call.wait(until: deadline)
+        return Pending(call: call)
+    }
+
+    /// A call started on its own thread.
+    public struct Pending<Value: Sendable>: Sendable {
+        fileprivate let call: Call<Value>
+
+        /// Its value, or nil when `deadline` passes first (then the call is left to finish on
+        /// its own, and its value is dropped).
+        public func wait(until deadline: Deadline) -> Value? { call.wait(until: deadline) }
     }
 
     /// The type-erased side the thread sees.
-    private protocol Finishing: AnyObject {
+    fileprivate protocol Finishing: AnyObject {
         func perform()
     }
 
     /// One call: its body, its result once there is one, and a pipe the thread writes a byte
     /// to when it is done (so the caller can wait with `poll`). Both sides hold a reference;
     /// the pipe is closed when the last one goes.
-    private final class Call<Value: Sendable>: Finishing, Sendable {
+    fileprivate final class Call<Value: Sendable>: Finishing, Sendable {
         let body: @Sendable () -> Value
         // Protected by its own lock: written by the call's thread, read by the caller.
         let result = Mutex<Value?>(nil)
