@@ -13,11 +13,14 @@
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
 //   HaloCryptsetup         the thin Swift wrapper of libcryptsetup (imports CCryptsetup)
 //   HaloConformance        the conformance runner (ocf-tester's sequence and more), schema checks
-//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share
+//   HaloISCSI              iSCSI target definitions the SCST and LIO agents share, and their trees' readers
 //   HaloSCSTModel, CFuse   test-only: the SCST sysfs model and its FUSE server halo-scst-model
 //   CCorosync              corosync's client libraries (libcpg, libquorum, libcmap)
 //   HaloCorosync           the thin Swift wrapper of them (process group, quorum, cmap)
 //   HaloCluster            halod's pure core: configuration, the replicated state machine, placement
+//   HaloControl            halod's control protocol and client (no corosync library)
+//   HaloDaemon             halod's loop: corosync, fence agents, the control socket, LUN stacks
+//   HaloFacts              one node's live facts and its local health checks, for haloctl
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
@@ -26,6 +29,7 @@
 //   halo-conformance       the conformance runner as a command
 //   halo-writer            e2e's verifying writer, run on the lab's initiator (never on storage nodes)
 //   halo-test-agent, HaloTesting   test-only: the core's test agent, shared test helpers
+//   halo-facts-probe       test-only: prints a node's facts as JSON, for the facts tests
 import PackageDescription
 
 let package = Package(
@@ -81,7 +85,8 @@ let package = Package(
             dependencies: ["CCryptsetup", "HaloSystem"],
             path: "Sources/HaloCryptsetup"),
         // iSCSI target definitions both target-stack agents share: names, SCSI identity, portals,
-        // CHAP credentials, session parameters, and their parameter declarations.
+        // CHAP credentials, session parameters, and their parameter declarations; the readers of
+        // LIO's configfs and SCST's sysfs (the agents' and haloctl's facts).
         .target(
             name: "HaloISCSI",
             dependencies: ["HaloOCF", "HaloSystem", "HaloNet"],
@@ -129,6 +134,12 @@ let package = Package(
             name: "halod",
             dependencies: ["HaloDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/halod"),
+        // One node's live facts (DRBD, targets, links, md, clock, modules, corosync) and its
+        // local health checks, for haloctl on every node (`haloctl facts`). Reads only.
+        .target(
+            name: "HaloFacts",
+            dependencies: ["HaloSystem", "HaloNet", "HaloDRBD", "HaloISCSI", "HaloCorosync", "HaloJSON"],
+            path: "Sources/HaloFacts"),
         .target(
             name: "HaloCtl",
             dependencies: ["HaloCluster", "HaloControl", "HaloSystem", "HaloJSON", "HaloPacemaker"],
@@ -189,6 +200,12 @@ let package = Package(
             name: "halo-test-agent",
             dependencies: ["HaloOCF", "HaloSystem"],
             path: "Tests/TestAgent"),
+        // Test-only: prints this node's facts as JSON (what `haloctl facts --output json` will
+        // print), for the facts tests in network namespaces. Never installed.
+        .executableTarget(
+            name: "halo-facts-probe",
+            dependencies: ["HaloFacts", "HaloSystem"],
+            path: "Tests/FactsProbe"),
         .target(
             name: "HaloTesting",
             dependencies: ["HaloSystem", "HaloOCF", "HaloConformance", "HaloPacemaker", "HaloControl", "HaloJSON",
@@ -206,6 +223,10 @@ let package = Package(
             name: "HalodTests",
             dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
             path: "Tests/HalodTests"),
+        .testTarget(
+            name: "HaloFactsTests",
+            dependencies: ["HaloFacts", "HaloDRBD", "HaloNet", "HaloSystem", "HaloJSON", "HaloTesting", "halo-facts-probe"],
+            path: "Tests/HaloFactsTests"),
         .testTarget(
             name: "HaloSystemTests",
             dependencies: ["HaloSystem", "HaloTesting", "halo-agent"],

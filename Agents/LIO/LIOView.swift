@@ -3,16 +3,17 @@ import HaloSystem
 
 /// LIO's configfs (`/sys/kernel/config/target`) as `ocf:halo:lio` reads it, under one root: `/`
 /// on a node, a fixture tree in tests. Attributes, directory listings and links only.
+/// The tree's layout and its reading rules are `LIOConfigfs`'s (HaloISCSI), shared with haloctl's
+/// facts; what this agent looks at, for its one target and storage object, is here.
 struct LIOView {
-    let kernel: KernelAttributes
+    let configfs: LIOConfigfs
+    var kernel: KernelAttributes { configfs.kernel }
 
-    static let base = "/sys/kernel/config/target"
-    /// The entries of a TPG LUN directory that are LIO's own; the other one is the link.
-    static let lunAttributes: Set<String> = ["alua_tg_pt_gp", "alua_tg_pt_offline", "alua_tg_pt_status", "alua_tg_pt_write_md", "statistics"]
+    static let base = LIOConfigfs.base
     static let serialPrefix = "T10 VPD Unit Serial Number: "
 
     init(root: String = "/") {
-        kernel = KernelAttributes(root: root)
+        configfs = LIOConfigfs(root: root)
     }
 
     enum Depth {
@@ -57,13 +58,8 @@ struct LIOView {
         state.isEnabled = try value("\(tpg)/enable") == "1"
         state.generatesNodeACLs = try value("\(tpg)/attrib/generate_node_acls") == "1"
         state.requiresAuthentication = try value("\(tpg)/attrib/authentication") == "1"
-        for entry in try list("\(tpg)/lun") ?? [] {
-            guard entry.hasPrefix("lun_"), let number = Int(entry.dropFirst(4)) else { continue }
-            if let (name, target) = try link(in: "\(tpg)/lun/\(entry)") {
-                state.luns[number] = LUNLink(linkName: name, storage: target.split(separator: "/").suffix(2).joined(separator: "/"))
-            } else {
-                state.luns[number] = LUNLink(linkName: "", storage: "")
-            }
+        for (number, link) in try configfs.luns(ofPortalGroup: tpg) {
+            state.luns[number] = LUNLink(linkName: link?.linkName ?? "", storage: link?.storage ?? "")
         }
         state.portals = try list("\(tpg)/np") ?? []
         for initiator in try list("\(tpg)/acls") ?? [] {
@@ -87,15 +83,7 @@ struct LIOView {
 
     /// The one link in a LUN directory: its name and target.
     func link(in directory: String) throws(Errno) -> (name: String, target: String)? {
-        for entry in try list(directory) ?? [] where !Self.lunAttributes.contains(entry) && entry != "write_protect" {
-            do {
-                return (entry, try kernel.linkTarget("\(directory)/\(entry)"))
-            } catch {
-                if error == .invalidArgument || error == .noSuchFile { continue }
-                throw error
-            }
-        }
-        return nil
+        try configfs.link(in: directory)
     }
 
     /// An `auth/` directory: users, and whether the passwords are the configured secrets.
@@ -170,28 +158,10 @@ struct LIOView {
 
     /// The attribute's content without the one newline its show function adds, or `nil` when
     /// it does not exist.
-    func exactValue(_ path: String) throws(Errno) -> String? {
-        do {
-            var text = try kernel.read(path)
-            if text.last == "\n" { text.removeLast() }
-            return text
-        } catch {
-            if error == .noSuchFile || error == .notDirectory || error == .noSuchDevice { return nil }
-            throw error
-        }
-    }
+    func exactValue(_ path: String) throws(Errno) -> String? { try configfs.exactValue(path) }
 
     /// The attribute's first line, or `nil` when it does not exist.
-    func value(_ path: String) throws(Errno) -> String? {
-        try exactValue(path).map { String($0.prefix { $0 != "\n" }) }
-    }
+    func value(_ path: String) throws(Errno) -> String? { try configfs.value(path) }
 
-    func list(_ path: String) throws(Errno) -> [String]? {
-        do {
-            return try kernel.list(path)
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
+    func list(_ path: String) throws(Errno) -> [String]? { try configfs.list(path) }
 }

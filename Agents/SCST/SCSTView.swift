@@ -7,15 +7,18 @@ import HaloSystem
 ///
 /// Reads that SCST serves through queued work can fail with `EAGAIN`; they are retried until
 /// `deadline`.
+///
+/// The tree's layout and SCST's reading rules are `SCSTSysfs`'s (HaloISCSI), shared with
+/// haloctl's facts; what this agent looks at, for its one target and device, is here.
 struct SCSTView {
-    let kernel: KernelAttributes
-    let deadline: Deadline
+    let sysfs: SCSTSysfs
+    var kernel: KernelAttributes { sysfs.kernel }
+    var deadline: Deadline { sysfs.deadline }
 
-    static let base = "/sys/kernel/scst_tgt"
+    static let base = SCSTSysfs.base
 
     init(root: String = "/", deadline: Deadline) {
-        kernel = KernelAttributes(root: root)
-        self.deadline = deadline
+        sysfs = SCSTSysfs(root: root, deadline: deadline)
     }
 
     /// What to read.
@@ -92,12 +95,8 @@ struct SCSTView {
             }
             state.groups[group] = groupState
         }
-        for initiator in try list("\(path)/sessions") ?? [] {
-            // `../../luns`, or `../../ini_groups/G/luns` for a session bound to group G; gone
-            // with a session that closed meanwhile.
-            guard let luns = try link("\(path)/sessions/\(initiator)/luns")?.split(separator: "/").map(String.init) else { continue }
-            let group = luns.count >= 3 && luns[luns.count - 3] == "ini_groups" ? luns[luns.count - 2] : nil
-            state.sessions.append(SessionState(initiator: initiator, group: group))
+        for session in try sysfs.sessions(ofTarget: path) {
+            state.sessions.append(SessionState(initiator: session.initiator, group: session.group))
         }
         guard depth == .full else { return state }
         for name in Self.instances(entries, of: "allowed_portal") {
@@ -122,20 +121,10 @@ struct SCSTView {
     }
 
     /// `X`, `X1`, `X2`, … among `entries`, in instance order.
-    static func instances(_ entries: [String], of base: String) -> [String] {
-        entries.filter { $0 == base || ($0.hasPrefix(base) && Int($0.dropFirst(base.count)) != nil) }
-            .sorted { Int($0.dropFirst(base.count)) ?? 0 < Int($1.dropFirst(base.count)) ?? 0 }
-    }
+    static func instances(_ entries: [String], of base: String) -> [String] { SCSTSysfs.instances(entries, of: base) }
 
     /// A LUN set: LUN → device name (the last component of its `device` link).
-    func luns(_ path: String) throws(Errno) -> [Int: String] {
-        var result: [Int: String] = [:]
-        for entry in try list(path) ?? [] {
-            guard let lun = Int(entry), let target = try link("\(path)/\(entry)/device") else { continue }
-            result[lun] = String(target.split(separator: "/").last ?? "")
-        }
-        return result
-    }
+    func luns(_ path: String) throws(Errno) -> [Int: String] { try sysfs.luns(path) }
 
     /// A CHAP account attribute (`user secret`), the secret compared in place with the
     /// configured one and never kept.
@@ -210,50 +199,10 @@ struct SCSTView {
         }
     }
 
-    // MARK: Reading with SCST's rules
+    // MARK: Reading with SCST's rules (SCSTSysfs)
 
-    /// An attribute's value: its first line, without the `[key]` mark; `nil` when it does not exist.
-    func value(_ path: String) throws(Errno) -> String? {
-        do {
-            let text = try retrying { () throws(Errno) in try kernel.read(path) }
-            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
-
-    /// A directory's entries; `nil` when it does not exist.
-    func list(_ path: String) throws(Errno) -> [String]? {
-        do {
-            return try kernel.list(path)
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
-
-    /// A link's target; `nil` when it does not exist.
-    func link(_ path: String) throws(Errno) -> String? {
-        do {
-            return try kernel.linkTarget(path)
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
-
-    /// Runs `read` again while it fails with `EAGAIN`, backing off from 5 to 100 ms, until the deadline.
-    func retrying<Value: ~Copyable>(_ read: () throws(Errno) -> Value) throws(Errno) -> Value {
-        var pause = Duration.milliseconds(5)
-        while true {
-            do {
-                return try read()
-            } catch {
-                guard error == .tryAgain, !deadline.hasPassed() else { throw error }
-                Pause.for(min(pause, deadline.remaining()))
-                pause = min(pause * 2, .milliseconds(100))
-            }
-        }
-    }
+    func value(_ path: String) throws(Errno) -> String? { try sysfs.value(path) }
+    func list(_ path: String) throws(Errno) -> [String]? { try sysfs.list(path) }
+    func link(_ path: String) throws(Errno) -> String? { try sysfs.link(path) }
+    func retrying<Value: ~Copyable>(_ read: () throws(Errno) -> Value) throws(Errno) -> Value { try sysfs.retrying(read) }
 }

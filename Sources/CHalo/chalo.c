@@ -37,6 +37,8 @@ int halo_fstat(int fd, struct stat *info) { return fstat(fd, info); }
 int halo_flock(int fd, int operation) { return flock(fd, operation); }
 int halo_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
+int halo_adjtimex(struct timex *buffer) { return adjtimex(buffer); }
+
 int halo_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }

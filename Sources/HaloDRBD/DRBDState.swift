@@ -49,6 +49,8 @@ public struct DRBDResourceState: Sendable, Hashable {
         public var hasQuorum: Bool?
         /// DRBD 9: the device is open.
         public var isOpen: Bool?
+        /// The device's size in KiB (`size:`, with `--statistics`).
+        public var sizeKiB: Int?
     }
 
     public struct Connection: Sendable, Hashable {
@@ -65,6 +67,8 @@ public struct DRBDResourceState: Sendable, Hashable {
         public var peerDisk: DiskState
         /// `no`, or why resync is suspended (`user`, `peer`, `dependency`…).
         public var resyncSuspended: String?
+        /// KiB this peer's copy of the volume lacks (`out-of-sync:`, with `--statistics`).
+        public var outOfSyncKiB: Int?
     }
 
     public var name: String

@@ -48,8 +48,8 @@ public struct Events2Problem: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String { "drbdsetup events2: \(problem): \(line)" }
 }
 
-/// Reads `drbdsetup events2 --now [--statistics] RESOURCE` — the same line grammar from the
-/// DRBD 8.4 and 9 kernels (drbd-utils 9 userland) — into the state of that resource.
+/// Reads `drbdsetup events2 --now [--statistics] RESOURCE|all` — the same line grammar from the
+/// DRBD 8.4 and 9 kernels (drbd-utils 9 userland) — into the state of one resource or all.
 public enum Events2 {
     /// The resource's state, or `nil` when the dump does not mention it (not configured).
     ///
@@ -67,6 +67,25 @@ public enum Events2 {
             try apply(line, to: &state)
         }
         return state
+    }
+
+    /// Every resource the text mentions, in the order each first appears (`drbdsetup events2
+    /// --now all`), each as `state(of:from:)` reads it; a resource destroyed by a later line
+    /// is left out.
+    public static func states(from text: String) throws(Events2Problem) -> [DRBDResourceState] {
+        var names: [String] = []
+        var states: [String: DRBDResourceState] = [:]
+        for rawLine in text.split(separator: "\n") where !rawLine.hasPrefix("#") {
+            guard let line = Events2Line(rawLine) else {
+                throw Events2Problem(line: String(rawLine), problem: "not an events2 line")
+            }
+            guard line.object != "-", let name = line["name"] else { continue }
+            if states[name] == nil && !names.contains(name) { names.append(name) }
+            var state = states[name]
+            try apply(line, to: &state)
+            states[name] = state
+        }
+        return names.compactMap { states[$0] }
     }
 
     static func apply(_ line: Events2Line, to state: inout DRBDResourceState?) throws(Events2Problem) {
@@ -110,6 +129,7 @@ public enum Events2 {
             if let client = flag("client") { device.isClient = client }
             if let quorum = flag("quorum") { device.hasQuorum = quorum }
             if let open = flag("open") { device.isOpen = open }
+            if let size = number("size") { device.sizeKiB = size }
             state!.devices.removeAll { $0.volume == volume }
             state!.devices.append(device)
             state!.devices.sort { $0.volume < $1.volume }
@@ -134,6 +154,7 @@ public enum Events2 {
             if let replication = try parse("replication", ReplicationState.self) { device.replication = replication }
             if let disk = try parse("peer-disk", DiskState.self) { device.peerDisk = disk }
             if let suspended = line["resync-suspended"] { device.resyncSuspended = suspended }
+            if let outOfSync = number("out-of-sync") { device.outOfSyncKiB = outOfSync }
             state!.peerDevices.removeAll { $0.peerNodeID == peer && $0.volume == volume }
             state!.peerDevices.append(device)
             state!.peerDevices.sort { ($0.peerNodeID, $0.volume) < ($1.peerNodeID, $1.volume) }

@@ -65,6 +65,10 @@ public enum CurrentProcess {
     /// configured otherwise.
     public static var nodeName: String { Syscall.nodeName() }
 
+    /// The running kernel's release (`uname -r`), which names its module directory
+    /// (`/lib/modules/<release>`).
+    public static var kernelRelease: String { Syscall.kernelRelease() }
+
     /// Ends the process with `status`, without running anything else.
     public static func exit(_ status: Int32) -> Never {
         Glibc.exit(status)

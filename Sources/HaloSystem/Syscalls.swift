@@ -157,6 +157,28 @@ enum Syscall {
     static func geteuid() -> uid_t { Glibc.geteuid() }
     static func getpid() -> pid_t { Glibc.getpid() }
 
+    /// The kernel clock's discipline, read only (`modes` 0): the clock state it returns and the
+    /// filled `timex`.
+    static func adjtimex() throws(Errno) -> (state: Int32, timex: timex) {
+        var value = timex()
+        let state = try valueOrErrno { halo_adjtimex(&value) }
+        return (state, value)
+    }
+
+    /// `CLOCK_REALTIME` in nanoseconds since 1970.
+    static func realtimeNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// The kernel release `uname(2)` reports (`6.1.0-50-amd64`).
+    static func kernelRelease() -> String {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "" }
+        return withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     /// The node name `uname(2)` reports (the kernel's host name).
     static func nodeName() -> String {
         var name = utsname()

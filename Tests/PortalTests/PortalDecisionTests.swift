@@ -12,7 +12,8 @@ struct PortalDecisionTests {
     static func link(_ index: Int32, _ name: String, up: Bool = true, carrier: Bool = true, mtu: Int = 1500,
                      vlan: Int? = nil, parent: Int32? = nil, alias: String? = nil) -> Link {
         Link(index: index, name: name, isUp: up, hasCarrier: carrier, operationalState: up && carrier ? .up : .down,
-             mtu: mtu, parentIndex: parent, kind: vlan == nil ? nil : "vlan", vlanID: vlan, alias: alias, macAddress: mac)
+             mtu: mtu, parentIndex: parent, kind: vlan == nil ? nil : "vlan", vlanID: vlan, alias: alias, macAddress: mac,
+             masterIndex: nil)
     }
 
     static func address(_ text: String, _ prefix: Int, on index: Int32, ours: Bool = true) -> InterfaceAddress {

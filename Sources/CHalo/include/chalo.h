@@ -7,6 +7,7 @@
 
 #include <spawn.h>
 #include <sys/auxv.h>
+#include <sys/timex.h>
 #include <sys/types.h>
 
 /* syslog(3) is variadic; always called with a "%s" format so a message is never a format. */
@@ -54,5 +55,9 @@ int halo_peer_uid(int fd, unsigned int *uid);
 
 /* accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (a GNU extension). */
 int halo_accept_nonblocking(int fd);
+
+/* adjtimex(2): <sys/timex.h> is not part of Swift's Glibc module; this header brings the
+   struct and the STA_* and TIME_* constants with it. Read only when buffer->modes is 0. */
+int halo_adjtimex(struct timex *buffer);
 
 #endif

@@ -18,6 +18,8 @@ public struct Link: Sendable, Hashable {
     /// The interface alias (`ip link set … alias`); halo marks interfaces it created here.
     public let alias: String?
     public let macAddress: MACAddress?
+    /// The bridge or bond this interface is a port of (`IFLA_MASTER`).
+    public let masterIndex: Int32?
 
     public enum OperationalState: UInt8, Sendable, Hashable {
         case unknown = 0, notPresent, down, lowerLayerDown, testing, dormant, up

@@ -35,7 +35,8 @@ extension NetlinkSocket {
             operationalState: Link.OperationalState(rawValue: attributes.uint8(Int32(IFLA_OPERSTATE)) ?? 0) ?? .unknown,
             mtu: Int(attributes.uint32(Int32(IFLA_MTU)) ?? 0),
             parentIndex: parent == header.ifi_index ? nil : parent, kind: kind, vlanID: vlanID.map(Int.init),
-            alias: alias?.isEmpty == true ? nil : alias, macAddress: mac)
+            alias: alias?.isEmpty == true ? nil : alias, macAddress: mac,
+            masterIndex: attributes.uint32(Int32(IFLA_MASTER)).flatMap { $0 == 0 ? nil : Int32(bitPattern: $0) })
     }
 
     /// Creates the VLAN interface `name` with `id` on `parent`. It stays down until `setLink`.

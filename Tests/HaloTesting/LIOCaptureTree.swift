@@ -4,20 +4,21 @@ import HaloTesting
 
 /// LIO's configfs tree rebuilt from the captures in Tests/Fixtures/lio-6.1 as a directory: the
 /// paths of a `find` listing (a path with entries below it is a directory, the two captured
-/// links are links, every other leaf a file), the contents of the attribute dumps.
-enum LIOCaptureTree {
-    static let directory = "\(BuildProducts.repositoryRoot)/Tests/Fixtures/lio-6.1"
-    static let base = "/sys/kernel/config/target"
+/// links are links, every other leaf a file), the contents of the attribute dumps. The LIO
+/// agent's tests and haloctl's facts read it.
+public enum LIOCaptureTree {
+    public static let directory = "\(BuildProducts.repositoryRoot)/Tests/Fixtures/lio-6.1"
+    public static let base = "/sys/kernel/config/target"
 
     /// The links targetcli made (captured with readlink).
-    static let links = [
+    public static let links = [
         "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1/lun/lun_0/59e1f84545": "../../../../../../target/core/iblock_0/drbd0",
         "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1/acls/iqn.2026-11.lab.test:client/lun_0/e85ab7d285":
             "../../../../../../../target/iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1/lun/lun_0",
     ]
 
     /// Writes the state `state` (`configured`, `empty`, `cleared`) under `root`.
-    static func write(_ state: String, to root: String) throws {
+    public static func write(_ state: String, to root: String) throws {
         let listing = try text("find-sys-kernel-config-target-lio-\(state)-node1.txt")
         let paths = listing.split(separator: "\n").filter { $0.hasPrefix(base) }.map { String($0.dropFirst(base.count)).drop { $0 == "/" } }.map(String.init)
         let directories = Set(paths.flatMap { path in
@@ -41,12 +42,12 @@ enum LIOCaptureTree {
         try FileSystem.writeAtomically("\(root)/dev/drbd0", [], permissions: 0o600)
     }
 
-    static func text(_ file: String) throws -> String {
+    public static func text(_ file: String) throws -> String {
         String(decoding: try FileSystem.readBytes("\(directory)/\(file)", limit: 4 << 20), as: UTF8.self)
     }
 
     /// Path (relative to the configfs root) → content, from every attribute capture.
-    static func attributeContents() throws -> [String: String] {
+    public static func attributeContents() throws -> [String: String] {
         var contents: [String: String] = [:]
         for file in try FileSystem.directoryEntries(directory) where file.hasPrefix("lio-") && !file.hasSuffix(".stderr.txt") {
             let body = try text(file)
@@ -73,7 +74,7 @@ enum LIOCaptureTree {
 }
 
 extension String {
-    func components(separatedByMarker marker: String) -> [Substring] {
+    public func components(separatedByMarker marker: String) -> [Substring] {
         var parts: [Substring] = []
         var rest = self[...]
         while let range = rest.firstRange(of: marker) {

@@ -1,0 +1,65 @@
+import HaloJSON
+
+/// corosync on this node, as its configuration map (libcmap) holds the running settings.
+public enum CorosyncFacts: Sendable, Hashable {
+    /// No corosync answers here (its IPC socket is not there: `CS_ERR_LIBRARY`).
+    case notRunning
+    case running(Settings)
+
+    /// What the running corosync was configured with, as it applied it.
+    public struct Settings: Sendable, Hashable {
+        public var clusterName: String?
+        /// The effective token timeout (`runtime.config.totem.token`: token + token_coefficient
+        /// × (nodes − 2)).
+        public var tokenMilliseconds: Int?
+        /// `runtime.config.totem.consensus`.
+        public var consensusMilliseconds: Int?
+        /// `quorum.two_node`.
+        public var isTwoNode: Bool
+        /// `quorum.wait_for_all` when set explicitly (two_node turns it on by default).
+        public var waitsForAll: Bool?
+        /// The node list's names (or ring0 addresses where a node has no name).
+        public var nodes: [String]
+
+        public init(clusterName: String?, tokenMilliseconds: Int?, consensusMilliseconds: Int?, isTwoNode: Bool,
+                    waitsForAll: Bool?, nodes: [String]) {
+            self.clusterName = clusterName
+            self.tokenMilliseconds = tokenMilliseconds
+            self.consensusMilliseconds = consensusMilliseconds
+            self.isTwoNode = isTwoNode
+            self.waitsForAll = waitsForAll
+            self.nodes = nodes
+        }
+    }
+}
+
+extension CorosyncFacts {
+    var json: JSONValue {
+        switch self {
+        case .notRunning:
+            return .object([("running", .bool(false))])
+        case .running(let settings):
+            return .object([
+                ("running", .bool(true)),
+                ("cluster_name", .optional(settings.clusterName)),
+                ("token_ms", .optional(settings.tokenMilliseconds)),
+                ("consensus_ms", .optional(settings.consensusMilliseconds)),
+                ("two_node", .bool(settings.isTwoNode)),
+                ("wait_for_all", .optional(settings.waitsForAll)),
+                ("nodes", .array(settings.nodes.map(JSONValue.string))),
+            ])
+        }
+    }
+
+    init(json: JSONValue, path: String) throws(FactsDecodingError) {
+        let object = try JSONObject(json, path: path)
+        guard try object.bool("running") else {
+            self = .notRunning
+            return
+        }
+        self = .running(Settings(
+            clusterName: try object.optionalString("cluster_name"), tokenMilliseconds: try object.optionalInt("token_ms"),
+            consensusMilliseconds: try object.optionalInt("consensus_ms"), isTwoNode: try object.bool("two_node"),
+            waitsForAll: try object.optionalBool("wait_for_all"), nodes: try object.strings("nodes")))
+    }
+}
