@@ -26,6 +26,7 @@
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
 //   HaloCtl                haloctl's core: the Pacemaker and halod backends, status, moves, drains
 //   halod                  the cluster daemon (corosync CPG membership, fencing, placement, stacks)
+//   haloctl                the operator's tool (status, move, drain, check-health, rehearse)
 //   halo-conformance       the conformance runner as a command
 //   halo-writer            e2e's verifying writer, run on the lab's initiator (never on storage nodes)
 //   halo-test-agent, HaloTesting   test-only: the core's test agent, shared test helpers
@@ -40,6 +41,7 @@ let package = Package(
         .executable(name: "halo-conformance", targets: ["halo-conformance"]),
         .executable(name: "halo-writer", targets: ["halo-writer"]),
         .executable(name: "halod", targets: ["halod"]),
+        .executable(name: "haloctl", targets: ["haloctl"]),
     ],
     dependencies: [
         // Structured logging API the whole Swift server ecosystem shares (Logger, metadata,
@@ -142,8 +144,12 @@ let package = Package(
             path: "Sources/HaloFacts"),
         .target(
             name: "HaloCtl",
-            dependencies: ["HaloCluster", "HaloControl", "HaloSystem", "HaloJSON", "HaloPacemaker"],
+            dependencies: ["HaloCluster", "HaloControl", "HaloFacts", "HaloSystem", "HaloJSON", "HaloPacemaker"],
             path: "Sources/HaloCtl"),
+        .executableTarget(
+            name: "haloctl",
+            dependencies: ["HaloCtl", "HaloFacts", "HaloSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/haloctl"),
         .target(
             name: "HaloConformance",
             dependencies: ["HaloSystem", "HaloOCF"],
@@ -217,7 +223,8 @@ let package = Package(
             path: "Tests/HaloClusterTests"),
         .testTarget(
             name: "HaloCtlTests",
-            dependencies: ["HaloCtl", "HaloPacemaker", "HaloSystem", "HaloJSON", "HaloTesting"],
+            dependencies: ["HaloCtl", "HaloCluster", "HaloFacts", "HaloDRBD", "HaloPacemaker", "HaloSystem", "HaloJSON", "HaloTesting",
+                           "haloctl", "halod", "halo-agent"],
             path: "Tests/HaloCtlTests"),
         .testTarget(
             name: "HalodTests",

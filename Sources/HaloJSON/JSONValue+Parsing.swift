@@ -53,7 +53,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try integer())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw error("unexpected character")
         }
     }
@@ -65,20 +65,37 @@ struct JSONParser {
         }
     }
 
-    mutating func integer() throws(JSONParseError) -> Int {
+    /// An integer (`.int`), or a number with a fraction or exponent (`.decimal`, its text).
+    mutating func number() throws(JSONParseError) -> JSONValue {
         let start = position
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         let digitsStart = position
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-        guard position > digitsStart else { throw error("expected a digit") }
+        try digits()
         if bytes[digitsStart] == UInt8(ascii: "0") && position - digitsStart > 1 { throw error("a number cannot start with 0") }
-        if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
-            throw error("only integers are accepted")
+        var isDecimal = false
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            try digits()
+            isDecimal = true
         }
-        guard let value = Int(String(decoding: bytes[start..<position], as: UTF8.self)) else {
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            try digits()
+            isDecimal = true
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if isDecimal { return .decimal(text) }
+        guard let value = Int(text) else {
             throw JSONParseError(offset: start, problem: "the number does not fit 64 bits")
         }
-        return value
+        return .int(value)
+    }
+
+    mutating func digits() throws(JSONParseError) {
+        let digitsStart = position
+        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+        guard position > digitsStart else { throw error("expected a digit") }
     }
 
     mutating func string() throws(JSONParseError) -> String {

@@ -10,6 +10,9 @@ public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
+    /// A number with a fraction or an exponent, kept as its JSON text (exact; `doubleValue`
+    /// reads it): what other programs write (halo-writer's seconds), never what halo writes.
+    case decimal(String)
     case string(String)
     case array([JSONValue])
     /// Keys keep their order, so output is stable and diffable.
@@ -45,6 +48,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: text += "null"
         case .bool(let value): text += value ? "true" : "false"
         case .int(let value): text += String(value)
+        case .decimal(let value): text += value
         case .string(let value): Self.quote(value, into: &text)
         case .array(let values):
             if values.isEmpty { text += "[]"; return }
@@ -117,6 +121,15 @@ extension JSONValue {
     public var intValue: Int? {
         if case .int(let value) = self { return value }
         return nil
+    }
+
+    /// The number, integer or decimal, as a `Double`.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .decimal(let text): Double(text)
+        default: nil
+        }
     }
 
     /// The Boolean, when this is one.

@@ -56,7 +56,14 @@ struct WireTests {
         #expect(try JSONValue.parse(value.rendered(style: .compact)) == value)
         #expect(try JSONValue.parse(value.rendered()) == value)
         #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
-        #expect(throws: JSONParseError.self) { try JSONValue.parse("1.5") }
+        // Decimals are kept as their text (exact), read with doubleValue; malformed ones are refused.
+        #expect(try JSONValue.parse("1.5") == .decimal("1.5"))
+        #expect(try JSONValue.parse("-2.5e-3").doubleValue == -0.0025)
+        #expect(try JSONValue.parse("[1.25,7]").rendered(style: .compact) == "[1.25,7]")
+        #expect(try JSONValue.parse("12").doubleValue == 12)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("1.") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("1e") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(".5") }
         #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
         #expect(throws: JSONParseError.self) { try JSONValue.parse("[1,]") }
         #expect(throws: JSONParseError.self) { try JSONValue.parse("{} x") }

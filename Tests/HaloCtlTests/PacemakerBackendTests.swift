@@ -1,3 +1,5 @@
+import Glibc
+import HaloJSON
 import HaloPacemaker
 import HaloSystem
 import HaloTesting
@@ -160,5 +162,90 @@ struct PacemakerBackendTests {
         #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"], "lun1 prefers node1: moved back")
         #expect(try cluster.nodes(running: "drbd-lun2", role: "Promoted") == ["node2"])
         #expect(try haloctlConstraints(cluster).isEmpty)
+    }
+}
+
+/// The haloctl command itself, run on a node of a real Pacemaker cluster (network namespaces),
+/// the other node's facts read through `--remote` (cluster-netns exec) as ssh would.
+@Suite("the haloctl command on a real Pacemaker node", .enabled(if: PacemakerCluster.isAvailable), .serialized)
+struct HaloctlCommandTests {
+    func haloctl(_ cluster: PacemakerCluster, _ arguments: [String]) -> [String] {
+        cluster.prefix("node1") + [BuildProducts.executable("haloctl")] + arguments
+            + ["--remote", "\(cluster.script) exec \(cluster.directory.path) {node}", "--remote-haloctl", BuildProducts.executable("haloctl")]
+    }
+
+    func run(_ cluster: PacemakerCluster, _ arguments: [String], timeout: Duration = .seconds(120)) throws -> ProcessResult {
+        let argv = haloctl(cluster, arguments)
+        return try ProcessRunner().run(Command(argv[0], Array(argv.dropFirst())), deadline: .after(timeout))
+    }
+
+    @Test("status --output json: the schema, every LUN and node, the facts of both nodes; the exit code says the worst")
+    func status() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        let result = try run(cluster, ["status", "--output", "json"])
+        let json = try JSONValue.parse(result.standardOutput)
+        #expect(json["schema"]?.stringValue == "halo.status/1", "\(result.outputText) \(result.errorText)")
+        #expect(json["manager"]?.stringValue == "pacemaker")
+        #expect(json["luns"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["lun1", "lun2"])
+        #expect(json["luns"]?.arrayValue?.first?["node"]?.stringValue == "node1")
+        // Both nodes' facts were read (node2's through --remote); none of them has DRBD here,
+        // so the LUNs are down — never reported healthy.
+        #expect(json["nodes"]?.arrayValue?.allSatisfy { $0["facts"]?["read"]?.boolValue == true } == true, "\(result.outputText)")
+        #expect(json["health"]?.stringValue == "down")
+        #expect(result.termination == .exited(2))
+        #expect(json["exitCode"]?.intValue == 2)
+
+        // A LUN that does not exist: exit 64, one line.
+        let unknown = try run(cluster, ["status", "lun9"])
+        #expect(unknown.termination == .exited(64))
+        #expect(unknown.errorText.hasPrefix("haloctl: no LUN lun9"))
+    }
+
+    @Test("Ctrl-C in the middle of a move: the constraint is removed and the LUN's state is said; exit 130")
+    func interrupt() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        // A slow target (3 s per action) so that the move is caught in the middle.
+        try cluster.run("node1", ["crm_resource", "--resource", "target-lun1", "--set-parameter", "op_sleep", "--parameter-value", "3"])
+        try cluster.settle()
+        let argv = haloctl(cluster, ["move", "lun1", "--to", "node2", "--force"])
+        var child = try ProcessRunner().start(Command(argv[0], Array(argv.dropFirst())), deadline: .after(.seconds(120)))
+        let deadline = Deadline.after(.seconds(30))
+        while !deadline.hasPassed() {
+            Pause.for(.milliseconds(200))
+            if try cluster.constraints().contains(where: { ($0["id"] ?? "").hasPrefix(PacemakerLayout.haloctlPrefix) }) { break }
+        }
+        Pause.for(.seconds(1))
+        // cluster-netns execs nsenter, which execs haloctl (no fork for these namespaces): the
+        // process this test started is haloctl itself.
+        let name = String(decoding: try FileSystem.readBytes("/proc/\(child.pid)/comm"), as: UTF8.self)
+        #expect(name.hasPrefix("haloctl"), "\(name)")
+        _ = kill(child.pid, SIGINT)
+        let result = child.wait()
+        #expect(result.termination == .exited(130), "\(result.outputText) \(result.errorText)")
+        #expect(result.outputText.contains("removed the constraint haloctl-move-drbd-lun1-clone"))
+        #expect(result.outputText.contains("interrupted: lun1 is"))
+        #expect(try !cluster.constraints().contains { ($0["id"] ?? "").hasPrefix(PacemakerLayout.haloctlPrefix) })
+    }
+
+    @Test("move --no-wait returns at once; the background haloctl finishes the move and removes its constraint")
+    func background() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        let started = ContinuousClock.now
+        let result = try run(cluster, ["move", "lun2", "--to", "node1", "--force", "--no-wait"])
+        #expect(result.succeeded, "\(result.errorText)")
+        #expect(result.outputText.contains("continues in the background"))
+        let returned = started.duration(to: .now)
+        let deadline = Deadline.after(.seconds(60))
+        var done = false
+        while !deadline.hasPassed() && !done {
+            Pause.for(.milliseconds(500))
+            done = try cluster.nodes(running: "drbd-lun2", role: "Promoted") == ["node1"]
+                && !cluster.constraints().contains { ($0["id"] ?? "").hasPrefix(PacemakerLayout.haloctlPrefix) }
+        }
+        #expect(done, "the background move finished and left nothing")
+        print("haloctl move --no-wait returned after \(returned)")
     }
 }

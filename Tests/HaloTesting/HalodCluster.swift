@@ -148,7 +148,7 @@ public final class HalodCluster: @unchecked Sendable {
         try ControlClient.send(request, to: socket(node))
     }
 
-    func socket(_ node: Int) -> String { "\(directory.path)/node\(node)/halod.sock" }
+    public func socket(_ node: Int) -> String { "\(directory.path)/node\(node)/halod.sock" }
 
     /// The node serving `lun` in `node`'s view.
     public func owner(of lun: String, at node: Int) -> String? {

@@ -66,8 +66,10 @@ public struct MoveCommand: Sendable {
             return Report(checks: checks, plan: nil, outcome: nil, exitCode: 0)
         }
         let plan = try manager.plan(move: lunView, to: node, deadline: Deadline.after(.seconds(30)))
-        progress.line("\(manager.kind == .pacemaker ? "Pacemaker" : "halod") would:")
-        for step in plan.steps { progress.line("        \(step)") }
+        progress.line("\(manager.kind.displayName) would:")
+        let monitors = plan.steps.filter { $0.hasPrefix("monitor ") }.count
+        for step in plan.steps where !step.hasPrefix("monitor ") { progress.line("        \(step)") }
+        if monitors > 0 { progress.line("        and start \(monitors) monitor(s)") }
         if !plan.sideEffects.isEmpty { progress.line("  and also: \(plan.sideEffects.joined(separator: ", "))") }
         if let refusal = plan.refusal {
             checks.refusals.append(refusal)

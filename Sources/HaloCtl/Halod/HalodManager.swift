@@ -72,7 +72,7 @@ public struct HalodManager: ClusterManager {
         }
         var wouldReturn: String?
         if configuration.failsBack, let first = definition.nodes.first, first != node, lun.preferredNode != nil {
-            wouldReturn = "halod's fails_back policy moves \(lun.name) back to \(first), its first node, as soon as the move is done"
+            wouldReturn = "halod's failback policy moves \(lun.name) back to \(first), its first node, as soon as the move is done"
         }
         return MovePlan(steps: steps, wouldReturn: wouldReturn)
     }
@@ -90,6 +90,41 @@ public struct HalodManager: ClusterManager {
 
     public func setDrained(_ node: String, _ drained: Bool, deadline: Deadline) throws(HaloctlError) {
         _ = try send(drained ? .drain(node: node) : .undrain(node: node), deadline: deadline)
+    }
+
+    /// Each node has fencing levels; each device's agent answers `monitor` (run here, its
+    /// options on standard input, never in argv or output).
+    public func fencingFindings(_ view: ClusterView, deadline: Deadline) -> [Finding] {
+        var findings: [Finding] = []
+        for node in configuration.nodes {
+            let devices = node.fenceLevels.flatMap { $0 }
+            if devices.isEmpty {
+                findings.append(Finding(.critical, check: "fencing.devices", subject: node.name, "no fence device is configured for \(node.name)",
+                                        fix: "give [[node]] \(node.name) a fence level in halod.toml (docs/halod.md)"))
+            } else {
+                findings.append(Finding(.ok, check: "fencing.devices", subject: node.name,
+                                        "\(node.name) is fenced by \(node.fenceLevels.map { $0.joined(separator: "+") }.joined(separator: ", then "))"))
+            }
+        }
+        let runner = ProcessRunner()
+        for (name, device) in configuration.fenceDevices.sorted(by: { $0.key < $1.key }) {
+            let path = device.agent.hasPrefix("/") ? device.agent : "/usr/sbin/\(device.agent)"
+            let command = Command(path, [], standardInput: Array(FenceAgentInput.monitorLines(device: device).utf8))
+            let result = Result { () throws(SpawnError) in try runner.run(command, deadline: Deadline.after(device.timeout).earlier(deadline)) }
+            if case .success(let output) = result, output.succeeded {
+                findings.append(Finding(.ok, check: "fencing.answers", subject: name, "fence device \(name) (\(device.agent)) answers its monitor"))
+            } else {
+                let why: String = switch result {
+                case .success(let output): output.timedOut ? "no answer within \(device.timeout)"
+                    : FenceAgentInput.redacted(output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)", device: device)
+                case .failure(let error): "\(error)"
+                }
+                findings.append(Finding(.critical, check: "fencing.answers", subject: name,
+                                        "fence device \(name) (\(device.agent)) does not answer its monitor (\(why)): a fencing now would fail",
+                                        fix: "check the device's address, credentials and network path"))
+            }
+        }
+        return findings
     }
 
     public func clearFailures(_ lun: LUNView, deadline: Deadline) throws(HaloctlError) {
@@ -110,6 +145,12 @@ struct HalodViewBuilder {
         }
         let running: [String: Set<String>] = Dictionary(uniqueKeysWithValues: (status["nodes"]?.arrayValue ?? []).compactMap { node in
             node["name"]?.stringValue.map { ($0, Set((node["running"]?.arrayValue ?? []).compactMap(\.stringValue))) }
+        })
+        // Each member's disk fact per LUN (its announcement): where the replica is up.
+        let disks: [String: [String: String]] = Dictionary(uniqueKeysWithValues: (status["nodes"]?.arrayValue ?? []).compactMap { node in
+            node["name"]?.stringValue.map { name in
+                (name, Dictionary(uniqueKeysWithValues: (node["disks"]?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } }))
+            }
         })
         let history = status["fenceHistory"]?.arrayValue ?? []
         let nodes = (status["nodes"]?.arrayValue ?? []).compactMap { node -> NodeView? in
@@ -146,13 +187,23 @@ struct HalodViewBuilder {
             var layers: [LayerView] = []
             for resource in definition?.resources ?? [] {
                 var roles: [String: String] = [:]
+                if resource.role == .promotable {
+                    // The replica runs unpromoted on the LUN's other members, as their disk
+                    // facts show (halod reports other nodes' stacks only through these).
+                    for node in definition?.nodes ?? [] where node != owner {
+                        if let fact = disks[node]?[name], fact == DiskFact.upToDate.rawValue || fact == DiskFact.outdated.rawValue
+                            || fact == DiskFact.inconsistent.rawValue {
+                            roles[node] = "Unpromoted"
+                        }
+                    }
+                }
                 if let owner, running[owner]?.contains(name) == true, resource.role != .everywhere {
                     roles[owner] = resource.role == .promotable ? "Promoted" : "Started"
                 }
                 // This node's own stack says exactly where each resource stands here.
                 if let localNode, let stack = stacks.first(where: { $0["lun"]?.stringValue == name }) {
                     for entry in stack["resources"]?.arrayValue ?? [] where entry["id"]?.stringValue == resource.id {
-                        roles[localNode] = entry["state"]?.stringValue ?? roles[localNode]
+                        roles[localNode] = Self.role(entry["state"]?.stringValue, promotable: resource.role == .promotable)
                     }
                 }
                 // halod reports a stack served once every resource started and was monitored.
@@ -179,6 +230,16 @@ struct HalodViewBuilder {
         if node["inSync"]?.boolValue != true { return .pending }
         if node["drained"]?.boolValue == true { return .drained }
         return .online
+    }
+
+    /// A local stack's resource state (`ResourceState`) as a role, nil when it does not run.
+    static func role(_ state: String?, promotable: Bool) -> String? {
+        switch state.flatMap(ResourceState.init(rawValue:)) {
+        case .promoted: "Promoted"
+        case .started: promotable ? "Unpromoted" : "Started"
+        case .failed, .failedPromoted: "Failed"
+        case .stopped, .unknown, nil: nil
+        }
     }
 
     static func kind(_ type: String) -> LayerView.Kind {

@@ -25,6 +25,10 @@ public protocol ClusterManager: Sendable {
     /// Drains `node` (no LUN may run there) or undrains it.
     func setDrained(_ node: String, _ drained: Bool, deadline: Deadline) throws(HaloctlError)
 
+    /// Whether every node can be fenced and every fence device answers (its `monitor`): one
+    /// finding per node and per device.
+    func fencingFindings(_ view: ClusterView, deadline: Deadline) -> [Finding]
+
     /// Forgets `lun`'s failures (after the admin fixed their cause), so it may run where it failed.
     func clearFailures(_ lun: LUNView, deadline: Deadline) throws(HaloctlError)
 }

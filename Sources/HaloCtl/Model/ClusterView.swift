@@ -2,6 +2,9 @@
 public enum ManagerKind: String, Sendable, Hashable, CaseIterable {
     case pacemaker
     case halod
+
+    /// Its name in sentences.
+    public var displayName: String { self == .pacemaker ? "Pacemaker" : "halod" }
 }
 
 /// What the cluster manager believes, in the terms haloctl shows: nodes and LUNs. Built by a

@@ -32,9 +32,9 @@ public struct MoveChecks: Sendable, Hashable {
         }
         let busy = lun.layers.flatMap { layer in layer.pending.map { "\($0.value) \(layer.id) on \($0.key)" } }
         if busy.isEmpty {
-            checks.passed.append("\(view.manager.rawValue) is not acting on \(lun.name) now")
+            checks.passed.append("\(view.manager.displayName) is not acting on \(lun.name) now")
         } else {
-            checks.refusals.append("\(view.manager.rawValue) is still acting on \(lun.name) (\(busy.joined(separator: ", "))): wait for it to finish")
+            checks.refusals.append("\(view.manager.displayName) is still acting on \(lun.name) (\(busy.joined(separator: ", "))): wait for it to finish")
         }
         if let drbd = lun.layers.first(where: { $0.kind == .drbd }), view.manager == .pacemaker {
             if let role = drbd.roles[node] {

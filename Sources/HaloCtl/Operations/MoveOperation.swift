@@ -62,8 +62,8 @@ public struct MoveOperation {
             steps.append((offset, text))
             progress.line("  \(pad(seconds(offset)))  \(text)")
         }
-        step(ticket.constraint.map { "asked \(manager.kind.rawValue) to move \(lun.name) to \(node) (constraint \($0))" }
-             ?? "asked \(manager.kind.rawValue) to move \(lun.name) to \(node)")
+        step(ticket.constraint.map { "asked \(manager.kind.displayName) to move \(lun.name) to \(node) (constraint \($0))" }
+             ?? "asked \(manager.kind.displayName) to move \(lun.name) to \(node)")
 
         var previous = lun
         var unservedSince: ContinuousClock.Instant? = lun.isServedByManager ? nil : started
@@ -122,7 +122,7 @@ public struct MoveOperation {
 
     func cleanUp(_ ticket: MoveTicket, step: (String) -> Void) throws(HaloctlError) {
         try manager.abandonMove(ticket, deadline: Deadline.after(.seconds(30)))
-        if let constraint = ticket.constraint { step("removed the constraint \(constraint): \(manager.kind.rawValue) places the LUN by its own rules again") }
+        if let constraint = ticket.constraint { step("removed the constraint \(constraint): \(manager.kind.displayName) places the LUN by its own rules again") }
     }
 
     // MARK: - Reading the view

@@ -14,18 +14,23 @@ public final class Progress: @unchecked Sendable {
     public private(set) var lines: [String] = []
     /// Nothing is written (the caller prints a JSON document at the end).
     public let isSilent: Bool
+    /// Where the lines go too (a background haloctl's only output: the journal).
+    let log: SystemLog?
 
-    public init(stream: StandardStream = .output, isTerminal: Bool? = nil, silent: Bool = false, quietInterval: Duration = .seconds(10)) {
+    public init(stream: StandardStream = .output, isTerminal: Bool? = nil, silent: Bool = false, quietInterval: Duration = .seconds(10),
+                log: SystemLog? = nil) {
         self.stream = stream
         self.isTerminal = isTerminal ?? stream.isTerminal
         self.isSilent = silent
         self.quietInterval = quietInterval
+        self.log = log
     }
 
     /// A permanent line.
     public func line(_ text: String) {
         lines.append(text)
         lastPlainLine = .now
+        log?.send(text.trimmingLeadingSpaces, priority: .info, fields: [])
         guard !isSilent else { return }
         if isTerminal && !liveText.isEmpty {
             stream.write("\r\u{1B}[2K\(text)\n\(liveText)")
@@ -51,6 +56,10 @@ public final class Progress: @unchecked Sendable {
         stream.write("\r\u{1B}[2K")
         liveText = ""
     }
+}
+
+extension String {
+    var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
 }
 
 /// Seconds as `3.4 s`.

@@ -171,6 +171,44 @@ public final class PacemakerManager: ClusterManager {
         }
     }
 
+    /// Per node, the devices that can fence it (`stonith_admin --list`); per device, whether it
+    /// answers (`stonith_admin --query`, which runs its monitor).
+    public func fencingFindings(_ view: ClusterView, deadline: Deadline) -> [Finding] {
+        var findings: [Finding] = []
+        var devices: [String] = []
+        for node in view.nodes {
+            guard case .success(let result) = tools.run("stonith_admin", ["--list=\(node.name)", "--output-as=xml"], deadline: deadline),
+                  let root = try? XMLElement.parse(result.outputText) else {
+                findings.append(Finding(.warning, check: "fencing.devices", subject: node.name, "could not ask Pacemaker's fencer which devices fence \(node.name)"))
+                continue
+            }
+            let names = root.descendants("item").map(\.text).filter { !$0.isEmpty }
+            if names.isEmpty {
+                findings.append(Finding(.critical, check: "fencing.devices", subject: node.name,
+                                        "no fence device can fence \(node.name): if it is lost, its LUNs stay down (or, with fencing disabled, may be served twice)",
+                                        fix: "configure a stonith resource whose pcmk_host_list includes \(node.name)"))
+            } else {
+                findings.append(Finding(.ok, check: "fencing.devices", subject: node.name, "\(node.name) is fenced by \(names.joined(separator: ", "))"))
+            }
+            for name in names where !devices.contains(name) { devices.append(name) }
+        }
+        for device in devices {
+            let result = tools.run("stonith_admin", ["--query=\(device)", "--timeout=20"], deadline: Deadline.after(.seconds(30)).earlier(deadline))
+            if case .success(let output) = result, output.succeeded {
+                findings.append(Finding(.ok, check: "fencing.answers", subject: device, "fence device \(device) answers its monitor"))
+            } else {
+                let why: String = switch result {
+                case .success(let output): output.timedOut ? "no answer in 30 s" : (output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)")
+                case .failure(let error): "\(error)"
+                }
+                findings.append(Finding(.critical, check: "fencing.answers", subject: device,
+                                        "fence device \(device) does not answer its monitor (\(why)): a fencing now would fail",
+                                        fix: "check the device's address, credentials and network path; stonith_admin --query=\(device)"))
+            }
+        }
+        return findings
+    }
+
     // MARK: - Simulation
 
     struct Simulation {

@@ -51,6 +51,17 @@ public struct ChildProcess: ~Copyable {
         supervision = Supervision(deadline: Deadline(.now), grace: supervision.grace, drain: supervision.drain)
     }
 
+    /// Supervises the child in this thread (no other loop) until it has finished, and returns
+    /// its result: for a caller that started it earlier and did other work meanwhile.
+    public mutating func wait() -> ProcessResult {
+        while let wake = nextWake() {
+            var fds = pollDescriptors()
+            _ = try? Syscall.poll(&fds, wake.pollTimeout())
+            for entry in fds where entry.revents != 0 { try? handle(readyDescriptor: entry.fd) }
+        }
+        return finish()
+    }
+
     /// The result, once `nextWake` returned nil; closes the descriptors.
     public mutating func finish() -> ProcessResult {
         let result = ProcessResult(

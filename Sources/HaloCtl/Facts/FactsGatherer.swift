@@ -1,0 +1,96 @@
+import HaloFacts
+import HaloJSON
+import HaloSystem
+import Synchronization
+
+/// Gathers the nodes' live facts: this node's in-process, every other node's by running
+/// `haloctl facts --output json` there (over ssh by default), all at once, each bounded by
+/// the deadline. A node whose facts could not be had is `.failed(why)`, never assumed fine.
+public final class FactsGatherer: Sendable {
+    let localNode: String
+    let remote: [String]
+    let remoteHaloctl: String
+    let collector: FactsCollector
+    let runner = ProcessRunner(killGracePeriod: .milliseconds(300), drainAfterExit: .milliseconds(100))
+    /// Facts already gathered in this run, per node (a command asks several questions of one
+    /// snapshot; `forget` drops a node's after the cluster changed it).
+    private let cache = Mutex<[String: Reading<NodeFacts>]>([:])
+
+    public init(localNode: String = CurrentProcess.nodeName, remote: [String], remoteHaloctl: String,
+                collector: FactsCollector = FactsCollector()) {
+        self.localNode = localNode
+        self.remote = remote
+        self.remoteHaloctl = remoteHaloctl
+        self.collector = collector
+    }
+
+    /// The command that prints `node`'s facts.
+    func command(for node: String) -> Command {
+        let argv = remote.map { $0.replacingNodePlaceholder(with: node) } + [remoteHaloctl, "facts", "--output", "json"]
+        return Command(argv[0], Array(argv.dropFirst()), outputLimit: 16 << 20)
+    }
+
+    /// The facts of `nodes`, reusing those already gathered unless `fresh`.
+    public func facts(of nodes: [String], fresh: Bool = false, deadline: Deadline = .after(.seconds(8))) -> [String: Reading<NodeFacts>] {
+        let known = fresh ? [:] : cache.withLock { $0 }
+        let wanted = nodes.filter { known[$0] == nil }
+        let remoteNodes = wanted.filter { $0 != localNode }
+        let wantsLocal = wanted.contains(localNode)
+        let (local, results) = runner.runTogether(remoteNodes.map(command(for:)), deadline: deadline) {
+            wantsLocal ? collector.collect(deadline: deadline) : nil
+        }
+        var gathered: [String: Reading<NodeFacts>] = [:]
+        if let local { gathered[localNode] = .read(local) }
+        for (node, result) in zip(remoteNodes, results) {
+            gathered[node] = Self.reading(result, node: node)
+        }
+        cache.withLock { cache in
+            for (node, reading) in gathered { cache[node] = reading }
+        }
+        var answer: [String: Reading<NodeFacts>] = [:]
+        for node in nodes { answer[node] = gathered[node] ?? known[node] ?? .failed("not asked") }
+        return answer
+    }
+
+    public func facts(of node: String, fresh: Bool = false, deadline: Deadline = .after(.seconds(8))) -> Reading<NodeFacts> {
+        facts(of: [node], fresh: fresh, deadline: deadline)[node] ?? .failed("not asked")
+    }
+
+    static func reading(_ result: Result<ProcessResult, SpawnError>, node: String) -> Reading<NodeFacts> {
+        switch result {
+        case .failure(let error):
+            return .failed("cannot run the remote command for \(node): \(error)")
+        case .success(let output):
+            if output.timedOut { return .failed("\(node) did not answer in time") }
+            guard output.succeeded else {
+                let reason = output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)"
+                return .failed("\(node): \(reason)")
+            }
+            do {
+                return .read(try NodeFacts(json: try JSONValue.parse(output.standardOutput)))
+            } catch {
+                return .failed("\(node)'s facts are unreadable: \(error)")
+            }
+        }
+    }
+}
+
+extension String {
+    /// `{node}` replaced by `node`.
+    func replacingNodePlaceholder(with node: String) -> String {
+        guard contains("{node}") else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let start = rest.firstIndex(of: "{") {
+            let candidate = rest[start...]
+            if candidate.hasPrefix("{node}") {
+                result += rest[..<start] + node
+                rest = candidate.dropFirst(6)
+            } else {
+                result += rest[...start]
+                rest = rest[rest.index(after: start)...]
+            }
+        }
+        return result + rest
+    }
+}

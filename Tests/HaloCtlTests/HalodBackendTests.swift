@@ -1,0 +1,86 @@
+import HaloCluster
+import HaloSystem
+import HaloTesting
+import Testing
+
+@testable import HaloCtl
+
+/// haloctl against real halod on real corosync in network namespaces (the halod tests' LUN
+/// stacks: the test agent for DRBD and the target, ocf:halo:portal for the address): status,
+/// a move, a drain and an undrain with --rebalance, each read back from every node's halod.
+@Suite("haloctl drives real halod (network namespaces)", .enabled(if: HalodCluster.isAvailable), .serialized)
+struct HalodBackendTests {
+    @Test("status, move, drain and undrain through the control socket, with the same commands as under Pacemaker")
+    func commands() throws {
+        let cluster = try HalodCluster(nodes: 2, stack: .testAgentsAndPortal)
+        let configuration = try HalodManager.loadConfiguration(cluster.configurationPath)
+        let manager = HalodManager(socket: cluster.socket(1), configuration: configuration)
+        #expect(cluster.wait(.seconds(40)) { cluster.owner(of: "lun1", at: 1) == "node1" && cluster.owner(of: "lun2", at: 1) == "node2" })
+        #expect(cluster.wait(.seconds(40)) {
+            guard let view = try? manager.view(deadline: .after(.seconds(5))) else { return false }
+            return view.luns.allSatisfy(\.isServedByManager)
+        })
+        let view = try manager.view(deadline: .after(.seconds(5)))
+        #expect(view.manager == .halod)
+        #expect(view.nodes.map(\.name) == ["node1", "node2"])
+        #expect(view.nodes.map(\.state) == [.online, .online])
+        let lun1 = try #require(view.lun("lun1"))
+        #expect(lun1.servingNode == "node1")
+        #expect(lun1.drbdResource == "r1")
+        #expect(lun1.preferredNode == "node1")
+        #expect(lun1.portals == [PortalEndpoint(address: "\(HalodCluster.portalAddress(1))/24", interface: "eth0")])
+        #expect(lun1.layers.map(\.id) == ["dev-lun1", "target-lun1", "portal-lun1"])
+
+        // A move, watched to the end.
+        let progress = Progress(silent: true)
+        var move = MoveCommand(lun: "lun1", node: "node2")
+        move.timeout = .seconds(60)
+        let report = try move.run(manager: manager, liveChecks: nil, progress: progress)
+        #expect(report.exitCode == 0, "\(progress.lines)")
+        #expect(report.outcome?.result == .moved)
+        #expect(report.plan?.steps.first == "stop portal-lun1 on node1", "\(report.plan?.steps ?? [])")
+        #expect(cluster.owner(of: "lun1", at: 2) == "node2")
+        #expect(cluster.addresses(on: 2).contains(HalodCluster.portalAddress(1)))
+        #expect(!cluster.addresses(on: 1).contains(HalodCluster.portalAddress(1)))
+
+        // A drain of node2 takes both LUNs to node1; node1 cannot be drained then.
+        var drain = DrainCommand(node: "node2")
+        drain.timeout = .seconds(60)
+        let drainProgress = Progress(silent: true)
+        let drained = try drain.run(manager: manager, liveChecks: nil, progress: drainProgress)
+        #expect(drained.exitCode == 0, "\(drainProgress.lines)")
+        #expect(Set(drained.moves.map(\.lun)) == ["lun1", "lun2"])
+        #expect(drained.moves.allSatisfy { $0.to == "node1" })
+        #expect(try manager.view(deadline: .after(.seconds(5))).node("node2")?.state == .drained)
+        let refused = try DrainCommand(node: "node1").run(manager: manager, liveChecks: nil, progress: Progress(silent: true))
+        #expect(refused.exitCode == 1)
+
+        // Undrain with --rebalance: lun2 prefers node2 and goes back; lun1 stays on node1.
+        var undrain = UndrainCommand(node: "node2")
+        undrain.rebalance = true
+        undrain.timeout = .seconds(60)
+        let undrainProgress = Progress(silent: true)
+        #expect(try undrain.run(manager: manager, liveChecks: nil, progress: undrainProgress) == 0, "\(undrainProgress.lines)")
+        #expect(cluster.owner(of: "lun2", at: 1) == "node2")
+        #expect(cluster.owner(of: "lun1", at: 1) == "node1")
+
+        // The fencing check runs the configured agent's monitor.
+        let fencing = manager.fencingFindings(try manager.view(deadline: .after(.seconds(5))), deadline: .after(.seconds(30)))
+        #expect(fencing.contains { $0.check == "fencing.answers" && $0.subject == "test" && $0.severity == .ok }, "\(fencing)")
+        #expect(fencing.filter { $0.check == "fencing.devices" }.count == 2)
+    }
+
+    @Test("no halod at the socket: one line, exit 2")
+    func noHalod() throws {
+        let directory = TemporaryDirectory("haloctl-nohalod")
+        try FileSystem.writeAtomically("\(directory.path)/halod.toml", Array(HalodCluster.configuration(nodes: 2, luns: 1, directory: directory.path).utf8))
+        let manager = HalodManager(socket: "\(directory.path)/none.sock", configuration: try HalodManager.loadConfiguration("\(directory.path)/halod.toml"))
+        do {
+            _ = try manager.view(deadline: .after(.seconds(5)))
+            Issue.record("a missing halod answered")
+        } catch {
+            #expect(error.exitCode == 2)
+            #expect(error.message.contains("halod is not running"))
+        }
+    }
+}
