@@ -8,7 +8,7 @@ import HaloSystem
 struct Haloctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "haloctl",
-        abstract: "Status, moves, drains, health checks and failover rehearsals for a halo SAN — under Pacemaker or halod.",
+        abstract: "Status, moves, drains, health checks and failover rehearsals for a halo SAN, under Pacemaker or halod.",
         discussion: """
             haloctl speaks to the cluster manager that runs halo's LUN stacks: halod through its control \
             socket, or Pacemaker through its own tools (cibadmin, crm_mon, crm_simulate, crm_attribute, \
@@ -213,12 +213,16 @@ struct Undrain: ParsableCommand {
     @Option(help: "How long to wait for each move back, in seconds.")
     var timeout = "300"
 
+    @Flag(help: "Move back without the checks of the node's live facts (as move --force).")
+    var force = false
+
     @OptionGroup var cluster: ClusterOptions
 
     func run() throws {
         let connection = try cluster.connection
         var command = UndrainCommand(node: node)
         command.rebalance = rebalance
+        command.force = force
         command.timeout = try duration(timeout)
         try perform { () throws(HaloctlError) in
             try command.run(manager: try connection.connect(), liveChecks: NodeFactsChecks(connection: connection), progress: Progress())

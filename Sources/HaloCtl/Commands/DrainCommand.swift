@@ -131,6 +131,8 @@ public struct DrainCommand: Sendable {
 public struct UndrainCommand: Sendable {
     public var node: String
     public var rebalance = false
+    /// Move back without the live-facts checks (as `move --force`).
+    public var force = false
     public var timeout: Duration = .seconds(300)
 
     public init(node: String) { self.node = node }
@@ -151,6 +153,7 @@ public struct UndrainCommand: Sendable {
             progress.line("moving \(lun.name) back to \(node):")
             var move = MoveCommand(lun: lun.name, node: node)
             move.timeout = timeout
+            move.force = force
             try waitUntilReady(lun.name, manager: manager, progress: progress)
             let report = try move.run(manager: manager, liveChecks: liveChecks, progress: progress)
             worst = max(worst, report.exitCode)

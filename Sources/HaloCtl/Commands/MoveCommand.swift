@@ -93,15 +93,21 @@ public struct MoveCommand: Sendable {
         for note in outcome.notes { progress.line("  note  \(note)") }
         switch outcome.result {
         case .moved, .alreadyThere:
+            var problems: [String] = []
             if let liveChecks {
-                let (verified, problems) = liveChecks.verifyServed(lunView, on: node, deadline: Deadline.after(.seconds(15)))
-                report.verification = verified
-                for line in verified { progress.line("  ok    \(line)") }
+                let verification = liveChecks.verifyServed(lunView, on: node, deadline: Deadline.after(.seconds(15)))
+                report.verification = verification.verified
+                problems = verification.problems
+                for line in verification.verified { progress.line("  ok    \(line)") }
                 for line in problems { progress.line("  NO    \(line)") }
-                if !problems.isEmpty { report.exitCode = 1 }
             }
             var summary = "\(outcome.lun) moved \(outcome.from ?? "from nowhere") → \(node) in \(seconds(outcome.total))"
             if let unserved = outcome.unserved { summary += " (no node served it for about \(seconds(unserved)), seen polling every \(seconds(watcher.interval)))" }
+            if !problems.isEmpty {
+                // The manager says done; the node's own facts disagree: that is a failure.
+                summary += ", but \(node)'s live facts do NOT show it served (above)"
+                report.exitCode = 1
+            }
             progress.line(summary)
         case .failed, .timedOut:
             progress.line("the move FAILED: \(outcome.finalState)")
