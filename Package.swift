@@ -148,7 +148,7 @@ let package = Package(
             path: "Sources/HaloCtl"),
         .executableTarget(
             name: "haloctl",
-            dependencies: ["HaloCtl", "HaloFacts", "HaloSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["HaloCtl", "HaloFacts", "HaloJSON", "HaloSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/haloctl"),
         .target(
             name: "HaloConformance",

@@ -80,12 +80,5 @@ package struct LIOConfigfs: Sendable {
     }
 
     /// A directory's entries, or `nil` when it does not exist.
-    package func list(_ path: String) throws(Errno) -> [String]? {
-        do {
-            return try kernel.list(path)
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
+    package func list(_ path: String) throws(Errno) -> [String]? { try kernel.listIfPresent(path) }
 }

@@ -68,14 +68,7 @@ package struct SCSTSysfs: Sendable {
     }
 
     /// A directory's entries; `nil` when it does not exist.
-    package func list(_ path: String) throws(Errno) -> [String]? {
-        do {
-            return try kernel.list(path)
-        } catch {
-            if error == .noSuchFile || error == .notDirectory { return nil }
-            throw error
-        }
-    }
+    package func list(_ path: String) throws(Errno) -> [String]? { try kernel.listIfPresent(path) }
 
     /// A link's target; `nil` when it does not exist.
     package func link(_ path: String) throws(Errno) -> String? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HaloCtl
 import HaloFacts
+import HaloJSON
 import HaloSystem
 
 /// haloctl: the operator's tool (docs/haloctl.md).
@@ -275,14 +276,22 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let connection = try cluster.connection
-        try perform { () throws(HaloctlError) in
-            let manager = try connection.connect()
-            let view = try manager.view(deadline: Deadline.after(.seconds(20)))
-            let facts = gatherFacts(view, connection: connection)
+        try report(connection, output) { (_, view, facts) throws(HaloctlError) in
             let report = try StatusReport(view: view, facts: facts, only: luns)
-            print(output == .json ? report.json.rendered(indent: 0) : report.text, terminator: output == .json ? "\n" : "")
-            return report.exitCode
+            return (report.json, report.text, report.exitCode)
         }
+    }
+}
+
+/// A report of the cluster and every node's facts, printed as text or JSON; its exit code.
+func report(_ connection: ConnectionOptions, _ output: OutputFormat,
+            _ build: (any ClusterManager, ClusterView, [String: Reading<NodeFacts>]) throws(HaloctlError) -> (JSONValue, String, Int32)) throws {
+    try perform { () throws(HaloctlError) in
+        let manager = try connection.connect()
+        let view = try manager.view(deadline: Deadline.after(.seconds(20)))
+        let (json, text, code) = try build(manager, view, gatherFacts(view, connection: connection))
+        StandardStream.output.write(output == .json ? json.rendered(indent: 0) + "\n" : text)
+        return code
     }
 }
 
@@ -314,14 +323,9 @@ struct CheckHealth: ParsableCommand {
 
     func run() throws {
         let connection = try cluster.connection
-        try perform { () throws(HaloctlError) in
-            let manager = try connection.connect()
-            let view = try manager.view(deadline: Deadline.after(.seconds(20)))
-            let facts = gatherFacts(view, connection: connection)
-            let fencing = manager.fencingFindings(view, deadline: Deadline.after(.seconds(120)))
-            let report = HealthReport.build(view: view, facts: facts, fencing: fencing)
-            print(output == .json ? report.json.rendered(indent: 0) : report.text, terminator: output == .json ? "\n" : "")
-            return report.exitCode
+        try report(connection, output) { (manager, view, facts) throws(HaloctlError) in
+            let report = HealthReport.build(view: view, facts: facts, fencing: manager.fencingFindings(view, deadline: Deadline.after(.seconds(120))))
+            return (report.json, report.text, report.exitCode)
         }
     }
 }

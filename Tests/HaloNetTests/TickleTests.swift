@@ -35,10 +35,10 @@ struct TickleTests {
         let directory = TemporaryDirectory("tickle")
         let out = directory.file("client.txt")
         let listener = try ProcessRunner().launchDetached(Command(probe, ["listen", String(port)]))
-        defer { _ = try? ProcessRunner().run(Command("kill", ["-KILL", String(listener)]), deadline: .after(.seconds(5))) }
+        defer { ProcessRunner().endDetached(listener) }
         Pause.for(.milliseconds(500))
         let client = try ProcessRunner().launchDetached(Command(probe, ["client", "127.0.0.1", String(port), out]))
-        defer { _ = try? ProcessRunner().run(Command("kill", ["-KILL", String(client)]), deadline: .after(.seconds(5))) }
+        defer { ProcessRunner().endDetached(client) }
         var diagnostics = try SocketDiagnostics()
         var found: [TCPConnection] = []
         for _ in 0..<50 where found.isEmpty {

@@ -243,7 +243,7 @@ public final class HalodCluster: @unchecked Sendable {
     }
 
     deinit {
-        for pid in background { _ = try? ProcessRunner().run(Command("kill", ["-KILL", "--", "-\(pid)"]), deadline: .after(.seconds(5))) }
+        for pid in background { runner.endDetached(pid) }
         _ = try? runner.run(Command(script, ["down", directory.path]), deadline: .after(.seconds(30)))
     }
 }

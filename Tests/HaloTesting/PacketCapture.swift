@@ -7,6 +7,7 @@ public final class PacketCapture: @unchecked Sendable {
     // Immutable after init.
     public let file: String
     private let pid: Int32
+    private var stopped = false
 
     /// Starts capturing `filter` on `interface` in namespace `namespace` of `namespaces`, and
     /// waits until tcpdump has written its file header.
@@ -24,7 +25,13 @@ public final class PacketCapture: @unchecked Sendable {
         kill(pid, SIGINT)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
+        stopped = true
         return try Self.read(file)
+    }
+
+    /// A capture the test did not stop (it failed first) is ended and reaped: no zombie is left.
+    deinit {
+        if !stopped { ProcessRunner().endDetached(pid) }
     }
 
     /// The frames of a pcap file (Ethernet link type), with their capture times in seconds.

@@ -66,6 +66,17 @@ public struct KernelAttributes: Sendable {
         try FileSystem.directoryEntries(resolve(path))
     }
 
+    /// The names in a directory, sorted; `nil` when it does not exist (a kernel object that is
+    /// not there: an absent target, a module not loaded). Other errors are thrown.
+    public func listIfPresent(_ path: String) throws(Errno) -> [String]? {
+        do {
+            return try list(path)
+        } catch {
+            if error == .noSuchFile || error == .notDirectory { return nil }
+            throw error
+        }
+    }
+
     /// The target of a symbolic link, as stored.
     public func linkTarget(_ path: String) throws(Errno) -> String {
         try FileSystem.linkTarget(resolve(path))

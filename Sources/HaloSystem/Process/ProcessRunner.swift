@@ -47,10 +47,21 @@ public struct ProcessRunner: Sendable {
     /// /dev/null, and does not wait for it: for work that must outlive the agent (a portal's
     /// later announcements). Nothing it inherits can hold the executor's pipes open.
     ///
-    /// - Returns: the process id.
+    /// The process is still this one's child: a caller that lives on (a test, a daemon) ends it
+    /// with `endDetached`, which reaps it, or it stays a zombie until the caller exits (and a
+    /// zombie makes anything waiting for "any child" spin).
+    ///
+    /// - Returns: the process id (also its process group's).
     public func launchDetached(_ command: Command) throws(SpawnError) -> Int32 {
         let path = try Self.resolve(command)
         return try Spawner.spawnDetached(path: path, command: command).get()
+    }
+
+    /// Ends a process `launchDetached` started — `SIGKILL` to its whole process group, whether it
+    /// still runs or has exited — and reaps it.
+    public func endDetached(_ pid: Int32) {
+        _ = try? Syscall.kill(-pid, SIGKILL)
+        _ = try? Syscall.waitpid(pid, 0)
     }
 
     /// The absolute path of the program: `executable` itself when it contains a slash, else the
