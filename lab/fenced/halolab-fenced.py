@@ -11,17 +11,17 @@
 #                           the guest's whole process group (its kernel and every guest
 #                           process); answered once no process of the group is left alive
 #   POST /on/VM             boot the guest again (RUN/VM.boot: same disks)
-#   POST /reset/VM          hard reset, same process: QEMU's QMP "system_reset"; UML's
-#                           management console "reboot" (the kernel restarts at once, without
-#                           a shutdown, in the same host process), off + on if the console
-#                           does not answer; boots the guest if it is off
+#   POST /reset/VM          hard reset; boots the guest if it is off. QEMU: QMP "system_reset"
+#                           (same QEMU process). UML: off, then on (a new process group, same
+#                           disks): UML's own reboot (its management console's "reboot", which
+#                           re-executes the kernel in the same process) keeps its tap devices
+#                           open across the exec and comes back without network
 # Every request is logged with a UTC timestamp (stdout, which `lab up` sends to RUN/fenced.log).
 import argparse
 import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -69,32 +69,6 @@ def qmp(path, command, timeout=10):
         return execute(command)
 
 
-MCONSOLE_MAGIC = 0xcafebabe
-MCONSOLE_VERSION = 2
-MCONSOLE_MAX_DATA = 512
-
-
-def mconsole(path, command, timeout=5):
-    """Send one command to a UML management console (a unix datagram socket) and return its
-    answer. The request is magic, version, length and the text; the reply err, more, length
-    and text (arch/um/include/shared/mconsole.h)."""
-    data = command.encode()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-        s.bind("")  # an autobound (abstract) address for the answer
-        s.settimeout(timeout)
-        s.sendto(struct.pack("<III%ds" % MCONSOLE_MAX_DATA, MCONSOLE_MAGIC, MCONSOLE_VERSION,
-                             len(data), data), path)
-        answer = b""
-        while True:
-            reply = s.recv(12 + MCONSOLE_MAX_DATA)
-            err, more, length = struct.unpack("<iii", reply[:12])
-            answer += reply[12:12 + length]
-            if err:
-                raise ActionFailed("mconsole %s: %s" % (command, answer.decode(errors="replace")))
-            if not more:
-                return answer.decode(errors="replace")
-
-
 def group_alive(pgid):
     """Whether any process of the process group is alive (zombies do not count)."""
     for entry in os.listdir("/proc"):
@@ -112,9 +86,8 @@ def group_alive(pgid):
 
 class Guest:
     """One lab guest: its pidfile, power controls and boot script in the run directory.
-    QEMU: RUN/VM.pid and the QMP socket RUN/VM.qmp. UML: the umid directory RUN/uml/halolab-VM
-    (UML's pidfile and its management console socket); the guest is the kernel process's
-    process group."""
+    QEMU: RUN/VM.pid and the QMP socket RUN/VM.qmp. UML: the pidfile in its umid directory
+    RUN/uml/halolab-VM; the guest is the kernel process's process group."""
 
     def __init__(self, run, name, backend):
         self.name = name
@@ -122,7 +95,6 @@ class Guest:
         if backend == "uml":
             umid = os.path.join(run, "uml", "halolab-" + name)
             self.pidfile = os.path.join(umid, "pid")
-            self.mconsole_path = os.path.join(umid, "mconsole")
             self.marker = ("umid=halolab-%s" % name).encode()
         else:
             self.pidfile = os.path.join(run, name + ".pid")
@@ -198,19 +170,12 @@ class Guest:
         if not pid:
             return self.on()
         if self.backend == "uml":
-            try:
-                mconsole(self.mconsole_path, "reboot")
-                how = "mconsole reboot"
-            except (OSError, ActionFailed) as e:
-                # A kernel that does not answer its console is reset the hard way.
-                detail = "mconsole failed (%s): %s; %s" % (e, self.off_uml(pid), self.on())
-                self.counts["reset"] += 1
-                return detail
-        else:
-            qmp(self.qmp_path, "system_reset")
-            how = "QMP system_reset"
+            detail = "power cycle: %s; %s" % (self.off_uml(pid), self.on())
+            self.counts["reset"] += 1
+            return detail
+        qmp(self.qmp_path, "system_reset")
         self.counts["reset"] += 1
-        return "%s, pid %d" % (how, pid)
+        return "QMP system_reset, pid %d" % pid
 
 
 class Handler(BaseHTTPRequestHandler):
