@@ -28,7 +28,9 @@ ORDER = ["move", "drain", "crash", "link", "vlan"]
 NAMES = {"move": "planned move (crm_resource --move, then clear)", "drain": "node drain (standby node1)",
          "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
          "vlan": "portal VLAN interface down on the active node"}
-# The LUNs each event moves or freezes; the others are "not moved" and reported apart.
+# The LUNs each event moves or freezes; the others are "not moved" and reported apart. e2e/run
+# writes them into each event's affected.txt (the scale layout has every LUN on node1); an
+# event directory without one gets these (the two-LUN layout).
 AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1]}
 # Two Primaries count when their overlap exceeds the clocks' uncertainty plus this margin (the
 # host sees a power-off up to 0.1 s late; events2 stamps a role change when the kernel reports it).
@@ -135,7 +137,16 @@ def event(directory, stack, name, round_):
         return result
     if not luns:
         problems.append("luns.txt names no LUN")
-    affected = [n for n in AFFECTED.get(name, [1]) if n in luns]
+    try:
+        affected = [int(n) for n in read_text(directory, "affected.txt").split()]
+    except Missing:
+        affected = AFFECTED.get(name, [1])
+    except ValueError as error:
+        problems.append(f"affected.txt is unreadable ({error})")
+        affected = AFFECTED.get(name, [1])
+    affected = [n for n in affected if n in luns]
+    if not affected and luns:
+        problems.append("the event moved no LUN of the run (affected.txt)")
     per_lun = {n: lun_result(directory, n, clocks["client"][0], trigger, window_end, problems) for n in luns}
 
     def worst(key, among):
@@ -233,11 +244,22 @@ def seconds(value, digits=2):
     return "?" if value is None else f"{value:.{digits}f}"
 
 
+def backend(out):
+    """The backend the run's plan names ("qemu" for a plan from before there were two)."""
+    try:
+        plan = json.loads(read_file(os.path.join(out, "plan.json")))
+        return plan.get("backend", "qemu"), plan.get("backendLabel", "QEMU (TCG software emulation)")
+    except (OSError, ValueError, AttributeError):
+        return None, "unknown (no readable plan.json)"
+
+
 def report(out):
     entries, run_problems = collect(out)
     results = [r for _, _, _, r, _ in entries if r is not None]
     with open(os.path.join(out, "results.json"), "w") as file:
         json.dump(results, file, indent=1)
+    name, label = backend(out)
+    print(f"Backend: {label}. Compare these numbers only with runs on the same backend.\n")
     print("| event | stack | runs | stall median (range) | served again median | LUN not moved: stall (max) "
           "| longest gap outside the window | write errors | lost | corrupt | unreadable / other tag | two Primaries |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -279,8 +301,12 @@ def report(out):
             print(f"- {problem}")
         for stack, event_name, round_, why in failed:
             print(f"- {stack}: {event_name} #{round_}: {why}")
-    print("\nTCG software emulation stretches every absolute time; the ratios are the comparison. "
-          "Stall = the longest gap between two acknowledged writes on the client (one clock, exact) that "
+    if name == "qemu":
+        print("\nTCG software emulation stretches every absolute time; the ratios are the comparison.")
+    elif name == "uml":
+        print("\nUML: each guest process is a host process (system calls trapped by ptrace), a process start "
+              "costs 6-14 ms; the protocol timers (corosync, DRBD, open-iscsi) run in real time.")
+    print("Stall = the longest gap between two acknowledged writes on the client (one clock, exact) that "
           "touches the event's window, from the trigger to the harness seeing every LUN served again; "
           "served again = the end of that gap relative to the trigger (host and client clocks, ± the "
           "offsets in each event's offsets.txt). The longest gap outside the window is the same measure "
@@ -347,7 +373,7 @@ def brief_lines(r):
 
 def brief(out):
     lines, status = judge(out, brief_lines)
-    print("\n".join("  " + line for line in lines))
+    print("\n".join("  " + line for line in [f"backend: {backend(out)[1]}"] + lines))
     return status
 
 

@@ -4,12 +4,52 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lab/lib.sh"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_LUNS=(1 2)
-declare -A E2E_DISK=([1]=/dev/vdb [2]=/dev/vdc)
-declare -A E2E_HOME=([1]=node1 [2]=node2)        # where each LUN prefers to be promoted
+E2E_HOME_ALL=                                      # e2e/run --home NODE: every LUN prefers NODE
+declare -A E2E_DISK E2E_HOME
 E2E_PORTAL_VLAN=24                                 # the client logs in through VLAN 24's portal
-e2e_portal() { echo "198.19.$E2E_PORTAL_VLAN.5$1"; }
+E2E_VLANS=(24 25 26 27 28 29)                      # every LUN's portal has an address on each (MTU 9000)
+e2e_portal() { echo "198.19.$E2E_PORTAL_VLAN.$((50 + $1))"; }
 e2e_iqn() { echo "iqn.2026-11.lab.test:lun$1"; }
 e2e_other() { [ "$1" = node1 ] && echo node2 || echo node1; }
+
+# e2e_layout — each LUN's backing disk and home node, from E2E_LUNS (and E2E_HOME_ALL). LUNs 1
+# and 2 alone: the seed layout scaled to the lab, LUN 1 on /dev/vdb preferring node1, LUN 2 on
+# /dev/vdc preferring node2. More LUNs (the scale runs): every LUN on a slice of its own of the
+# two disks (a device-mapper linear device, /dev/mapper/e2e-diskN: odd LUNs on vdb, even on vdc),
+# and every LUN's home is node1 unless --home says otherwise.
+E2E_SLICES=0
+e2e_layout() {
+    local n max=0
+    for n in "${E2E_LUNS[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
+    [ "$max" -gt 2 ] && E2E_SLICES=1
+    for n in "${E2E_LUNS[@]}"; do
+        if [ $E2E_SLICES = 1 ]; then
+            E2E_DISK[$n]=/dev/mapper/e2e-disk$n
+            E2E_HOME[$n]=${E2E_HOME_ALL:-node1}
+        else
+            E2E_DISK[$n]=$([ "$n" = 1 ] && echo /dev/vdb || echo /dev/vdc)
+            E2E_HOME[$n]=${E2E_HOME_ALL:-$([ "$n" = 1 ] && echo node1 || echo node2)}
+        fi
+    done
+}
+e2e_layout
+
+# e2e_slices_up VM — the scale runs' slices on VM (after a boot too: device-mapper tables do not
+# survive one): each disk cut into as many equal parts as the largest LUN number needs, LUN N on
+# part (N+1)/2 of vdb (odd N) or N/2 of vdc (even N). Nothing without slices.
+e2e_slices_up() {
+    [ $E2E_SLICES = 1 ] || return 0
+    local vm=$1 n max=0 per
+    for n in "${E2E_LUNS[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
+    per=$(( (max + 1) / 2 ))
+    lab_sh "$vm" "set -e
+        size=\$(blockdev --getsz /dev/vdb); part=\$((size / $per))
+        for n in ${E2E_LUNS[*]}; do
+            dmsetup info e2e-disk\$n >/dev/null 2>&1 && continue
+            if [ \$((n % 2)) = 1 ]; then disk=/dev/vdb i=\$(( (n - 1) / 2 )); else disk=/dev/vdc i=\$(( n / 2 - 1 )); fi
+            dmsetup create e2e-disk\$n --table \"0 \$part linear \$disk \$((i * part))\"
+        done" </dev/null
+}
 
 # --- storage -----------------------------------------------------------------------------------
 
@@ -21,7 +61,7 @@ e2e_drbd_res() {
     else
         fence="/usr/lib/drbd/crm-fence-peer.sh" unfence="/usr/lib/drbd/crm-unfence-peer.sh"
     fi
-    LAB_DRBD_NET=$E2E_DRBD_NET lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "779$n" "$n" "$fence" "$unfence"
+    LAB_DRBD_NET=$E2E_DRBD_NET lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "$((7790 + n))" "$n" "$fence" "$unfence"
 }
 # DRBD learns that a peer died from its own ping: every ping-int seconds (10 by default) when idle,
 # answered within ping-timeout. Until then a Secondary still shows the dead peer as Primary (the
@@ -38,37 +78,42 @@ e2e_teardown() {
         </dev/null >/dev/null 2>&1 || true
     lab_cluster_down >/dev/null 2>&1 || true
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" "for n in ${E2E_LUNS[*]}; do
-                drbdadm down lun\$n 2>/dev/null
-                cryptsetup close crypt-lun\$n 2>/dev/null
-                rm -f /etc/drbd.d/lun\$n.res
+        # Every LUN's leftovers, also of a run with other LUNs than this one.
+        lab_sh "$vm" "for res in /etc/drbd.d/lun*.res; do
+                [ -e \$res ] || continue
+                r=\${res##*/}; drbdadm down \${r%.res} 2>/dev/null; rm -f \$res
             done
+            for m in /dev/mapper/crypt-lun*; do [ -e \$m ] && cryptsetup close \${m##*/} 2>/dev/null; done
             targetcli clearconfig confirm=True >/dev/null 2>&1
-            for v in 24 25 26; do ip link del trunk.\$v 2>/dev/null; done
+            for v in ${E2E_VLANS[*]}; do ip link del trunk.\$v 2>/dev/null; done
+            for d in /dev/mapper/e2e-disk*; do [ -e \$d ] && wipefs -q -a -f \$d && dmsetup remove \${d##*/}; done
             wipefs -q -a -f /dev/vdb /dev/vdc; rm -rf /etc/halo/keys; true" </dev/null >/dev/null 2>&1 &
     done
     wait
 }
 
-# e2e_prepare STACK — on both storage nodes: keys, LUKS on vdb/vdc, DRBD metadata, one initial
-# UUID without a full sync (the disks are empty); everything closed again for Pacemaker.
+# e2e_prepare STACK — on both storage nodes: keys, LUKS on each LUN's disk (vdb/vdc, or its
+# slice), DRBD metadata, one initial UUID without a full sync (the disks are empty); everything
+# closed again for Pacemaker.
 e2e_prepare() {
-    local stack=$1 vm n res
+    local stack=$1 vm n res disks=""
+    for n in "${E2E_LUNS[@]}"; do disks+=" [$n]=${E2E_DISK[$n]}"; done
     for vm in "${LAB_NODES[@]}"; do
         for n in "${E2E_LUNS[@]}"; do
             res=$(mktemp); e2e_drbd_res "$n" "$stack" >"$res"; lab_copy "$vm" "$res" "/etc/drbd.d/lun$n.res"; rm -f "$res"
         done
+        e2e_slices_up "$vm"
         lab_sh "$vm" "set -e
             modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock
             sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1
             rm -f /etc/drbd.d/r0.res
             mkdir -p /etc/halo/keys && chmod 700 /etc/halo /etc/halo/keys
+            declare -A disk=($disks)
             for n in ${E2E_LUNS[*]}; do
-                disk=\$( [ \$n = 1 ] && echo /dev/vdb || echo /dev/vdc )
                 key=/etc/halo/keys/lun\$n.key
                 head -c 32 /dev/urandom > \$key && chmod 600 \$key
-                cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \$disk \$key
-                cryptsetup open --key-file \$key \$disk crypt-lun\$n
+                cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \${disk[\$n]} \$key
+                cryptsetup open --key-file \$key \${disk[\$n]} crypt-lun\$n
                 drbdadm create-md --force lun\$n >/dev/null 2>&1
                 drbdadm up lun\$n
             done" </dev/null &
@@ -96,10 +141,9 @@ e2e_wait_until() { ( lab_wait_until "$@" ); }
 e2e_configure() {
     local stack=$1 dir=$2
     LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} LAB_CLUSTER_FENCE=none lab_cluster_up
-    local crm; crm=$(mktemp)
-    e2e_crm_for_luns "$E2E_DIR/$stack.crm" >"$crm"
-    lab_copy node1 "$crm" /root/stack.crm
-    rm -f "$crm"
+    mkdir -p "$dir"
+    e2e_crm_for_luns "$E2E_DIR/$stack.crm" >"$dir/configuration.crm"
+    lab_copy node1 "$dir/configuration.crm" /root/stack.crm
     lab_ssh node1 crm configure load update /root/stack.crm </dev/null
     lab_wait_until 180 "fence-node1 runs on node2, fence-node2 on node1" \
         lab_sh node1 "crm_mon -1 | grep -q 'fence-node1.*Started node2' && crm_mon -1 | grep -q 'fence-node2.*Started node1'"
@@ -117,25 +161,13 @@ e2e_configure() {
     done
 }
 
-# e2e_crm_for_luns FILE — the crm configuration with only the statements of the LUNs in
-# E2E_LUNS: a statement (with its backslash continuations) that names lunN for a LUN not run is
-# left out. Comments and the LUN-independent statements (properties, fencing, VLANs) stay.
+# e2e_crm_for_luns FILE — the crm configuration of the LUNs in E2E_LUNS, with their disks and
+# homes (e2e/layout.py: the file's statements of each LUN, or LUN 1's renumbered; comments and
+# the LUN-independent statements stay).
 e2e_crm_for_luns() {
-    python3 - "$1" "${E2E_LUNS[@]}" <<'PY'
-import re, sys
-path, luns = sys.argv[1], set(sys.argv[2:])
-statement = []
-for line in open(path):
-    statement.append(line)
-    if line.rstrip("\n").endswith("\\"):
-        continue
-    text = "".join(statement)
-    named = set(re.findall(r"lun(\d+)", text))
-    if text.lstrip().startswith("#") or not named or named <= luns:
-        sys.stdout.write(text)
-    statement = []
-sys.stdout.write("".join(statement))
-PY
+    local n args=()
+    for n in "${E2E_LUNS[@]}"; do args+=(--disk "$n=${E2E_DISK[$n]}" --home "$n=${E2E_HOME[$n]}"); done
+    python3 "$E2E_DIR/layout.py" "$1" --luns "$(IFS=,; echo "${E2E_LUNS[*]}")" "${args[@]}"
 }
 
 # The storage node that answers for the cluster (node1 but while it is down after a crash).
@@ -173,6 +205,19 @@ e2e_login() {
         lab_wait_until 60 "client sees lun$n's disk" e2e_find_disk "$n"
         E2E_DEV[$n]=$(e2e_find_disk "$n")
     done
+    e2e_check_jumbo
+}
+
+# e2e_check_jumbo — MTU 9000 end to end: from the client, an 8972-byte ping that must not be
+# fragmented reaches every portal address of every LUN (each VLAN, through the trunk bridge and
+# both guests' VLAN interfaces); ends the run naming the first address that does not answer.
+e2e_check_jumbo() {
+    local n v addresses=()
+    for n in "${E2E_LUNS[@]}"; do for v in "${E2E_VLANS[@]}"; do addresses+=("198.19.$v.$((50 + n))"); done; done
+    local failed
+    failed=$(lab_sh client "for a in ${addresses[*]}; do ping -q -n -c 1 -W 3 -M do -s 8972 \$a >/dev/null 2>&1 || echo \$a; done" </dev/null)
+    [ -z "$failed" ] || lab_die "MTU 9000 end to end: no answer to 8972-byte unfragmented pings from $(echo $failed)"
+    lab_say "MTU 9000 end to end: 8972-byte unfragmented pings answered by all ${#addresses[@]} portal addresses (${#E2E_LUNS[@]} LUNs × ${#E2E_VLANS[@]} VLANs)"
 }
 
 e2e_find_disk() {
@@ -397,13 +442,31 @@ e2e_arm_drain() { E2E_EXPECT_NODE=node2; }
 e2e_event_drain() { lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null; }
 e2e_restore_drain() {
     lab_ssh node2 crm_attribute --node node1 --name standby --update off </dev/null
-    e2e_move_home 1
+    e2e_all_home
+}
+# Every LUN back where it prefers to be.
+e2e_all_home() { local n; for n in "${E2E_LUNS[@]}"; do e2e_move_home "$n"; done; }
+
+# e2e_affected EVENT — the LUNs the event moves or freezes (analyze.py reports the others as "not
+# moved"): a move moves LUN 1; a drain, a crash and LUN 1's VLAN going down touch every LUN at
+# home on node1 (LUN 1's node; every event starts from the home placement); a cut replication
+# link every LUN.
+e2e_affected() {
+    local n
+    for n in "${E2E_LUNS[@]}"; do
+        case $1 in
+            move) [ "$n" = 1 ] ;;
+            link) true ;;
+            *) [ "${E2E_HOME[$n]}" = node1 ] ;;
+        esac && echo "$n"
+    done
 }
 
-# e2e_event_crash — node1's VM is killed (power lost); Pacemaker fences it; its LUN moves.
+# e2e_event_crash — node1 loses power (its QEMU, or its UML process group, killed); Pacemaker
+# fences it; its LUNs move.
 e2e_arm_crash() { E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2; }
-e2e_event_crash() { kill -9 "$E2E_CRASH_PID"; }
-e2e_restore_crash() { e2e_revive node1; e2e_move_home 1; }
+e2e_event_crash() { lab_vm_power_cut "$E2E_CRASH_PID"; }
+e2e_restore_crash() { e2e_revive node1; e2e_all_home; }
 
 # e2e_revive NODE — a node that fencing powered off (pcmk_reboot_action=off) is powered on, as
 # an operator would, and rejoins the cluster; a node that is up is left alone.
@@ -415,6 +478,7 @@ e2e_revive() {
         lab_sh "$node" true </dev/null >/dev/null 2>&1 && return 0
     fi
     lab_wait_ssh "$node" 300
+    e2e_slices_up "$node"
     lab_sh "$node" "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
         sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null
     E2E_OBSERVER=$node
@@ -453,5 +517,5 @@ e2e_restore_vlan() {
     for n in "${E2E_LUNS[@]}"; do lab_wait_until 600 "lun$n served" e2e_served_anywhere "$n"; done
     e2e_revive "$E2E_VLAN_NODE"
     E2E_OBSERVER=node1
-    for n in "${E2E_LUNS[@]}"; do e2e_move_home "$n"; done
+    e2e_all_home
 }

@@ -3,7 +3,7 @@
 written to the host as it happens, so that a node killed during the event leaves its record up
 to its death.
 
-  record.py VM QEMU_PID OUT -- ARGV...
+  record.py VM GUEST_PID OUT -- ARGV...
 
 Runs ARGV (an ssh into the guest VM), writes each line it prints to OUT at once, and frames
 the record with lines of its own, which analyze.py reads to tell a record that covers the event
@@ -11,11 +11,14 @@ from one that does not:
 
   # recorder started HOST_TIME vm=VM qemu-pid=PID
   ...the guest's lines...
-  # recorder power-off HOST_TIME          the guest's QEMU process was gone (looked at every 0.1 s)
+  # recorder power-off HOST_TIME          the guest's process was gone (looked at every 0.1 s)
   # recorder stream-ended HOST_TIME exit=N   the stream ended by itself (the guest died, ssh failed)
   # recorder stopped HOST_TIME            SIGTERM from e2e/run, with the stream still live
 
 HOST_TIME is the host's clock (seconds since the epoch). The stream's stderr goes to OUT.err.
+GUEST_PID is the guest's host process (lab_vm_pid): QEMU, or the UML kernel process, whose
+process group is the guest ("qemu-pid" in the started line names it on both backends, for the
+analysis that reads it).
 """
 import os
 import signal
@@ -25,13 +28,15 @@ import threading
 import time
 
 
-def qemu_alive(pid, vm):
-    """The guest's QEMU is this process (lab_vm_pid's test: its command line names the guest)."""
+def guest_alive(pid, vm):
+    """The guest's process is this one (lab_vm_pid's test: its command line names the guest:
+    QEMU's "-name VM,...", UML's "umid=halolab-VM"; a zombie's command line is empty)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return f"-name {vm},".encode() in file.read().replace(b"\0", b" ")
+            argv = file.read().split(b"\0")
     except OSError:
         return False
+    return f"umid=halolab-{vm}".encode() in argv or f"-name {vm},".encode() in b" ".join(argv)
 
 
 def main(argv):
@@ -61,11 +66,11 @@ def main(argv):
 
     reader = threading.Thread(target=copy, daemon=True)
     reader.start()
-    powered = qemu_alive(pid, vm)
+    powered = guest_alive(pid, vm)
     if not powered:
         frame("power-off", " (not running when the record began)")
     while not stop.is_set() and reader.is_alive():
-        if powered and not qemu_alive(pid, vm):
+        if powered and not guest_alive(pid, vm):
             powered = False
             frame("power-off")
         stop.wait(0.1)

@@ -56,6 +56,7 @@ class Event:
     def __init__(self, stack="halo", name="move", round_=1, luns=(1, 2)):
         self.stack, self.name, self.round, self.luns = stack, name, round_, list(luns)
         self.recovered = T + 20
+        self.affected = None  # affected.txt (None: none written, analyze.py's defaults)
         # LUN 1 moves: 5 s without acknowledgements from +1 s; LUN 2 writes on.
         self.acks = {1: acks(T - 12, T + 25, [(T + 1, T + 6)]), 2: acks(T - 12, T + 25)}
         self.verify = {n: {"lost": 0, "corrupt": 0, "wrongTag": 0, "unreadable": 0, "writeErrors": 0} for n in luns}
@@ -96,6 +97,8 @@ class Event:
         os.makedirs(d, exist_ok=True)
         put = lambda name, text: write_file(os.path.join(d, name), text)
         put("luns.txt", " ".join(map(str, self.luns)) + "\n")
+        if self.affected is not None:
+            put("affected.txt", self.affected + "\n")
         put("offsets.txt", "node1 0.000 0.002\nnode2 0.000 0.002\nclient 0.000 0.002\n")
         put("trigger.txt", f"{T:.6f}\n")
         put("recovered.txt", f"{self.recovered:.6f}\n")
@@ -135,9 +138,10 @@ class AnalyzeTest(unittest.TestCase):
         self.out = tempfile.mkdtemp(prefix="halo-analyze-test.")
         self.addCleanup(shutil.rmtree, self.out)
 
-    def plan(self, stacks=("halo",), events=("move",), repeat=1):
+    def plan(self, stacks=("halo",), events=("move",), repeat=1, backend="uml"):
         write_file(os.path.join(self.out, "plan.json"),
-                   json.dumps({"stacks": list(stacks), "events": list(events), "repeat": repeat}))
+                   json.dumps({"stacks": list(stacks), "events": list(events), "repeat": repeat,
+                               "backend": backend, "backendLabel": f"{backend.upper()} (test)"}))
 
     def run_tool(self, *args):
         return subprocess.run([sys.executable, ANALYZE, *args], capture_output=True, text=True)
@@ -330,7 +334,29 @@ class AnalyzeTest(unittest.TestCase):
         self.assertEqual(status, 0, text)
         self.assertAlmostEqual(results[0]["unmoved"]["2"]["stallSeconds"], 4.0, places=2)
         self.assertIn("LUN 2 (not moved)", text)
-        self.assertIn("4.0", report.split("\n")[2])  # the table's first row
+        rows = [line for line in report.split("\n") if line.startswith("| planned move")]
+        self.assertIn("4.0", rows[0])  # the table's first row
+
+    # --- item: the backend is named; a run's affected LUNs --------------------------------------
+
+    def test_the_report_names_the_backend_of_the_run(self):
+        self.plan(backend="uml")
+        status, text, report, results = self.analyze(Event())
+        self.assertEqual(status, 0, text)
+        self.assertTrue(report.startswith("Backend: UML (test)."), report[:200])
+
+    def test_the_affected_luns_of_the_run_are_judged_together(self):
+        # The scale layout: both LUNs on node1, both moved by the event (affected.txt); the
+        # slower one is the event's stall, and no LUN is reported as not moved.
+        event = Event()
+        event.acks[2] = acks(T - 12, T + 25, [(T + 2, T + 8)])
+        event.affected = "1 2"
+        self.plan()
+        status, text, report, results = self.analyze(event)
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["affected"], [1, 2])
+        self.assertEqual(results[0]["unmoved"], {})
+        self.assertAlmostEqual(results[0]["stallSeconds"], 6.0, places=2)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,20 @@ class RecordTest(unittest.TestCase):
         recorder.wait(timeout=20)
         self.assertEqual(self.frames()[:2], ["started", "power-off"])
 
+    def test_a_uml_guest_that_loses_power_is_marked_too(self):
+        # Stands in for a UML guest's kernel process: umid=halolab-VM on its command line.
+        uml = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "umid=halolab-vm"])
+        self.addCleanup(self.end, uml)
+        recorder = subprocess.Popen([sys.executable, RECORD, "vm", str(uml.pid), self.out, "--", *STREAM])
+        self.addCleanup(self.end, recorder)
+        self.wait_for("line 0")
+        self.assertEqual(self.frames(), ["started"])
+        uml.kill()
+        self.wait_for("power-off")
+        recorder.send_signal(signal.SIGTERM)
+        recorder.wait(timeout=20)
+        self.assertEqual(self.frames()[:2], ["started", "power-off"])
+
     def test_a_stream_that_ends_by_itself_says_so_with_its_exit_status(self):
         recorder = self.start(["bash", "-c", "echo one; exit 255"])
         self.assertEqual(recorder.wait(timeout=20), 0)

@@ -16,7 +16,9 @@
 # markdown table; the raw hyperfine JSON stays in $LAB_RUN/bench/.
 #
 # Uses the running lab (and leaves it up) or boots one and tears it down. Installs halo first
-# (lab/tests/55-halo.sh). Rows: lab/lab bench [RUNS] [ROW...].
+# (lab/tests/55-halo.sh). Rows: lab/lab bench [RUNS] [ROW...]. On the lab's backend (lab/lab
+# --backend uml|qemu bench, default UML), which the table's header names: the two backends' numbers
+# are never one comparison.
 set -uo pipefail
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
@@ -152,7 +154,9 @@ for row in "${rows[@]}"; do
 done
 
 echo
-echo "lab benchmark: node1 (TCG, 1 vCPU), $RUNS runs per side after 3 warm-ups, $(date -u +%FT%TZ), host load $(cut -d' ' -f1-3 /proc/loadavg)"
+header="lab benchmark on $(lab_backend_label): node1 (1 CPU, kernel $(lab_ssh node1 uname -r)), $RUNS runs per side after 3 warm-ups, $(date -u +%FT%TZ), host load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$header"
+echo "$header" >"$out/backend.txt"
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys, collections
 out = sys.argv[1]

@@ -8,12 +8,49 @@
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(dirname "$LAB_DIR")
 
-# Cache: image builds keyed by recipe hash, plus the state of the running lab (run/).
-LAB_CACHE=${HALO_LAB_CACHE:-/var/cache/halo/lab}
+# Backend: how the guests run. "uml" (the default): User-Mode Linux, Debian's user-mode-linux
+# kernel (6.1, ARCH=um) as host processes, near-real speed. "qemu": Debian's own amd64 kernel
+# under QEMU's software emulation (TCG), 10-30x slower per process, but the kernel and module
+# builds a Debian storage node runs. Chosen by HALO_LAB_BACKEND (lab/lab --backend sets it);
+# without it, the backend of the lab that is up (LAB_BACKEND_FILE), else uml. One lab at a
+# time on a machine, whichever backend: both use the namespace $LAB_NS.
+LAB_NS=halolab
+LAB_BACKEND_FILE=/run/halolab.backend
+lab_running_backend() {
+    [ -e "/run/netns/$LAB_NS" ] || return 1
+    # A lab up without the file was started by a checkout from before the UML backend: QEMU.
+    cat "$LAB_BACKEND_FILE" 2>/dev/null || echo qemu
+}
+if [ -n "${HALO_LAB_BACKEND:-}" ]; then
+    LAB_BACKEND=$HALO_LAB_BACKEND
+elif ! LAB_BACKEND=$(lab_running_backend); then
+    LAB_BACKEND=uml
+fi
+case $LAB_BACKEND in
+    uml|qemu) ;;
+    *) echo "lab: unknown backend '$LAB_BACKEND' (HALO_LAB_BACKEND: uml or qemu)" >&2; exit 2 ;;
+esac
+# What this process started (lab/lab, e2e/run, a test) works on the same backend.
+LAB_BACKEND_EXPLICIT=${HALO_LAB_BACKEND:-}
+export HALO_LAB_BACKEND=$LAB_BACKEND
+# The backend's name for people and result headers.
+lab_backend_label() {
+    case $LAB_BACKEND in
+        uml) echo "UML (User-Mode Linux, Debian's user-mode-linux kernel)" ;;
+        qemu) echo "QEMU (TCG software emulation, Debian's amd64 kernel)" ;;
+    esac
+}
+
+# Cache: image builds keyed by recipe hash, plus the state of the running lab (run/); one
+# directory per backend, so that neither backend's build prunes the other's image.
+if [ "$LAB_BACKEND" = qemu ]; then
+    LAB_CACHE=${HALO_LAB_CACHE:-/var/cache/halo/lab}
+else
+    LAB_CACHE=${HALO_LAB_UML_CACHE:-/var/cache/halo/uml}
+fi
 LAB_RUN=$LAB_CACHE/run
 
 # Topology. Everything lives in the network namespace $LAB_NS; only 198.18.0.0/15 is used.
-LAB_NS=halolab
 LAB_VMS=(node1 node2 client)
 LAB_NODES=(node1 node2)               # storage nodes: replication link + two extra disks each
 declare -A LAB_N=([node1]=11 [node2]=12 [client]=13)   # last octet, MAC suffix, machine-id suffix
@@ -24,8 +61,15 @@ LAB_FENCE_PORT=8088                   # fence service (lab/fenced) on $LAB_HOST_
 LAB_SERVE_PORT=8089                   # lab_serve_file: one file to guests over plain TCP
 LAB_VLANS=(24 25 26 27 28 29)         # portal VLANs on br-trunk; VLAN v uses 198.19.v.N/24
 LAB_TRUNK_MTU=9000
-LAB_MEM_MIB=${HALO_LAB_MEM_MIB:-1280}
+# Guest memory: QEMU's TCG needs more room than a UML guest (whose memory is a file on /dev/shm,
+# used as touched).
+if [ "$LAB_BACKEND" = qemu ]; then LAB_MEM_MIB=${HALO_LAB_MEM_MIB:-1280}; else LAB_MEM_MIB=${HALO_LAB_MEM_MIB:-1024}; fi
 LAB_DISK_SIZE=512M                    # each of the two extra disks of a storage node (vdb, vdc)
+# The extra disks' names in the guests, the same on both backends: /dev/vdb and /dev/vdc (QEMU's
+# virtio disks; on UML udev symlinks to ubdb and ubdc), and a by-id name from the disk's serial,
+# NODE-diskN: /dev/disk/by-id/virtio-NODE-diskN (QEMU, udev's own rule) or ubd-NODE-diskN (UML,
+# the lab's rule). lab_disk_kname VM /dev/vdX gives the kernel's name (vdb or ubdb).
+declare -A LAB_DISK_BY_ID_PREFIX=([qemu]=virtio- [uml]=ubd-)
 LAB_BOOT_TIMEOUT=${HALO_LAB_BOOT_TIMEOUT:-300}
 
 LAB_T0=${LAB_T0:-$(date +%s)}
@@ -42,16 +86,23 @@ lab_now_ms() { date +%s%3N; }
 
 # --- recipe hashes ---------------------------------------------------------------------------
 
-# Hash of the given files and directories (paths relative to lab/image, and contents; not
-# modes, which depend on the checkout's umask: configure.sh sets the modes that matter).
+# Hash of the backend's name and the given files and directories (paths relative to lab/image,
+# and contents; not modes, which depend on the checkout's umask: configure.sh sets the modes
+# that matter).
 _lab_hash_of() {
-    (cd "$LAB_DIR/image" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+    { echo "backend $LAB_BACKEND"
+      (cd "$LAB_DIR/image" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } |
         sha256sum | cut -c1-16
 }
-# The debootstrap stage depends only on the package list and its script.
-lab_bootstrap_hash() { _lab_hash_of packages bootstrap.sh; }
-# The finished image depends on the whole recipe directory.
-lab_recipe_hash() { _lab_hash_of .; }
+# The debootstrap stage depends only on the package lists and its script.
+lab_bootstrap_hash() { _lab_hash_of packages "packages.$LAB_BACKEND" bootstrap.sh; }
+# The finished image depends on the whole recipe directory but the other backend's own files
+# (packages.OTHER, files-OTHER/, host-OTHER/).
+lab_recipe_hash() {
+    local other=qemu; [ "$LAB_BACKEND" = qemu ] && other=uml
+    # shellcheck disable=SC2046
+    _lab_hash_of $(cd "$LAB_DIR/image" && ls -A | grep -vx -e "packages.$other" -e "files-$other" -e "host-$other")
+}
 lab_image_dir() { echo "$LAB_CACHE/$(lab_recipe_hash)"; }
 
 # --- namespace and guests --------------------------------------------------------------------
@@ -59,28 +110,58 @@ lab_image_dir() { echo "$LAB_CACHE/$(lab_recipe_hash)"; }
 lab_ns() { ip netns exec "$LAB_NS" "$@"; }
 lab_is_up() { [ -e "/run/netns/$LAB_NS" ]; }
 # A lab is stale when its namespace outlived every process of it (a killed run, a rebooted
-# host's leftovers): no guest QEMU and no fence service alive. Such a lab may be torn down
+# host's leftovers): no guest process and no fence service alive. Such a lab may be torn down
 # without asking; a live one never is.
 lab_is_stale() {
     lab_is_up || return 1
     local vm pid
+    # A lab of the other backend is never judged with this backend's files.
+    [ "$(lab_running_backend)" = "$LAB_BACKEND" ] || return 1
     for vm in "${LAB_VMS[@]}"; do lab_vm_pid "$vm" >/dev/null && return 1; done
     pid=$(cat "$LAB_RUN/fenced.pid" 2>/dev/null) &&
         tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q halolab-fenced && return 1
     return 0
 }
-lab_require_up() { lab_is_up || lab_die "the lab is not up (run: lab/lab up)"; }
+lab_require_up() {
+    lab_is_up || lab_die "the lab is not up (run: lab/lab up)"
+    local running; running=$(lab_running_backend)
+    [ "$running" = "$LAB_BACKEND" ] ||
+        lab_die "the lab that is up runs on $running, not $LAB_BACKEND (HALO_LAB_BACKEND=$running, or lab/lab down first)"
+}
 lab_ip() { echo "$LAB_MGMT_NET.${LAB_N[$1]:?unknown guest $1}"; }
 lab_check_vm() { [ -n "${LAB_N[$1]:-}" ] || lab_die "unknown guest '$1' (guests: ${LAB_VMS[*]})"; }
 
-# PID of a guest's qemu, from its pidfile, only if that process is alive and is that guest's qemu.
+# The guest's host process: its pidfile (QEMU's -pidfile; UML's own, in its umid directory) and
+# the word of its command line that names the guest (QEMU "-name VM,...", UML "umid=halolab-VM").
+# A UML guest is a process group (the kernel process, which is the group leader, and one host
+# process per guest address space); the pidfile names the leader.
+lab_vm_pidfile() {
+    if [ "$LAB_BACKEND" = uml ]; then echo "$LAB_RUN/uml/halolab-$1/pid"; else echo "$LAB_RUN/$1.pid"; fi
+}
+lab_vm_marker() {
+    if [ "$LAB_BACKEND" = uml ]; then echo "umid=halolab-$1 "; else echo "-name $1,"; fi
+}
+
+# PID of a guest's QEMU or UML kernel process, from its pidfile, only if that process is alive
+# and is that guest's (a zombie has an empty command line).
 lab_vm_pid() {
     local pid
-    pid=$(cat "$LAB_RUN/$1.pid" 2>/dev/null) || return 1
+    pid=$(cat "$(lab_vm_pidfile "$1")" 2>/dev/null) || return 1
+    pid=${pid//[!0-9]/}
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-name $1," || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(lab_vm_marker "$1")" || return 1
     echo "$pid"
 }
+
+# lab_vm_power_cut PID — the guest loses power at once: SIGKILL to its QEMU process, or to its
+# UML kernel's whole process group (every guest process is a host process of that group). PID
+# is lab_vm_pid's, taken before (the e2e crash takes it before its trigger time).
+lab_vm_power_cut() {
+    if [ "$LAB_BACKEND" = uml ]; then kill -KILL -- "-$1"; else kill -KILL "$1"; fi
+}
+
+# lab_disk_kname VM PATH — the kernel's name of a guest's disk (/dev/vdb: vdb on QEMU, ubdb on UML).
+lab_disk_kname() { lab_ssh "$1" sh -c 'basename "$(readlink -f "$1")"' sh "$2" </dev/null; }
 
 # --- ssh into guests -------------------------------------------------------------------------
 
@@ -155,15 +236,21 @@ lab_wait_ssh() {
         if lab_ns ssh -o ConnectTimeout=3 -o ControlPath=none "${LAB_SSH_OPTS[@]}" \
             "root@$(lab_ip "$vm")" true </dev/null >/dev/null 2>&1; then
             lab_master_start "$vm" || lab_warn "$vm: no ssh master connection (calls stay direct)"
+            # UML: ssh answers before udev has worked through the boot's device events (no
+            # initramfs did it): wait for them, so that /dev/vdb, /dev/vdc and the modules udev
+            # loads are there when a test starts.
+            if [ "$LAB_BACKEND" = uml ] && ! lab_ssh "$vm" udevadm settle --timeout=120 </dev/null; then
+                lab_die "$vm: udev did not settle within 120 s"
+            fi
             return 0
         fi
         if ! lab_vm_pid "$vm" >/dev/null; then
             lab_serial_tail "$vm"
-            lab_die "$vm: its qemu is not running (serial log: $LAB_RUN/$vm.serial, qemu log: $LAB_RUN/$vm.qemu.log)"
+            lab_die "$vm: its $LAB_BACKEND process is not running (console log: $LAB_RUN/$vm.serial, $LAB_BACKEND log: $LAB_RUN/$vm.$LAB_BACKEND.log)"
         fi
         if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
             lab_serial_tail "$vm"
-            lab_die "$vm: no ssh answer within ${timeout}s (serial log: $LAB_RUN/$vm.serial)"
+            lab_die "$vm: no ssh answer within ${timeout}s (console log: $LAB_RUN/$vm.serial)"
         fi
         sleep 2
     done

@@ -3,13 +3,19 @@
 # powers lab guests off and on and resets them, for the guests' fence agent (fence_halolab).
 #
 # Started by `lab/lab up` inside the lab namespace, stopped by `lab/lab down` (by PID).
-#   GET  /ping              -> {"ok": true}
+#   GET  /ping              -> {"ok": true, "backend": "uml"|"qemu"}
 #   GET  /list              -> {"ok": true, "vms": {"node1": "on", ...}}
 #   GET  /status/VM         -> {"ok": true, "state": "on"|"off", "pid": N, "counts": {...}}
-#   POST /off/VM            QMP "quit" on the guest's monitor socket (the guest loses power at
-#                           once), SIGKILL if QEMU has not exited after 10 s
-#   POST /on/VM             boot the guest again (RUN/VM.boot: same overlay and disks)
-#   POST /reset/VM          QMP "system_reset" (hard reset, same QEMU process); boots it if off
+#   POST /off/VM            the guest loses power at once. QEMU: QMP "quit" on its monitor
+#                           socket, SIGKILL if QEMU has not exited after 10 s. UML: SIGKILL to
+#                           the guest's whole process group (its kernel and every guest
+#                           process); answered once no process of the group is left alive
+#   POST /on/VM             boot the guest again (RUN/VM.boot: same disks)
+#   POST /reset/VM          hard reset; boots the guest if it is off. QEMU: QMP "system_reset"
+#                           (same QEMU process). UML: off, then on (a new process group, same
+#                           disks): UML's own reboot (its management console's "reboot", which
+#                           re-executes the kernel in the same process) keeps its tap devices
+#                           open across the exec and comes back without network
 # Every request is logged with a UTC timestamp (stdout, which `lab up` sends to RUN/fenced.log).
 import argparse
 import json
@@ -63,19 +69,43 @@ def qmp(path, command, timeout=10):
         return execute(command)
 
 
-class Guest:
-    """One lab guest: its pidfile, QMP socket and boot script in the run directory."""
+def group_alive(pgid):
+    """Whether any process of the process group is alive (zombies do not count)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
-    def __init__(self, run, name):
+
+class Guest:
+    """One lab guest: its pidfile, power controls and boot script in the run directory.
+    QEMU: RUN/VM.pid and the QMP socket RUN/VM.qmp. UML: the pidfile in its umid directory
+    RUN/uml/halolab-VM; the guest is the kernel process's process group."""
+
+    def __init__(self, run, name, backend):
         self.name = name
-        self.pidfile = os.path.join(run, name + ".pid")
-        self.qmp_path = os.path.join(run, name + ".qmp")
+        self.backend = backend
+        if backend == "uml":
+            umid = os.path.join(run, "uml", "halolab-" + name)
+            self.pidfile = os.path.join(umid, "pid")
+            self.marker = ("umid=halolab-%s" % name).encode()
+        else:
+            self.pidfile = os.path.join(run, name + ".pid")
+            self.qmp_path = os.path.join(run, name + ".qmp")
+            self.marker = ("%s,process=halolab-%s" % (name, name)).encode()
         self.boot_script = os.path.join(run, name + ".boot")
         self.lock = threading.Lock()
         self.counts = {"off": 0, "on": 0, "reset": 0}
 
     def pid(self):
-        """PID of this guest's QEMU if it is running, else None."""
+        """PID of this guest's QEMU or UML kernel process if it is running, else None."""
         try:
             with open(self.pidfile) as f:
                 pid = int(f.read().strip())
@@ -83,8 +113,7 @@ class Guest:
                 argv = f.read().split(b"\0")
         except (OSError, ValueError):
             return None
-        wanted = ("%s,process=halolab-%s" % (self.name, self.name)).encode()
-        return pid if wanted in argv else None
+        return pid if self.marker in argv else None
 
     def state(self):
         return "on" if self.pid() else "off"
@@ -93,6 +122,8 @@ class Guest:
         pid = self.pid()
         if not pid:
             return "already off"
+        if self.backend == "uml":
+            return self.off_uml(pid)
         try:
             qmp(self.qmp_path, "quit")
             how = "QMP quit"
@@ -108,6 +139,18 @@ class Guest:
             time.sleep(0.05)
         self.counts["off"] += 1
         return "%s, pid %d gone" % (how, pid)
+
+    def off_uml(self, pid):
+        """SIGKILL to the whole process group; answered once no process of it is alive."""
+        os.killpg(pid, signal.SIGKILL)
+        started = time.time()
+        deadline = started + 10
+        while group_alive(pid):
+            if time.time() > deadline:
+                raise ActionFailed("process group %d still alive 10 s after SIGKILL" % pid)
+            time.sleep(0.02)
+        self.counts["off"] += 1
+        return "SIGKILL to process group %d, gone after %d ms" % (pid, (time.time() - started) * 1000)
 
     def on(self):
         pid = self.pid()
@@ -126,6 +169,10 @@ class Guest:
         pid = self.pid()
         if not pid:
             return self.on()
+        if self.backend == "uml":
+            detail = "power cycle: %s; %s" % (self.off_uml(pid), self.on())
+            self.counts["reset"] += 1
+            return detail
         qmp(self.qmp_path, "system_reset")
         self.counts["reset"] += 1
         return "QMP system_reset, pid %d" % pid
@@ -133,6 +180,7 @@ class Guest:
 
 class Handler(BaseHTTPRequestHandler):
     guests = {}
+    backend = "qemu"
 
     def log_message(self, fmt, *args):  # the default goes to stderr without our format
         pass
@@ -151,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         started = time.time()
         parts = [p for p in self.path.split("/") if p]
         if method == "GET" and parts == ["ping"]:
-            return self.answer(200, {"ok": True}, started)
+            return self.answer(200, {"ok": True, "backend": self.backend}, started)
         if method == "GET" and parts == ["list"]:
             vms = {name: g.state() for name, g in sorted(self.guests.items())}
             return self.answer(200, {"ok": True, "vms": vms}, started)
@@ -189,8 +237,10 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--run", required=True, help="lab run directory (pidfiles, QMP sockets)")
     parser.add_argument("--vms", required=True, help="comma-separated guest names")
+    parser.add_argument("--backend", choices=("qemu", "uml"), default="qemu")
     args = parser.parse_args()
-    Handler.guests = {name: Guest(args.run, name) for name in args.vms.split(",")}
+    Handler.backend = args.backend
+    Handler.guests = {name: Guest(args.run, name, args.backend) for name in args.vms.split(",")}
     server = ThreadingHTTPServer((args.listen, args.port), Handler)
     server.daemon_threads = True
 
@@ -200,7 +250,8 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log("listening on %s:%d for %s (pid %d)" % (args.listen, args.port, args.vms, os.getpid()))
+    log("listening on %s:%d for %s, backend %s (pid %d)" % (args.listen, args.port, args.vms,
+                                                            args.backend, os.getpid()))
     server.serve_forever()
     log("stopped")
 

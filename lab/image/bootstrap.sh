@@ -1,15 +1,15 @@
 #!/bin/bash
 # lab/image/bootstrap.sh — stage 1 of the lab image: debootstrap Debian bookworm with the packages
-# listed in lab/image/packages into an empty directory.
+# listed in lab/image/packages and lab/image/packages.BACKEND into an empty directory.
 #
-# usage: bootstrap.sh MIRROR TARGET_DIR LOG
+# usage: bootstrap.sh MIRROR TARGET_DIR LOG BACKEND
 # Succeeds only if every package ended up configured (debootstrap can leave some unconfigured and
 # its fake start-stop-daemon / policy-rc.d in place when a dependency cannot be resolved).
 set -euo pipefail
-mirror=$1 target=$2 log=$3
+mirror=$1 target=$2 log=$3 backend=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
-include=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages" | tr -s ' \n' ',' | sed 's/,$//')
+include=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages" "$here/packages.$backend" | tr -s ' \n' ',' | sed 's/,$//')
 
 debootstrap --variant=minbase --include="$include" bookworm "$target" "$mirror" >>"$log" 2>&1
 

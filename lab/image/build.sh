@@ -1,10 +1,15 @@
 #!/bin/bash
-# lab/image/build.sh — build (or find) the lab image for the current recipe; print its directory.
+# lab/image/build.sh — build (or find) the lab image of the current backend (lib.sh's LAB_BACKEND)
+# for the current recipe; print its directory.
 #
-# Cache layout under $LAB_CACHE (default /var/cache/halo/lab):
-#   debootstrap-<hash>/   stage 1: the debootstrapped rootfs (keyed by packages + bootstrap.sh)
-#   <recipe-hash>/        stage 2: base.qcow2, vmlinuz, vmlinux (PVH), initrd, id_ed25519(.pub),
-#                         packages.txt (installed versions), build.log, timings, ready
+# Cache layout under $LAB_CACHE (default /var/cache/halo/uml for UML, /var/cache/halo/lab for QEMU):
+#   debootstrap-<hash>/   stage 1: the debootstrapped rootfs (keyed by the backend, packages,
+#                         packages.BACKEND and bootstrap.sh)
+#   <recipe-hash>/        stage 2: id_ed25519(.pub), packages.txt (installed versions),
+#                         kernel-version, build.log, timings, ready, and the backend's boot files:
+#                         QEMU base.qcow2, vmlinuz, vmlinux (PVH), initrd;
+#                         UML base.img (raw ext4, the ubd COW files' backing file), linux.uml,
+#                         uml-xstate.so (preloaded into linux.uml: host-uml/uml-xstate.c)
 # A directory counts only once its `ready` file exists; a build works in NAME.tmp and renames.
 # After a successful build, stale stage directories of other recipes are removed.
 set -euo pipefail
@@ -86,7 +91,7 @@ build_bootstrap() {
     lab_say "image: debootstrap bookworm from $mirror (about 3 minutes; log: $dir.tmp/debootstrap.log)"
     t0=$(date +%s)
     if ! lab_with_progress "debootstrap" "$dir.tmp/debootstrap.log" \
-        "$LAB_DIR/image/bootstrap.sh" "$mirror" "$dir.tmp/rootfs" "$dir.tmp/debootstrap.log"; then
+        "$LAB_DIR/image/bootstrap.sh" "$mirror" "$dir.tmp/rootfs" "$dir.tmp/debootstrap.log" "$LAB_BACKEND"; then
         tail -n 15 "$dir.tmp/debootstrap.log" >&2
         lab_die "debootstrap failed; full log: $dir.tmp/debootstrap.log"
     fi
@@ -105,28 +110,43 @@ build_image() {
     lab_say "image: copying the rootfs"
     cp -a "$boot/rootfs" "$work/rootfs"
     lab_say "image: configuring the rootfs"
-    "$LAB_DIR/image/configure.sh" "$work/rootfs" "$work/id_ed25519.pub" "$mirror" >>"$work/build.log" 2>&1 ||
+    "$LAB_DIR/image/configure.sh" "$work/rootfs" "$work/id_ed25519.pub" "$mirror" "$LAB_BACKEND" >>"$work/build.log" 2>&1 ||
         { tail -n 15 "$work/build.log" >&2; lab_die "configure failed; log: $work/build.log"; }
     chroot "$work/rootfs" dpkg-query -W -f '${Package} ${Version}\n' >"$work/packages.txt"
-    kernel=$(ls "$work/rootfs"/boot/vmlinuz-* | sort -V | tail -n 1)
-    initrd=$(ls "$work/rootfs"/boot/initrd.img-* | sort -V | tail -n 1)
-    cp "$kernel" "$work/vmlinuz"
-    cp "$initrd" "$work/initrd"
-    basename "$kernel" | sed 's/^vmlinuz-//' >"$work/kernel-version"
-    if ! lab_extract_vmlinux "$work/vmlinuz" "$work/vmlinux" 2>>"$work/build.log"; then
-        lab_warn "could not extract an ELF kernel; guests boot the bzImage (a few seconds slower)"
-        rm -f "$work/vmlinux"
+    local base
+    if [ "$LAB_BACKEND" = uml ]; then
+        # The kernel the host runs is the image's own (user-mode-linux, the same package as the
+        # modules configure.sh put in /lib/modules).
+        cp "$work/rootfs/usr/bin/linux.uml" "$work/linux.uml"
+        ls "$work/rootfs/usr/lib/uml/modules" | sort -V | tail -n 1 >"$work/kernel-version"
+        # The host side of UML on hosts with a large XSAVE area (host-uml/uml-xstate.c says why).
+        gcc -shared -fPIC -O2 -Wall -o "$work/uml-xstate.so" "$LAB_DIR/image/host-uml/uml-xstate.c" -ldl \
+            >>"$work/build.log" 2>&1 || { tail -n 15 "$work/build.log" >&2; lab_die "building uml-xstate.so failed (gcc, libc6-dev)"; }
+        lab_say "image: making the filesystem base.img"
+        base=base.img
+        mkfs.ext4 -q -L root -E root_owner=0:0 -d "$work/rootfs" "$work/base.img" 4G
+    else
+        kernel=$(ls "$work/rootfs"/boot/vmlinuz-* | sort -V | tail -n 1)
+        initrd=$(ls "$work/rootfs"/boot/initrd.img-* | sort -V | tail -n 1)
+        cp "$kernel" "$work/vmlinuz"
+        cp "$initrd" "$work/initrd"
+        basename "$kernel" | sed 's/^vmlinuz-//' >"$work/kernel-version"
+        if ! lab_extract_vmlinux "$work/vmlinuz" "$work/vmlinux" 2>>"$work/build.log"; then
+            lab_warn "could not extract an ELF kernel; guests boot the bzImage (a few seconds slower)"
+            rm -f "$work/vmlinux"
+        fi
+        lab_say "image: making the filesystem and base.qcow2"
+        base=base.qcow2
+        mkfs.ext4 -q -L root -E root_owner=0:0 -d "$work/rootfs" "$work/base.raw" 4G
+        qemu-img convert -f raw -O qcow2 "$work/base.raw" "$work/base.qcow2"
+        rm -f "$work/base.raw"
     fi
-    lab_say "image: making the filesystem and base.qcow2"
-    mkfs.ext4 -q -L root -E root_owner=0:0 -d "$work/rootfs" "$work/base.raw" 4G
-    qemu-img convert -f raw -O qcow2 "$work/base.raw" "$work/base.qcow2"
-    rm -f "$work/base.raw"
     lab_rm_tree "$work/rootfs"
     cat "$boot/timings" >"$work/timings"
     echo "image_seconds=$(( $(date +%s) - t0 ))" >>"$work/timings"
     touch "$work/ready"
     mv "$work" "$dir"
-    lab_say "image: ready in $(( $(date +%s) - t0 )) s: $dir ($(du -sh "$dir/base.qcow2" | cut -f1) base.qcow2)"
+    lab_say "image ($LAB_BACKEND): ready in $(( $(date +%s) - t0 )) s: $dir ($(du -sh "$dir/$base" | cut -f1) $base)"
 }
 
 # Remove stage directories that belong to other recipes (keep the current ones).
@@ -153,7 +173,9 @@ main() {
     image=$LAB_CACHE/$(lab_recipe_hash)
     boot=$LAB_CACHE/debootstrap-$(lab_bootstrap_hash)
     if [ -f "$image/ready" ]; then echo "$image" >&3; return 0; fi
-    for tool in debootstrap qemu-img mkfs.ext4 ssh-keygen; do
+    local tools=(debootstrap mkfs.ext4 ssh-keygen)
+    if [ "$LAB_BACKEND" = qemu ]; then tools+=(qemu-img); else tools+=(gcc); fi
+    for tool in "${tools[@]}"; do
         command -v "$tool" >/dev/null || lab_die "$tool is missing (apt-get install debootstrap qemu-utils e2fsprogs openssh-client)"
     done
     mirror=$(lab_mirror)

@@ -1,16 +1,19 @@
 #!/bin/bash
 # lab/image/configure.sh — stage 2 of the lab image: turn a debootstrapped rootfs into the lab
-# guest image root: lab files (lab/image/files), the lab ssh key, one machine identity per boot,
-# cluster units disabled, apt caches dropped.
+# guest image root: lab files (lab/image/files and files-BACKEND), the lab ssh key, one machine
+# identity per boot, cluster units disabled, the backend's kernel side (QEMU: a small initramfs;
+# UML: the modules in /lib/modules), apt caches dropped.
 #
-# usage: configure.sh ROOTFS SSH_PUBKEY MIRROR
+# usage: configure.sh ROOTFS SSH_PUBKEY MIRROR BACKEND
 # Works without mounting anything into the rootfs (systemctl enable/disable work offline).
 set -euo pipefail
-rootfs=$1 pubkey=$2 mirror=$3
+rootfs=$1 pubkey=$2 mirror=$3 backend=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
-# Lab files, owned by root whatever the owner of the checkout.
-tar -C "$here/files" --owner=0 --group=0 -c . | tar -C "$rootfs" -x --no-same-permissions
+# Lab files, owned by root whatever the owner of the checkout: the common ones, then the backend's.
+for dir in files "files-$backend"; do
+    tar -C "$here/$dir" --owner=0 --group=0 -c . | tar -C "$rootfs" -x --no-same-permissions
+done
 chmod 0755 "$rootfs/usr/sbin/fence_halolab" "$rootfs/usr/local/sbin/halolab-setup"
 
 # Machine identity. Every guest boots this image, so it must not carry a machine-id: an empty
@@ -62,11 +65,28 @@ for unit in systemd-logind.service modprobe@drm.service systemd-binfmt.service \
     ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 
-# A small initramfs: the guests boot from a virtio disk with ext4 and need nothing else early.
-# (Debian's default MODULES=most makes a 35 MB initrd that takes ~20 s to unpack under TCG.)
-sed -i 's/^MODULES=.*/MODULES=list/' "$rootfs/etc/initramfs-tools/initramfs.conf"
-printf '%s\n' virtio_pci virtio_blk virtio_net ext4 >>"$rootfs/etc/initramfs-tools/modules"
-chroot "$rootfs" update-initramfs -u -k all
+if [ "$backend" = qemu ]; then
+    # A small initramfs: the guests boot from a virtio disk with ext4 and need nothing else early.
+    # (Debian's default MODULES=most makes a 35 MB initrd that takes ~20 s to unpack under TCG.)
+    sed -i 's/^MODULES=.*/MODULES=list/' "$rootfs/etc/initramfs-tools/initramfs.conf"
+    printf '%s\n' virtio_pci virtio_blk virtio_net ext4 >>"$rootfs/etc/initramfs-tools/modules"
+    chroot "$rootfs" update-initramfs -u -k all
+else
+    # UML boots without an initramfs (its root disk and NICs are built in). The modules of
+    # user-mode-linux go where modprobe looks for them (the package keeps them in
+    # /usr/lib/uml/modules; a symlink stays there); udev loads them as on any kernel.
+    version=$(ls "$rootfs/usr/lib/uml/modules" | sort -V | tail -n 1)
+    [ -n "$version" ] && [ -d "$rootfs/usr/lib/uml/modules/$version/kernel" ] ||
+        { echo "configure.sh: no UML modules in $rootfs/usr/lib/uml/modules" >&2; exit 1; }
+    mkdir -p "$rootfs/usr/lib/modules"
+    mv "$rootfs/usr/lib/uml/modules/$version" "$rootfs/usr/lib/modules/$version"
+    ln -s "../../modules/$version" "$rootfs/usr/lib/uml/modules/$version"
+    chroot "$rootfs" depmod -a "$version"
+    echo "UML modules: /lib/modules/$version ($(find "$rootfs/usr/lib/modules/$version" -name '*.ko*' | wc -l) modules)"
+    # The console's input is /dev/null (the lab talks to guests over ssh): no getty on it,
+    # which would end at once and be restarted over and over.
+    ln -sf /dev/null "$rootfs/etc/systemd/system/getty@tty1.service"
+fi
 
 # Drop what only made the installation: downloaded packages and package lists.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*

@@ -2,6 +2,7 @@
 # lab/tests/05-guests.sh — every guest is its own machine on a closed network: its own hostname
 # and machine-id, the cluster units disabled, no default route anywhere, and the fence agent
 # reaches the lab's fence service.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

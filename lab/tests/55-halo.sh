@@ -4,6 +4,7 @@
 # lab runs alone, a release build made here with scripts/install. Then every agent's meta-data
 # passes halo-conformance --metadata-only in the guest (schemas, unprivileged run), and the
 # binary runs on the guest's libraries. The agent tests (60-...) need this test to have run.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

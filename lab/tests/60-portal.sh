@@ -8,6 +8,7 @@
 # halo's VLANs and leaves trunk.27; a copy of an address added with `ip addr add` is "not
 # halo's" (monitor 7, start 2, stop leaves it); the journal holds the agent's lines under
 # HALO_RESOURCE; the real ocf-tester and halo-conformance pass.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 lab_halo_installed node1

@@ -8,6 +8,7 @@
 # reason; the real ocf-tester (promotable) and halo-conformance pass.
 # Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
 # Leaves both nodes without DRBD configured.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 lab_halo_installed "${LAB_NODES[@]}"

@@ -13,6 +13,7 @@
 #  C. above DRBD: one header on /dev/drbd0, device=UUID= without udev's by-uuid link; probe on
 #     the Secondary 7; opened on node1, then on node2 after the DRBD roles moved, same data.
 # Leaves no mapping, no DRBD, no LUKS header, no key file behind.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 lab_halo_installed "${LAB_NODES[@]}"
@@ -20,6 +21,9 @@ lab_halo_installed "${LAB_NODES[@]}"
 U1=1ab1c5e0-0000-4000-8000-000000000001    # vdc on node1 and node2 (below DRBD: shared UUID)
 U2=1ab1c5e0-0000-4000-8000-000000000002    # /dev/drbd0 (above DRBD)
 U3=1ab1c5e0-0000-4000-8000-000000000003    # the foreign volume on vdb
+# The kernel's names of node1's vdb and vdc (the agent's reasons and sysfs use them): vdb and vdc
+# on QEMU, ubdb and ubdc on UML (lab/README.md, "Disks").
+VDB=$(lab_disk_kname node1 /dev/vdb) VDC=$(lab_disk_kname node1 /dev/vdc)
 KEY=/root/lab-luks.key
 FORMAT="cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file $KEY"
 L=(OCF_RESOURCE_INSTANCE=lab-luks name=lab-crypt "key=$KEY")
@@ -67,8 +71,8 @@ lab_expect "nothing open after them" unmapped node1
 lab_expect_rc "probe" 7 luks node1 monitor "${A[@]}"
 lab_expect_rc "start" 0 luks node1 start "${A[@]}"
 lab_result start-ms "$LAB_MS"
-lab_expect "/dev/mapper/lab-crypt is a crypt mapping on vdc" \
-    lab_sh node1 'dmsetup table lab-crypt | grep -q " crypt " && ls /sys/block/$(basename $(readlink -f /dev/mapper/lab-crypt))/slaves | grep -qx vdc'
+lab_expect "/dev/mapper/lab-crypt is a crypt mapping on vdc ($VDC)" \
+    lab_sh node1 'dmsetup table lab-crypt | grep -q " crypt " && ls /sys/block/$(basename $(readlink -f /dev/mapper/lab-crypt))/slaves | grep -qx '"$VDC"
 lab_expect_rc "start again" 0 luks node1 start "${A[@]}"
 for level in 0 10 20; do
     lab_expect_rc "monitor depth $level" 0 luks node1 monitor "${A[@]}" OCF_CHECK_LEVEL=$level
@@ -155,7 +159,7 @@ lab_expect "restore the header" lab_ssh node1 cryptsetup luksHeaderRestore -q /d
 lab_expect "node1: a foreign LUKS volume on /dev/vdb opened as lab-crypt by cryptsetup" \
     lab_ssh node1 bash -c "$FORMAT --uuid $U3 /dev/vdb && cryptsetup open --key-file $KEY /dev/vdb lab-crypt"
 lab_expect_rc "start with lab-crypt taken by vdb" 2 luks node1 start "${A[@]}"
-lab_expect_reason "the reason names both devices" "vdb.*vdc|vdc.*vdb"
+lab_expect_reason "the reason names both devices" "$VDB.*vdc|vdc.*$VDB"
 lab_expect_rc "monitor: not this resource's" 7 luks node1 monitor "${A[@]}"
 lab_expect_rc "stop" 0 luks node1 stop "${A[@]}"
 lab_expect "the foreign mapping is left alone" lab_sh node1 'dmsetup table lab-crypt | grep -q " crypt "'

@@ -20,6 +20,7 @@
 #     10 says 0;
 #  9. monitor depths 0/10/20 and the drift cases, each repaired by start.
 # Leaves no target, no DRBD, no portal address, no session or node record on the client.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 lab_halo_installed "${LAB_NODES[@]}"

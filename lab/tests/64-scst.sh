@@ -4,6 +4,7 @@
 # ones made against the SCST sysfs model on the host (swift test: Tests/SCSTAgentTests,
 # Tests/SCSTModelTests) and the captures of a real SCST 3.11 (Tests/Fixtures/scst-3.11). This test
 # says so explicitly (exit 77: SKIP in the summary) instead of leaving the agent out silently.
+# lab-backends: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

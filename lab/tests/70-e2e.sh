@@ -1,9 +1,11 @@
 #!/bin/bash
 # lab/tests/70-e2e.sh — the whole stack under Pacemaker (issue 8), the short form the README's test
 # command runs: the seed layout scaled to the lab with halo's agents (2 LUNs, LUKS below DRBD,
-# LIO targets, portals on three VLANs, real fencing), the client's verifying writer on both LUNs,
-# then one planned move of LUN 1 (crm_resource --move, then clear) and one hard crash of node1
-# (its QEMU killed; Pacemaker fences it; LUN 1 comes up on node2). Passes only on e2e/analyze.py's
+# LIO targets, portals on six VLANs with MTU 9000, real fencing), the client's verifying writer on
+# both LUNs, then one planned move of LUN 1 (crm_resource --move, then clear) and one hard crash
+# of node1 (its power cut: the QEMU process, or the UML process group, killed; Pacemaker fences
+# it; LUN 1 comes up on node2). Runs on UML in the default run (the failover times mean
+# something only at real speed); `lab/lab --backend qemu test 70` runs it on QEMU. Passes only on e2e/analyze.py's
 # verdict over the run: every planned event measured, every acknowledged write read back intact
 # (none lost, corrupt, unreadable or of another LUN), no write error on the client, both nodes'
 # streamed DRBD and kernel records covering the event (a crashed node's to its power-off), never
