@@ -38,7 +38,8 @@ public struct DaemonFailure: Error, Sendable, CustomStringConvertible {
 /// be used from the thread that owns them, every other input is a descriptor too, and one
 /// loop keeps the order of events explicit and the daemon small (docs/halod.md, "Inside").
 public final class Daemon {
-    public static let version = "0.1"
+    /// halod's version: the halo release (`HaloRelease`).
+    public static let version = HaloRelease.version
 
     let options: DaemonOptions
     var configuration: ClusterConfiguration
