@@ -197,7 +197,7 @@ public final class Daemon {
     }
 
     var watchdogDue: Deadline? {
-        notifier.watchdogInterval.map { Deadline(lastWatchdog + $0 / 2) }
+        notifier.nextWatchdog(after: lastWatchdog).map(Deadline.init)
     }
 
     /// One turn of the loop: everything that is ready, then what time made due.
@@ -238,7 +238,7 @@ public final class Daemon {
             let timer = timers.remove(at: index).timer
             perform(machine.handle(.timer(timer)))
         }
-        if let interval = notifier.watchdogInterval, now >= lastWatchdog + interval / 2 {
+        if let due = notifier.nextWatchdog(after: lastWatchdog), now >= due {
             notifier.watchdog()
             lastWatchdog = now
         }
