@@ -231,6 +231,41 @@ class CheckExamplesTests(unittest.TestCase):
         self.assertTrue(any("sets" in p and "portal-lun1" in p for p in self.problems()), self.problems())
 
 
+swift_reproducible = load("swift-reproducible")
+
+
+class SwiftReproducibleTests(unittest.TestCase):
+    """On copies of /bin/true given a .swift_modhash section with different bytes, as swiftc does."""
+
+    def copy_with_module_hash(self, content):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        with open(os.path.join(directory, "hash"), "wb") as file:
+            file.write(content)
+        path = os.path.join(directory, "true")
+        subprocess.run(["objcopy", "--add-section", f".swift_modhash={directory}/hash", "/bin/true", path], check=True)
+        return path
+
+    def test_twoBuildsThatDifferOnlyInTheModuleHash_becomeTheSameBytes(self):
+        first, second = self.copy_with_module_hash(b"A" * 16), self.copy_with_module_hash(b"B" * 16)
+        self.assertNotEqual(open(first, "rb").read(), open(second, "rb").read())
+        self.assertEqual(swift_reproducible.main([first, second]), 0)
+        self.assertEqual(open(first, "rb").read(), open(second, "rb").read())
+
+    def test_theBuildIdIsRecomputed_andTheProgramStillRuns(self):
+        path = self.copy_with_module_hash(b"A" * 16)
+        before = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
+        swift_reproducible.main([path])
+        after = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
+        self.assertIn("Build ID:", after)
+        self.assertNotEqual(before, after)
+        self.assertEqual(subprocess.run([path]).returncode, 0)
+
+    def test_notAnElfFile_isRefused(self):
+        with self.assertRaises(ValueError):
+            swift_reproducible.make_reproducible(bytearray(b"#!/bin/sh\n" + bytes(64)))
+
+
 class DocumentationTests(unittest.TestCase):
     def test_halodMd_showsTheExampleConfiguration_asItIs(self):
         with open(os.path.join(REPOSITORY, "docs", "halod.md")) as file:
