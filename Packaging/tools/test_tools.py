@@ -261,6 +261,22 @@ class SwiftReproducibleTests(unittest.TestCase):
         self.assertNotEqual(before, after)
         self.assertEqual(subprocess.run([path]).returncode, 0)
 
+    @unittest.skipUnless(shutil.which("gcc"), "needs gcc to make split DWARF")
+    def test_dwoIds_ofSkeletonUnits_areZeroed_inDwarf4And5(self):
+        for version in (4, 5):
+            with self.subTest(dwarf=version):
+                directory = tempfile.mkdtemp()
+                self.addCleanup(shutil.rmtree, directory)
+                with open(os.path.join(directory, "t.c"), "w") as file:
+                    file.write("int main(void) { return 0; }\n")
+                subprocess.run(["gcc", "-g", f"-gdwarf-{version}", "-gsplit-dwarf", "-o", "t", "t.c"], cwd=directory, check=True)
+                path = os.path.join(directory, "t")
+                swift_reproducible.main([path])
+                info = subprocess.run(["readelf", "-wK", "--debug-dump=info", path], capture_output=True, text=True).stdout
+                ids = [line.split(":")[-1].strip() for line in info.splitlines() if "dwo_id" in line or "DWO ID" in line]
+                self.assertEqual(ids[:1], ["0"], info)
+                self.assertEqual(subprocess.run([path]).returncode, 0)
+
     def test_notAnElfFile_isRefused(self):
         with self.assertRaises(ValueError):
             swift_reproducible.make_reproducible(bytearray(b"#!/bin/sh\n" + bytes(64)))
