@@ -38,7 +38,8 @@ public struct DaemonFailure: Error, Sendable, CustomStringConvertible {
 /// be used from the thread that owns them, every other input is a descriptor too, and one
 /// loop keeps the order of events explicit and the daemon small (docs/halod.md, "Inside").
 public final class Daemon {
-    public static let version = "0.1"
+    /// halod's version: the halo release (`HaloRelease`).
+    public static let version = HaloRelease.version
 
     let options: DaemonOptions
     var configuration: ClusterConfiguration
@@ -196,7 +197,7 @@ public final class Daemon {
     }
 
     var watchdogDue: Deadline? {
-        notifier.watchdogInterval.map { Deadline(lastWatchdog + $0 / 2) }
+        notifier.nextWatchdog(after: lastWatchdog).map(Deadline.init)
     }
 
     /// One turn of the loop: everything that is ready, then what time made due.
@@ -237,7 +238,7 @@ public final class Daemon {
             let timer = timers.remove(at: index).timer
             perform(machine.handle(.timer(timer)))
         }
-        if let interval = notifier.watchdogInterval, now >= lastWatchdog + interval / 2 {
+        if let due = notifier.nextWatchdog(after: lastWatchdog), now >= due {
             notifier.watchdog()
             lastWatchdog = now
         }

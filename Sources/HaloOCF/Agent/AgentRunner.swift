@@ -15,7 +15,7 @@ public struct Invocation: Sendable {
 /// `main` to an agent's code and back to an exit code.
 public enum AgentRunner {
     /// The halo release, reported as every agent's version in meta-data.
-    public static let haloVersion = "0.1.0"
+    public static let haloVersion = HaloRelease.version
 
     /// Runs `arguments[0]` (the action) and exits the process with its code. Writes output to
     /// standard output and the exit reason as the last line of standard error.

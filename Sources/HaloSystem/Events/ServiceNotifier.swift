@@ -28,6 +28,13 @@ public struct ServiceNotifier: Sendable {
     /// Pets the watchdog.
     public func watchdog() { send(["WATCHDOG=1"]) }
 
+    /// When the next `WATCHDOG=1` is due after one sent at `last`: half of the interval, as
+    /// `sd_watchdog_enabled(3)` advises, so one late turn of a loop is not yet a kill.
+    /// - Returns: `nil` when systemd set no watchdog for this process.
+    public func nextWatchdog(after last: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        watchdogInterval.map { last + $0 / 2 }
+    }
+
     /// Says the service is stopping.
     public func stopping() { send(["STOPPING=1"]) }
 
