@@ -24,14 +24,19 @@ import sys
 from evidence import (NODES, Missing, dual_primary, gaps, offsets, read_file, read_text, read_time, record,
                       writer_acks)
 
-ORDER = ["move", "drain", "crash", "link", "vlan"]
+ORDER = ["move", "drain", "crash", "link", "vlan", "haloctl-move", "haloctl-drain", "upgrade"]
 NAMES = {"move": "planned move (crm_resource --move, then clear)", "drain": "node drain (standby node1)",
          "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
-         "vlan": "portal VLAN interface down on the active node"}
+         "vlan": "portal VLAN interface down on the active node",
+         "haloctl-move": "planned move (haloctl move)", "haloctl-drain": "node drain (haloctl drain node1)",
+         "upgrade": "package upgrade in place (apt, both nodes, cluster running)"}
 # The LUNs each event moves or freezes; the others are "not moved" and reported apart. e2e/run
 # writes them into each event's affected.txt (the scale layout has every LUN on node1); an
 # event directory without one gets these (the two-LUN layout).
-AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1]}
+AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1],
+            "haloctl-move": [1], "haloctl-drain": [1], "upgrade": [1, 2]}
+# What Pacemaker's controller logs when it acts on a resource (an upgrade must cause none).
+CLUSTER_ACTION = re.compile(r"Initiating (start|stop|promote|demote|migrate_to|migrate_from) operation (\S+)")
 # Two Primaries count when their overlap exceeds the clocks' uncertainty plus this margin (the
 # host sees a power-off up to 0.1 s late; events2 stamps a role change when the kernel reports it).
 DUAL_PRIMARY_MARGIN = 0.5
@@ -124,6 +129,78 @@ def timeline(directory, clocks, trigger):
             out.write(f"{relative:+8.2f}s {vm} {text}\n")
 
 
+def haloctl_evidence(directory, problems):
+    """haloctl's own account of a move or drain (its exit status and JSON) and the constraints
+    left after it: haloctl must finish with 0 and leave no haloctl-move-* constraint."""
+    evidence = {}
+    try:
+        evidence["exitCode"] = int(read_text(directory, "haloctl.exit").strip())
+    except (Missing, ValueError) as missing:
+        problems.append(f"haloctl's exit status is missing ({missing})")
+        return evidence
+    if evidence["exitCode"] != 0:
+        problems.append(f"haloctl exited {evidence['exitCode']} (haloctl.json, haloctl.err)")
+    try:
+        constraints = read_text(directory, "constraints-after.txt")
+    except Missing as missing:
+        problems.append(f"the constraints after haloctl are unknown ({missing})")
+        return evidence
+    if "<constraints" not in constraints:
+        problems.append("constraints-after.txt holds no CIB constraints section")
+    left = sorted(set(re.findall(r'id="(haloctl-move-[^"]*)"', constraints)))
+    evidence["constraintsLeft"] = left
+    if left:
+        problems.append(f"haloctl left its constraint(s) behind: {', '.join(left)}")
+    return evidence
+
+
+def upgrade_evidence(directory, clocks, trigger, window_end, problems):
+    """An in-place upgrade with the cluster running: every node at the new version, the cluster's
+    processes the same before and after (none restarted), and no cluster action on any resource
+    between the trigger and the end of the window."""
+    evidence = {}
+    try:
+        expected = read_text(directory, "upgrade-expected.txt").strip()
+        installed = dict(line.split(None, 1) for line in read_text(directory, "upgrade-installed.txt").splitlines()
+                         if line.strip())
+        before = read_text(directory, "processes-before.txt")
+        after = read_text(directory, "processes-after.txt")
+    except (Missing, ValueError) as missing:
+        problems.append(f"cannot judge the upgrade: {missing}")
+        return evidence
+    evidence["expected"] = expected
+    evidence["installed"] = installed
+    for vm in NODES:
+        versions = installed.get(vm, "").split()
+        if not versions or any(v != expected for v in versions):
+            problems.append(f"{vm}: after the upgrade the halo packages are at {versions or 'nothing'}, not {expected}")
+    if not before.strip():
+        problems.append("processes-before.txt is empty")
+    elif before != after:
+        problems.append("cluster processes changed during the upgrade (processes-before.txt, processes-after.txt)")
+    evidence["processesUnchanged"] = bool(before.strip()) and before == after
+    actions = []
+    for vm in NODES:
+        try:
+            lines = read_text(directory, f"journal-{vm}.txt").splitlines()
+        except Missing as missing:
+            problems.append(f"cannot say whether the cluster acted: {missing}")
+            continue
+        for line in lines:
+            parts = line.split(" ", 1)
+            try:
+                time = float(parts[0]) + clocks[vm][0]
+            except (ValueError, IndexError):
+                continue
+            found = CLUSTER_ACTION.search(line)
+            if found and trigger <= time <= window_end:
+                actions.append(f"{vm} +{time - trigger:.1f}s {found.group(1)} {found.group(2)}")
+    evidence["clusterActions"] = actions
+    if actions:
+        problems.append(f"the cluster acted during the upgrade: {'; '.join(actions[:5])}")
+    return evidence
+
+
 def event(directory, stack, name, round_):
     problems = []
     result = {"stack": stack, "event": name, "round": int(round_), "problems": problems}
@@ -168,6 +245,10 @@ def event(directory, stack, name, round_):
         if count:
             problems.append(f"{vm}: {count} split-brain messages of the kernel")
     timeline(directory, clocks, trigger)
+    if name.startswith("haloctl-"):
+        result["haloctl"] = haloctl_evidence(directory, problems)
+    if name == "upgrade":
+        result["upgrade"] = upgrade_evidence(directory, clocks, trigger, window_end, problems)
     counts = {key: sum(v.get(key) or 0 for v in per_lun.values()) for key, _ in VERIFY_COUNTERS}
     outside = max(per_lun.values(), key=lambda v: v.get("outsideGapSeconds") or 0, default={})
     result.update({

@@ -447,6 +447,100 @@ e2e_restore_drain() {
 # Every LUN back where it prefers to be.
 e2e_all_home() { local n; for n in "${E2E_LUNS[@]}"; do e2e_move_home "$n"; done; }
 
+# --- haloctl and the packages: the operator's tool and an upgrade, under the same writers -------
+
+# e2e_packaged VM — halo's packages are installed there (dpkg says so).
+e2e_packaged() {
+    [ "$(lab_ssh "$1" dpkg-query -W -f '${db:Status-Abbrev}' halo-agents </dev/null 2>/dev/null)" = "ii " ]
+}
+
+# haloctl on node1 reads node2's facts by running `haloctl facts` there over ssh (its default
+# --remote): root's key between the storage nodes, as crmsh needs too. The lab's own key.
+e2e_haloctl_ready() {
+    local vm
+    lab_ssh node1 test -x /usr/sbin/haloctl </dev/null ||
+        lab_die "haloctl is not installed on node1 (the haloctl package: lab/tests/55-halo.sh with HALO_PACKAGES)"
+    for vm in node1 node2; do
+        lab_copy "$vm" "$LAB_RUN/id_ed25519" /root/.ssh/id_ed25519
+        lab_sh "$vm" "chmod 0600 /root/.ssh/id_ed25519; grep -q halo-e2e /root/.ssh/config 2>/dev/null ||
+            printf '# halo-e2e: the storage nodes know each other\nHost node1 node2\n  StrictHostKeyChecking accept-new\n' >>/root/.ssh/config" </dev/null
+    done
+}
+
+# e2e_haloctl DIR ARGV... — haloctl on node1 with ARGV (--output json): its JSON, stderr and exit
+# status into DIR (haloctl.json, haloctl.err, haloctl.exit), the constraints afterwards into
+# DIR/constraints-after.txt; analyze.py judges them.
+e2e_haloctl() {
+    local dir=$1 rc=0; shift
+    lab_ssh node1 haloctl "$@" --output json </dev/null >"$dir/haloctl.json" 2>"$dir/haloctl.err" || rc=$?
+    echo "$rc" >"$dir/haloctl.exit"
+    lab_sh node1 "cibadmin --query --scope constraints" </dev/null >"$dir/constraints-after.txt" 2>&1 || true
+    [ "$rc" = 0 ] || lab_warn "haloctl $* exited $rc: $(tail -n 3 "$dir/haloctl.err" | tr '\n' ' ')"
+}
+
+# e2e_event_haloctl_move N DIR — LUN N moved to the other node with haloctl (it plans, moves,
+# waits until served and verified, and removes its constraint); haloctl status before, as the
+# operator would look first.
+e2e_arm_haloctl_move() {
+    e2e_haloctl_ready
+    E2E_EXPECT_NODE=$(e2e_other "$(e2e_promoted_node "$1")")
+    local rc=0
+    lab_ssh node1 haloctl status --output json </dev/null >"$2/haloctl-status-before.json" 2>"$2/haloctl-status-before.err" || rc=$?
+    echo "$rc" >"$2/haloctl-status-before.exit"
+}
+e2e_event_haloctl_move() { e2e_haloctl "$2" move "lun$1" --to "$E2E_EXPECT_NODE"; }
+e2e_restore_haloctl_move() {
+    lab_ssh node1 haloctl move "lun$1" --to "${E2E_HOME[$1]}" </dev/null >/dev/null 2>&1 ||
+        lab_warn "haloctl could not move lun$1 back to ${E2E_HOME[$1]}"
+    e2e_all_home
+}
+
+# e2e_event_haloctl_drain — node1 drained with haloctl: its LUNs move to node2, one at a time,
+# and it stays drained until the restore undrains it.
+e2e_arm_haloctl_drain() { e2e_haloctl_ready; E2E_EXPECT_NODE=node2; }
+e2e_event_haloctl_drain() { e2e_haloctl "$2" drain node1; }
+e2e_restore_haloctl_drain() {
+    lab_ssh node1 haloctl undrain node1 </dev/null >/dev/null 2>&1 || lab_warn "haloctl undrain node1 failed"
+    e2e_all_home
+}
+
+# e2e_event_upgrade — the packages of this build (HALO_PACKAGES) installed with apt over the
+# previous version on node1, then node2, while the cluster serves both LUNs and the client
+# writes: nothing may restart or move (analyze.py: the cluster's processes before and after, the
+# controller's actions in the window, the versions installed).
+e2e_cluster_processes() {
+    local vm
+    for vm in node1 node2; do
+        lab_sh "$vm" "for p in corosync pacemakerd pacemaker-controld pacemaker-execd pacemaker-fenced pacemaker-based; do
+            echo $vm \$p \$(pidof \$p); done; echo $vm halod \$(systemctl is-active halod)" </dev/null
+    done
+}
+e2e_arm_upgrade() {
+    E2E_EXPECT_NODE=
+    local vm f
+    dpkg-deb -f "$(ls "$HALO_PACKAGES"/halo-agents_*.deb | head -n 1)" Version >"$2/upgrade-expected.txt"
+    for vm in node1 node2; do
+        lab_ssh "$vm" mkdir -p /var/tmp/halo-debs/current </dev/null
+        for f in halo-agents halod haloctl; do lab_copy "$vm" "$(ls "$HALO_PACKAGES/${f}"_*.deb | head -n 1)" /var/tmp/halo-debs/current/; done
+        echo "$vm $(lab_ssh "$vm" dpkg-query -W -f '${Version} ' halo-agents halod haloctl </dev/null)" >>"$2/upgrade-from.txt"
+    done
+    e2e_cluster_processes >"$2/processes-before.txt"
+}
+e2e_event_upgrade() {
+    local vm t0
+    for vm in node1 node2; do
+        t0=$(date +%s%3N)
+        lab_sh "$vm" "cd /var/tmp/halo-debs/current && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+            ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" </dev/null >"$2/apt-$vm.log" 2>&1 ||
+            lab_warn "$vm: apt-get install failed ($2/apt-$vm.log)"
+        echo "$vm $(( $(date +%s%3N) - t0 ))" >>"$2/upgrade-ms.txt"
+        echo "$vm $(lab_ssh "$vm" dpkg-query -W -f '${Version} ' halo-agents halod haloctl </dev/null)" >>"$2/upgrade-installed.txt"
+    done
+}
+# After the window (run_event calls e2e_after_EVENT, if there is one, before the analysis).
+e2e_after_upgrade() { e2e_cluster_processes >"$2/processes-after.txt"; }
+e2e_restore_upgrade() { :; }
+
 # e2e_affected EVENT — the LUNs the event moves or freezes (analyze.py reports the others as "not
 # moved"): a move moves LUN 1; a drain, a crash and LUN 1's VLAN going down touch every LUN at
 # home on node1 (LUN 1's node; every event starts from the home placement); a cut replication
@@ -455,8 +549,8 @@ e2e_affected() {
     local n
     for n in "${E2E_LUNS[@]}"; do
         case $1 in
-            move) [ "$n" = 1 ] ;;
-            link) true ;;
+            move|haloctl-move) [ "$n" = 1 ] ;;
+            link|upgrade) true ;;
             *) [ "${E2E_HOME[$n]}" = node1 ] ;;
         esac && echo "$n"
     done

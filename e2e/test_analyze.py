@@ -69,6 +69,8 @@ class Event:
                                  + [(T + 5.5, "change resource name:lun1 role:Primary")]),
         }
         self.kernel = {vm: self.kernel_record(vm, []) for vm in ("node1", "node2")}
+        self.journals = {vm: "" for vm in ("node1", "node2", "client")}
+        self.files = {}  # an event's own evidence (haloctl's, the upgrade's): name → text
 
     @staticmethod
     def record(vm, lines, end=("stopped", T + 30)):
@@ -128,9 +130,38 @@ class Event:
         for vm, text in self.kernel.items():
             if text is not None:
                 put(f"kernel-{vm}.txt", text)
-        for vm in ("node1", "node2", "client"):
-            put(f"journal-{vm}.txt", "")
+        for vm, text in self.journals.items():
+            if text is not None:
+                put(f"journal-{vm}.txt", text)
+        for name, text in self.files.items():
+            if text is not None:
+                put(name, text)
         return d
+
+
+CONSTRAINTS = '<constraints>\n  <rsc_location id="loc-lun1" rsc="drbd-lun1-clone" node="node1" score="100"/>\n</constraints>\n'
+PROCESSES = "node1 corosync 101\nnode1 pacemakerd 102\nnode1 halod inactive\nnode2 corosync 201\nnode2 pacemakerd 202\nnode2 halod inactive\n"
+
+
+def haloctl_move(**files):
+    """A move made with haloctl: it exited 0 and left no constraint of its own."""
+    event = Event(name="haloctl-move")
+    event.files = {"haloctl.exit": "0\n", "haloctl.json": "{}\n", "constraints-after.txt": CONSTRAINTS, **files}
+    return event
+
+
+def upgrade(**files):
+    """An in-place upgrade: nothing moved (no gap), both nodes at the new version, the same processes."""
+    event = Event(name="upgrade")
+    event.acks = {1: acks(T - 12, T + 25), 2: acks(T - 12, T + 25)}
+    event.events2 = {
+        "node1": Event.record("node1", exists(lun1="Primary", lun2="Secondary")),
+        "node2": Event.record("node2", exists(lun1="Secondary", lun2="Primary")),
+    }
+    event.files = {"upgrade-expected.txt": "0.1.0\n",
+                   "upgrade-installed.txt": "node1 0.1.0 0.1.0 0.1.0\nnode2 0.1.0 0.1.0 0.1.0\n",
+                   "processes-before.txt": PROCESSES, "processes-after.txt": PROCESSES, **files}
+    return event
 
 
 class AnalyzeTest(unittest.TestCase):
@@ -187,6 +218,62 @@ class AnalyzeTest(unittest.TestCase):
         for words in ("PASS", "stall", "served again", "LUN 2 (not moved)", "writes verified", "write errors",
                       "two Primaries     never"):
             self.assertIn(words, brief.stdout)
+
+    # --- haloctl's events: its exit status and the constraints it leaves ---------------------------
+
+    def test_a_haloctl_move_that_exits_0_and_leaves_no_constraint_passes(self):
+        self.plan(events=["haloctl-move"])
+        status, text, _, results = self.analyze(haloctl_move())
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["haloctl"], {"exitCode": 0, "constraintsLeft": []})
+
+    def test_a_haloctl_move_that_leaves_its_constraint_fails(self):
+        left = CONSTRAINTS.replace("</constraints>", '  <rsc_location id="haloctl-move-drbd-lun1-clone" rsc="drbd-lun1-clone"/>\n</constraints>')
+        self.assertFails(haloctl_move(**{"constraints-after.txt": left}), "haloctl-move-drbd-lun1-clone")
+
+    def test_a_haloctl_move_that_failed_fails(self):
+        self.assertFails(haloctl_move(**{"haloctl.exit": "1\n"}), "haloctl exited 1")
+
+    def test_a_haloctl_move_without_its_exit_status_fails(self):
+        self.assertFails(haloctl_move(**{"haloctl.exit": None}), "exit status is missing")
+
+    def test_unknown_constraints_after_haloctl_fail(self):
+        self.assertFails(haloctl_move(**{"constraints-after.txt": "Could not connect to the CIB\n"}),
+                         "no CIB constraints section")
+
+    # --- the upgrade in place: versions, processes, the cluster's actions -----------------------------
+
+    def test_an_upgrade_that_restarted_and_moved_nothing_passes(self):
+        self.plan(events=["upgrade"])
+        status, text, _, results = self.analyze(upgrade())
+        self.assertEqual(status, 0, text)
+        self.assertTrue(results[0]["upgrade"]["processesUnchanged"])
+        self.assertEqual(results[0]["upgrade"]["clusterActions"], [])
+
+    def test_a_cluster_action_during_the_upgrade_fails_it(self):
+        event = upgrade()
+        event.journals["node1"] = (f"{T + 3:.6f} node1 pacemaker-controld[1735]:  notice: Initiating stop operation "
+                                   "target-lun1_stop_0 locally on node1\n")
+        self.assertFails(event, "the cluster acted during the upgrade", "target-lun1_stop_0")
+
+    def test_a_cluster_action_before_the_upgrade_does_not_count(self):
+        event = upgrade()
+        event.journals["node1"] = (f"{T - 30:.6f} node1 pacemaker-controld[1735]:  notice: Initiating start operation "
+                                   "target-lun1_start_0 locally on node1\n")
+        self.plan(events=["upgrade"])
+        status, text, _, _ = self.analyze(event)
+        self.assertEqual(status, 0, text)
+
+    def test_a_restarted_cluster_process_fails_the_upgrade(self):
+        self.assertFails(upgrade(**{"processes-after.txt": PROCESSES.replace("pacemakerd 202", "pacemakerd 907")}),
+                         "cluster processes changed")
+
+    def test_a_node_left_at_the_old_version_fails_the_upgrade(self):
+        self.assertFails(upgrade(**{"upgrade-installed.txt": "node1 0.1.0 0.1.0 0.1.0\nnode2 0.1.0~lab1 0.1.0 0.1.0\n"}),
+                         "node2: after the upgrade")
+
+    def test_an_upgrade_without_the_processes_after_fails(self):
+        self.assertFails(upgrade(**{"processes-after.txt": None}), "cannot judge the upgrade")
 
     # --- item: unreadable blocks and a failed verify --------------------------------------------
 

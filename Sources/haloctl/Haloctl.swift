@@ -19,12 +19,8 @@ struct Haloctl: ParsableCommand {
             Exit codes: 0 healthy or done; 1 degraded, refused or failed; 2 down, unknown, or no cluster \
             here; 64 a wrong name or option; 130 interrupted.
             """,
-        version: HaloctlVersion.text,
+        version: HaloRelease.version,
         subcommands: [Status.self, Move.self, Drain.self, Undrain.self, Clear.self, CheckHealth.self, Rehearse.self, Facts.self])
-}
-
-enum HaloctlVersion {
-    static let text = "0.9.0"
 }
 
 /// The options every command that talks to the cluster shares.

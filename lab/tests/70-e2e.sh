@@ -10,7 +10,13 @@
 # (none lost, corrupt, unreadable or of another LUN), no write error on the client, both nodes'
 # streamed DRBD and kernel records covering the event (a crashed node's to its power-off), never
 # two Primaries, no split-brain.
-# With --full (HALO_LAB_FULL=1): every event of e2e/run (move, drain, crash, link, vlan).
+# With the packages (HALO_PACKAGES, which scripts/test sets; test 55 installed their previous
+# version): first the upgrade to this build with apt on both nodes while the cluster serves and
+# the client writes (nothing may restart or move: the cluster's processes, the controller's
+# actions and the versions are the evidence), and a move with haloctl (exit 0, no constraint
+# left), each under the same verdict.
+# With --full (HALO_LAB_FULL=1): every event of e2e/run (move, drain, crash, link, vlan; and
+# haloctl-drain with the packages).
 # The side-by-side comparison with the established agents is e2e/run itself (longer).
 # lab-timeout: 2700
 set -euo pipefail
@@ -27,6 +33,13 @@ out=$LAB_CACHE/results/70-e2e/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" && ln -sfn "$out" "$LAB_CACHE/results/70-e2e/latest"
 events=move,crash
 lab_full && events=move,drain,crash,link,vlan
+# With the packages installed by test 55 (HALO_PACKAGES, the previous version on the nodes): the
+# upgrade to this build in place first, with the cluster running (nothing may restart or move),
+# then haloctl's move (and with --full its drain) under the same writers and verdict.
+if [ -n "${HALO_PACKAGES:-}" ]; then
+    events=upgrade,haloctl-move,$events
+    lab_full && events=$events,haloctl-drain
+fi
 lab_step "e2e/run --stack halo --events $events --repeat 1 (results: $out)"
 rc=0
 "$LAB_DIR/../e2e/run" --stack halo --events "$events" --repeat 1 --reuse --out "$out" || rc=$?
