@@ -186,6 +186,26 @@ public struct PacemakerLayout: Sendable, Hashable {
         luns.first { $0.clone == resource || $0.primitives.contains { $0.id == resource } }
     }
 
+    /// The fence devices the CIB says fence `node`: its `pcmk_host_list` names the node, or its
+    /// `pcmk_host_map` maps it (Pacemaker's separators: spaces, commas, semicolons; a map entry
+    /// is `node:port` or `node=port`). A device with neither asks its agent for the list
+    /// (`pcmk_host_check=dynamic-list`): only the fencer where it is registered can say.
+    public func fencingDevices(for node: String) -> [String] {
+        fencingDevices.filter { device in
+            let separators: Set<Character> = [" ", ",", ";", "\t", "\n"]
+            if let list = device.parameters["pcmk_host_list"],
+               list.split(whereSeparator: separators.contains).contains(where: { $0 == node }) {
+                return true
+            }
+            if let map = device.parameters["pcmk_host_map"] {
+                return map.split(whereSeparator: separators.contains).contains { entry in
+                    entry.split(maxSplits: 1, whereSeparator: { $0 == ":" || $0 == "=" }).first.map { $0 == node } ?? false
+                }
+            }
+            return false
+        }.map(\.id)
+    }
+
     /// Whether fencing is enabled (Pacemaker's default: yes).
     public var isFencingEnabled: Bool { clusterOptions["stonith-enabled"].map(Self.isTrue) ?? true }
 

@@ -11,6 +11,8 @@ public final class PacemakerManager: ClusterManager {
     let tools: ToolRunner
     /// The layout read with the last full view: the watch loop re-reads only crm_mon.
     private let cachedLayout = Mutex<PacemakerLayout?>(nil)
+    /// crm_mon's status read with the last full view (for the fencing findings).
+    private let cachedStatus = Mutex<PacemakerStatus?>(nil)
 
     public init(tools: ToolRunner = ToolRunner()) {
         self.tools = tools
@@ -31,6 +33,7 @@ public final class PacemakerManager: ClusterManager {
         let layout = PacemakerLayout(cib: cib)
         cachedLayout.withLock { $0 = layout }
         let status = try PacemakerStatus(crmMon: mon)
+        cachedStatus.withLock { $0 = status }
         return PacemakerViewBuilder(layout: layout, status: status, history: OperationHistory(cib: cib),
                                     localNode: CurrentProcess.nodeName).view
     }
@@ -174,36 +177,72 @@ public final class PacemakerManager: ClusterManager {
     /// Per node, the devices that can fence it (`stonith_admin --list`); per device, whether it
     /// answers (`stonith_admin --query`, which runs its monitor).
     public func fencingFindings(_ view: ClusterView, deadline: Deadline) -> [Finding] {
-        var findings: [Finding] = []
-        var devices: [String] = []
+        // The local fencer knows the devices registered on this node only: a device banned from
+        // the node it fences (the usual two-node setup) is registered on the other node. The CIB
+        // says the rest; its record of where a device runs says whether Pacemaker monitors it.
+        var registered: [String: [String]] = [:]
         for node in view.nodes {
             guard case .success(let result) = tools.run("stonith_admin", ["--list=\(node.name)", "--output-as=xml"], deadline: deadline),
-                  let root = try? XMLElement.parse(result.outputText) else {
-                findings.append(Finding(.warning, check: "fencing.devices", subject: node.name, "could not ask Pacemaker's fencer which devices fence \(node.name)"))
+                  let root = try? XMLElement.parse(result.outputText) else { continue }
+            registered[node.name] = root.descendants("item").map(\.text).filter { !$0.isEmpty }
+        }
+        let layout = cachedLayout.withLock { $0 }
+        let status = cachedStatus.withLock { $0 }
+        return Self.fencingFindings(nodes: view.nodes.map(\.name), registered: registered, layout: layout, status: status) { device in
+            let result = tools.run("stonith_admin", ["--query=\(device)", "--timeout=20"], deadline: Deadline.after(.seconds(30)).earlier(deadline))
+            if case .success(let output) = result, output.succeeded {
+                return Finding(.ok, check: "fencing.answers", subject: device, "fence device \(device) answers its monitor")
+            }
+            let why: String = switch result {
+            case .success(let output): output.timedOut ? "no answer in 30 s" : (output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)")
+            case .failure(let error): "\(error)"
+            }
+            return Finding(.critical, check: "fencing.answers", subject: device,
+                           "fence device \(device) does not answer its monitor (\(why)): a fencing now would fail",
+                           fix: "check the device's address, credentials and network path; stonith_admin --query=\(device)")
+        }
+    }
+
+    /// The fencing findings from what the local fencer lists per node (`registered`; a node
+    /// missing: the fencer could not be asked), the CIB's devices and crm_mon's status. A device
+    /// registered here is asked directly (`query`); one registered elsewhere counts as answering
+    /// when Pacemaker runs it on a node without a failure (its recurring monitor passes there).
+    static func fencingFindings(nodes: [String], registered: [String: [String]], layout: PacemakerLayout?, status: PacemakerStatus?,
+                                query: (String) -> Finding) -> [Finding] {
+        var findings: [Finding] = []
+        var devices: [String] = []
+        let registeredHere = Set(registered.values.joined())
+        for node in nodes {
+            var names = registered[node] ?? []
+            for device in layout?.fencingDevices(for: node) ?? [] where !names.contains(device) { names.append(device) }
+            if names.isEmpty, registered[node] == nil {
+                findings.append(Finding(.warning, check: "fencing.devices", subject: node, "could not ask Pacemaker's fencer which devices fence \(node)"))
                 continue
             }
-            let names = root.descendants("item").map(\.text).filter { !$0.isEmpty }
             if names.isEmpty {
-                findings.append(Finding(.critical, check: "fencing.devices", subject: node.name,
-                                        "no fence device can fence \(node.name): if it is lost, its LUNs stay down (or, with fencing disabled, may be served twice)",
-                                        fix: "configure a stonith resource whose pcmk_host_list includes \(node.name)"))
+                findings.append(Finding(.critical, check: "fencing.devices", subject: node,
+                                        "no fence device can fence \(node): if it is lost, its LUNs stay down (or, with fencing disabled, may be served twice)",
+                                        fix: "configure a stonith resource whose pcmk_host_list includes \(node)"))
             } else {
-                findings.append(Finding(.ok, check: "fencing.devices", subject: node.name, "\(node.name) is fenced by \(names.joined(separator: ", "))"))
+                findings.append(Finding(.ok, check: "fencing.devices", subject: node, "\(node) is fenced by \(names.joined(separator: ", "))"))
             }
             for name in names where !devices.contains(name) { devices.append(name) }
         }
         for device in devices {
-            let result = tools.run("stonith_admin", ["--query=\(device)", "--timeout=20"], deadline: Deadline.after(.seconds(30)).earlier(deadline))
-            if case .success(let output) = result, output.succeeded {
-                findings.append(Finding(.ok, check: "fencing.answers", subject: device, "fence device \(device) answers its monitor"))
+            if registeredHere.contains(device) {
+                findings.append(query(device))
+                continue
+            }
+            let running = (status?.instances[device] ?? []).filter { !$0.failed && $0.role == "Started" }
+            let failed = (status?.failures ?? []).contains { $0.resource == device }
+            if let instance = running.first, !failed {
+                findings.append(Finding(.ok, check: "fencing.answers", subject: device,
+                                        "fence device \(device) runs on \(instance.node), where Pacemaker monitors it"))
             } else {
-                let why: String = switch result {
-                case .success(let output): output.timedOut ? "no answer in 30 s" : (output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)")
-                case .failure(let error): "\(error)"
-                }
                 findings.append(Finding(.critical, check: "fencing.answers", subject: device,
-                                        "fence device \(device) does not answer its monitor (\(why)): a fencing now would fail",
-                                        fix: "check the device's address, credentials and network path; stonith_admin --query=\(device)"))
+                                        failed ? "fence device \(device) has failed: a fencing now would fail"
+                                               : "fence device \(device) runs on no node: a fencing now would fail",
+                                        fix: "crm_mon -1 --failcounts; fix the device, then haloctl clear or crm_resource --cleanup --resource \(device)"))
             }
         }
         return findings
