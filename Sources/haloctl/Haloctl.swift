@@ -139,7 +139,6 @@ struct Move: ParsableCommand {
         if noWait && !dryRun {
             try perform { () throws(HaloctlError) in
                 try BackgroundMove.launch(arguments: Array(CommandLine.arguments.dropFirst()))
-                _ = BackgroundMove.flag
                 print("the move of \(lun) to \(node) continues in the background: journalctl -t haloctl shows how it ends")
                 return 0
             }

@@ -21,7 +21,7 @@ public struct DrainCommand: Sendable {
             .object([
                 ("schema", .string("halo.drain/1")),
                 ("moves", .array(moves.map { .object([("lun", .string($0.lun)), ("to", $0.to.map(JSONValue.string) ?? .null),
-                                                       ("afterMilliseconds", $0.after.map { .int(milliseconds($0)) } ?? .null)]) })),
+                                                       ("afterMilliseconds", $0.after.map { .int(Int($0.milliseconds)) } ?? .null)]) })),
                 ("blocked", .array(blocked.map(JSONValue.string))),
                 ("exitCode", .int(Int(exitCode))),
             ])
@@ -176,7 +176,7 @@ public struct UndrainCommand: Sendable {
                     : !replicaUp ? "waiting for \(name)'s replica to start on \(node)" : "waiting for the manager to finish on \(name)"
             }
             progress.live("  \(last)")
-            _ = try? Poller.wait([], until: Deadline.after(.milliseconds(300)))
+            Pause.for(.milliseconds(300))
         }
         progress.endLive()
         throw .refused("\(name) cannot move back to \(node): \(last) (60 s)")

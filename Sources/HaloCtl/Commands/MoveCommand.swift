@@ -34,9 +34,9 @@ public struct MoveCommand: Sendable {
                 members += [
                     ("lun", .string(outcome.lun)), ("from", outcome.from.map(JSONValue.string) ?? .null), ("to", .string(outcome.to)),
                     ("result", .string(outcome.result.rawValue)),
-                    ("totalMilliseconds", .int(milliseconds(outcome.total))),
-                    ("unservedMilliseconds", outcome.unserved.map { .int(milliseconds($0)) } ?? .null),
-                    ("steps", .array(outcome.steps.map { .object([("atMilliseconds", .int(milliseconds($0.offset))), ("step", .string($0.text))]) })),
+                    ("totalMilliseconds", .int(Int(outcome.total.milliseconds))),
+                    ("unservedMilliseconds", outcome.unserved.map { .int(Int($0.milliseconds)) } ?? .null),
+                    ("steps", .array(outcome.steps.map { .object([("atMilliseconds", .int(Int($0.offset.milliseconds))), ("step", .string($0.text))]) })),
                     ("state", .string(outcome.finalState)),
                     ("notes", .array(outcome.notes.map(JSONValue.string))),
                     ("verified", .array(verification.map(JSONValue.string))),
@@ -128,9 +128,4 @@ public protocol LiveChecks: Sendable {
     /// After a move: the target enabled with the LUN mapped and every portal address up on
     /// `node`, retried until `deadline`.
     func verifyServed(_ lun: LUNView, on node: String, deadline: Deadline) -> (verified: [String], problems: [String])
-}
-
-func milliseconds(_ duration: Duration) -> Int {
-    let (whole, attoseconds) = duration.components
-    return Int(whole) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
 }

@@ -89,7 +89,7 @@ public struct RehearseCommand: Sendable {
                 throw .refused("cannot start the writer on \(client.host): \(error)")
             }
             // A baseline of undisturbed writes before the move.
-            _ = try? Poller.wait([], until: Deadline.after(.seconds(5)))
+            Pause.for(.seconds(5))
         }
 
         progress.line("2. move to \(target)")
@@ -100,7 +100,7 @@ public struct RehearseCommand: Sendable {
         report.exitCode = there.exitCode
         if back && there.exitCode == 0 {
             progress.line("3. move back to \(home)")
-            _ = try? Poller.wait([], until: Deadline.after(.seconds(3)))
+            Pause.for(.seconds(3))
             var returning = MoveCommand(lun: lunView.name, node: home)
             returning.timeout = timeout
             let returned = try returning.run(manager: manager, liveChecks: liveChecks, progress: progress)

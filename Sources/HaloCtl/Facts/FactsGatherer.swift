@@ -77,20 +77,5 @@ public final class FactsGatherer: Sendable {
 
 extension String {
     /// `{node}` replaced by `node`.
-    func replacingNodePlaceholder(with node: String) -> String {
-        guard contains("{node}") else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let start = rest.firstIndex(of: "{") {
-            let candidate = rest[start...]
-            if candidate.hasPrefix("{node}") {
-                result += rest[..<start] + node
-                rest = candidate.dropFirst(6)
-            } else {
-                result += rest[...start]
-                rest = rest[rest.index(after: start)...]
-            }
-        }
-        return result + rest
-    }
+    func replacingNodePlaceholder(with node: String) -> String { replacing("{node}", with: node) }
 }

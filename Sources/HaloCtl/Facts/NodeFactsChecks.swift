@@ -114,7 +114,7 @@ public struct NodeFactsChecks: LiveChecks {
                 last = Self.verify(lun, on: node, facts: facts)
                 if last.problems.isEmpty { return last }
             }
-            _ = try? Poller.wait([], until: Deadline.after(.milliseconds(500)).earlier(deadline))
+            Pause.for(min(.milliseconds(500), deadline.remaining()))
         } while !deadline.hasPassed()
         return last
     }

@@ -8,6 +8,10 @@ public protocol ClusterManager: Sendable {
     /// The manager's view now, from one snapshot.
     func view(deadline: Deadline) throws(HaloctlError) -> ClusterView
 
+    /// The view again while watching a move: as cheap as the manager can make it (Pacemaker:
+    /// crm_mon only, with the layout of the last full view). By default the full view.
+    func refresh(deadline: Deadline) throws(HaloctlError) -> ClusterView
+
     /// What the manager would do to move `lun` to `node`, without doing it.
     func plan(move lun: LUNView, to node: String, deadline: Deadline) throws(HaloctlError) -> MovePlan
 
@@ -31,6 +35,10 @@ public protocol ClusterManager: Sendable {
 
     /// Forgets `lun`'s failures (after the admin fixed their cause), so it may run where it failed.
     func clearFailures(_ lun: LUNView, deadline: Deadline) throws(HaloctlError)
+}
+
+extension ClusterManager {
+    public func refresh(deadline: Deadline) throws(HaloctlError) -> ClusterView { try view(deadline: deadline) }
 }
 
 /// What a move would do.

@@ -41,7 +41,7 @@ public final class Watcher: @unchecked Sendable {
         while true {
             if interrupted { return (.interrupted, last) }
             do {
-                let view = try refresh(deadline: Deadline.after(.seconds(10)).earlier(deadline))
+                let view = try manager.refresh(deadline: Deadline.after(.seconds(10)).earlier(deadline))
                 last = view
                 if let ending = check(view) { return (ending, view) }
             } catch {
@@ -51,11 +51,6 @@ public final class Watcher: @unchecked Sendable {
             progress.live(status(started.duration(to: .now)))
             pause(until: Deadline.after(interval).earlier(deadline))
         }
-    }
-
-    func refresh(deadline: Deadline) throws(HaloctlError) -> ClusterView {
-        if let pacemaker = manager as? PacemakerManager { return try pacemaker.refresh(deadline: deadline) }
-        return try manager.view(deadline: deadline)
     }
 
     /// Sleeps until `deadline` or a signal.

@@ -53,11 +53,8 @@ public struct PacemakerLayout: Sendable, Hashable {
     public var luns: [LUN]
     public var moveConstraints: [MoveConstraint]
     public var clusterOptions: [String: String]
-    public var resourceDefaults: [String: String]
     /// The fencing devices (`stonith` primitives).
     public var fencingDevices: [Primitive]
-    /// Node names with `standby=on` in the configuration's nodes section.
-    public var standbyNodes: Set<String>
     public var nodeNames: [String]
 
     /// The prefix of the constraints haloctl creates; anything with it is haloctl's to remove.
@@ -69,17 +66,7 @@ public struct PacemakerLayout: Sendable, Hashable {
         let constraints = configuration.child("constraints")?.children ?? []
 
         clusterOptions = Self.nvpairs(configuration.child("crm_config")?.children("cluster_property_set") ?? [])
-        resourceDefaults = Self.nvpairs(configuration.child("rsc_defaults")?.children("meta_attributes") ?? [])
-        var standby: Set<String> = []
-        var names: [String] = []
-        for node in configuration.child("nodes")?.children("node") ?? [] {
-            guard let name = node["uname"] else { continue }
-            names.append(name)
-            let attributes = Self.nvpairs(node.children("instance_attributes"))
-            if let value = attributes["standby"], Self.isTrue(value) { standby.insert(name) }
-        }
-        standbyNodes = standby
-        nodeNames = names
+        nodeNames = (configuration.child("nodes")?.children("node") ?? []).compactMap { $0["uname"] }
 
         // Every resource by id: primitives, and groups/clones as the primitives they hold.
         var primitives: [String: Primitive] = [:]
@@ -180,11 +167,6 @@ public struct PacemakerLayout: Sendable, Hashable {
     }
 
     public func lun(named name: String) -> LUN? { luns.first { $0.name == name } }
-
-    /// The LUN a resource id belongs to.
-    public func lun(holding resource: String) -> LUN? {
-        luns.first { $0.clone == resource || $0.primitives.contains { $0.id == resource } }
-    }
 
     /// The fence devices the CIB says fence `node`: its `pcmk_host_list` names the node, or its
     /// `pcmk_host_map` maps it (Pacemaker's separators: spaces, commas, semicolons; a map entry

@@ -18,9 +18,6 @@ public final class PacemakerManager: ClusterManager {
         self.tools = tools
     }
 
-    /// Whether Pacemaker's tools are installed here.
-    public static var isInstalled: Bool { (try? FileSystem.info("/usr/sbin/crm_mon")) != nil }
-
     // MARK: - Reading
 
     public func view(deadline: Deadline) throws(HaloctlError) -> ClusterView {
@@ -180,26 +177,33 @@ public final class PacemakerManager: ClusterManager {
         // The local fencer knows the devices registered on this node only: a device banned from
         // the node it fences (the usual two-node setup) is registered on the other node. The CIB
         // says the rest; its record of where a device runs says whether Pacemaker monitors it.
+        // Each pass asks every node, or every device, at once.
+        let lists = tools.runAll(view.nodes.map { tools.command("stonith_admin", ["--list=\($0.name)", "--output-as=xml"]) }, deadline: deadline)
         var registered: [String: [String]] = [:]
-        for node in view.nodes {
-            guard case .success(let result) = tools.run("stonith_admin", ["--list=\(node.name)", "--output-as=xml"], deadline: deadline),
-                  let root = try? XMLElement.parse(result.outputText) else { continue }
+        for (node, result) in zip(view.nodes, lists) {
+            guard case .success(let output) = result, let root = try? XMLElement.parse(output.outputText) else { continue }
             registered[node.name] = root.descendants("item").map(\.text).filter { !$0.isEmpty }
         }
-        let layout = cachedLayout.withLock { $0 }
-        let status = cachedStatus.withLock { $0 }
-        return Self.fencingFindings(nodes: view.nodes.map(\.name), registered: registered, layout: layout, status: status) { device in
-            let result = tools.run("stonith_admin", ["--query=\(device)", "--timeout=20"], deadline: Deadline.after(.seconds(30)).earlier(deadline))
+        let devices = Set(registered.values.joined()).sorted()
+        let queries = tools.runAll(devices.map { tools.command("stonith_admin", ["--query=\($0)", "--timeout=20"]) },
+                                   deadline: Deadline.after(.seconds(30)).earlier(deadline))
+        var answers: [String: Finding] = [:]
+        for (device, result) in zip(devices, queries) {
             if case .success(let output) = result, output.succeeded {
-                return Finding(.ok, check: "fencing.answers", subject: device, "fence device \(device) answers its monitor")
+                answers[device] = Finding(.ok, check: "fencing.answers", subject: device, "fence device \(device) answers its monitor")
+                continue
             }
             let why: String = switch result {
             case .success(let output): output.timedOut ? "no answer in 30 s" : (output.errorText.split(separator: "\n").last.map(String.init) ?? "exit \(output.termination)")
             case .failure(let error): "\(error)"
             }
-            return Finding(.critical, check: "fencing.answers", subject: device,
-                           "fence device \(device) does not answer its monitor (\(why)): a fencing now would fail",
-                           fix: "check the device's address, credentials and network path; stonith_admin --query=\(device)")
+            answers[device] = Finding(.critical, check: "fencing.answers", subject: device,
+                                      "fence device \(device) does not answer its monitor (\(why)): a fencing now would fail",
+                                      fix: "check the device's address, credentials and network path; stonith_admin --query=\(device)")
+        }
+        return Self.fencingFindings(nodes: view.nodes.map(\.name), registered: registered, layout: cachedLayout.withLock { $0 },
+                                    status: cachedStatus.withLock { $0 }) { device in
+            answers[device] ?? Finding(.critical, check: "fencing.answers", subject: device, "fence device \(device) was not asked")
         }
     }
 

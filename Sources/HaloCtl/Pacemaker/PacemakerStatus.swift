@@ -12,7 +12,6 @@ public struct PacemakerStatus: Sendable, Hashable {
         public var maintenance: Bool
         public var pending: Bool
         public var unclean: Bool
-        public var isDC: Bool
 
         public var state: NodeState {
             if unclean { return .unclean }
@@ -95,8 +94,7 @@ public struct PacemakerStatus: Sendable, Hashable {
             guard let name = element["name"], element["type"] == nil || element["type"] == "member" else { return nil }
             return Node(name: name, online: element["online"] == "true", standby: element["standby"] == "true",
                         standbyOnFail: element["standby_onfail"] == "true", maintenance: element["maintenance"] == "true",
-                        pending: element["pending"] == "true", unclean: element["unclean"] == "true",
-                        isDC: element["is_dc"] == "true")
+                        pending: element["pending"] == "true", unclean: element["unclean"] == "true")
         }
         var instances: [String: [Instance]] = [:]
         for resource in root.child("resources")?.descendants("resource") ?? [] {

@@ -53,7 +53,7 @@ public struct StatusReport: Sendable {
     public var problems: [(Health, String)] {
         var list: [(Health, String)] = []
         for finding in view.findings where finding.severity >= .warning {
-            list.append((finding.severity == .critical ? .degraded : .degraded, "\(finding.subject): \(finding.message)"))
+            list.append((.degraded, "\(finding.subject): \(finding.message)"))
         }
         for lun in luns { list += lun.problems.map { (lun.health, "\(lun.view.name): \($0)") } }
         return list.sorted { $0.0 > $1.0 }
@@ -91,7 +91,7 @@ public struct StatusReport: Sendable {
             worsen(finding.severity == .critical ? .down : .degraded, finding.message)
         }
         var drbd: [(String, String)] = []
-        if let name = lun.drbdResource {
+        if lun.drbdResource != nil {
             for node in view.nodes.map(\.name) {
                 switch facts[node] {
                 case .read(let nodeFacts)?:
@@ -104,7 +104,6 @@ public struct StatusReport: Sendable {
                 case nil: drbd.append((node, "unknown (not asked)"))
                 }
             }
-            _ = name
         }
         var target: String?
         var portals: [(String, String?, Bool)] = []
