@@ -161,8 +161,10 @@ def upgrade_evidence(directory, clocks, trigger, window_end, problems):
     evidence = {}
     try:
         expected = read_text(directory, "upgrade-expected.txt").strip()
-        installed = dict(line.split(None, 1) for line in read_text(directory, "upgrade-installed.txt").splitlines()
-                         if line.strip())
+        def versions(name):
+            return dict(line.split(None, 1) for line in read_text(directory, name).splitlines() if line.strip())
+        installed = versions("upgrade-installed.txt")
+        previous = versions("upgrade-from.txt")
         before = read_text(directory, "processes-before.txt")
         after = read_text(directory, "processes-after.txt")
     except (Missing, ValueError) as missing:
@@ -170,15 +172,24 @@ def upgrade_evidence(directory, clocks, trigger, window_end, problems):
         return evidence
     evidence["expected"] = expected
     evidence["installed"] = installed
+    evidence["from"] = previous
     for vm in NODES:
-        versions = installed.get(vm, "").split()
-        if not versions or any(v != expected for v in versions):
-            problems.append(f"{vm}: after the upgrade the halo packages are at {versions or 'nothing'}, not {expected}")
+        now, then = installed.get(vm, "").split(), previous.get(vm, "").split()
+        if not now or any(v != expected for v in now):
+            problems.append(f"{vm}: after the upgrade the halo packages are at {now or 'nothing'}, not {expected}")
+        if not then or expected in then:
+            problems.append(f"{vm}: before the upgrade the halo packages were at {then or 'nothing'}: "
+                            f"nothing older than {expected} was upgraded")
+    # Every cluster daemon must have had a process to compare (a line with its name alone: none).
+    silent = sorted({" ".join(line.split()[:2]) for text in (before, after) for line in text.splitlines()
+                     if len(line.split()) == 2 and line.split()[1] != "halod"})
     if not before.strip():
         problems.append("processes-before.txt is empty")
+    elif silent:
+        problems.append(f"no process to compare for {', '.join(silent)} (processes-before.txt, processes-after.txt)")
     elif before != after:
         problems.append("cluster processes changed during the upgrade (processes-before.txt, processes-after.txt)")
-    evidence["processesUnchanged"] = bool(before.strip()) and before == after
+    evidence["processesUnchanged"] = bool(before.strip()) and not silent and before == after
     actions = []
     for vm in NODES:
         try:

@@ -511,18 +511,18 @@ e2e_restore_haloctl_drain() {
 e2e_cluster_processes() {
     local vm
     for vm in node1 node2; do
-        lab_sh "$vm" "for p in corosync pacemakerd pacemaker-controld pacemaker-execd pacemaker-fenced pacemaker-based; do
-            echo $vm \$p \$(pidof \$p); done; echo $vm halod \$(systemctl is-active halod)" </dev/null
+        lab_sh "$vm" "for p in corosync pacemakerd pacemaker-based pacemaker-fenced pacemaker-execd pacemaker-attrd \
+            pacemaker-schedulerd pacemaker-controld; do echo $vm \$p \$(pidof \$p); done
+            echo $vm halod \$(systemctl is-active halod)" </dev/null
     done
 }
 e2e_arm_upgrade() {
     E2E_EXPECT_NODE=
-    local vm f
-    dpkg-deb -f "$(ls "$HALO_PACKAGES"/halo-agents_*.deb | head -n 1)" Version >"$2/upgrade-expected.txt"
+    local vm
+    dpkg-deb -f "$(lab_debs_in "$HALO_PACKAGES" | head -n 1)" Version >"$2/upgrade-expected.txt"
     for vm in node1 node2; do
-        lab_ssh "$vm" mkdir -p /var/tmp/halo-debs/current </dev/null
-        for f in halo-agents halod haloctl; do lab_copy "$vm" "$(ls "$HALO_PACKAGES/${f}"_*.deb | head -n 1)" /var/tmp/halo-debs/current/; done
-        echo "$vm $(lab_ssh "$vm" dpkg-query -W -f '${Version} ' halo-agents halod haloctl </dev/null)" >>"$2/upgrade-from.txt"
+        lab_stage_debs "$vm" "$HALO_PACKAGES" /var/tmp/halo-debs/current || lab_die "$vm: cannot stage this build's packages"
+        echo "$vm $(lab_halo_versions "$vm")" >>"$2/upgrade-from.txt"
     done
     e2e_cluster_processes >"$2/processes-before.txt"
 }
@@ -530,11 +530,10 @@ e2e_event_upgrade() {
     local vm t0
     for vm in node1 node2; do
         t0=$(date +%s%3N)
-        lab_sh "$vm" "cd /var/tmp/halo-debs/current && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-            ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" </dev/null >"$2/apt-$vm.log" 2>&1 ||
-            lab_warn "$vm: apt-get install failed ($2/apt-$vm.log)"
+        lab_apt_install "$vm" /var/tmp/halo-debs/current >/dev/null || lab_warn "$vm: apt-get install failed ($2/apt-$vm.log)"
         echo "$vm $(( $(date +%s%3N) - t0 ))" >>"$2/upgrade-ms.txt"
-        echo "$vm $(lab_ssh "$vm" dpkg-query -W -f '${Version} ' halo-agents halod haloctl </dev/null)" >>"$2/upgrade-installed.txt"
+        lab_ssh "$vm" cat /tmp/apt.log </dev/null >"$2/apt-$vm.log" 2>&1 || true
+        echo "$vm $(lab_halo_versions "$vm")" >>"$2/upgrade-installed.txt"
     done
 }
 # After the window (run_event calls e2e_after_EVENT, if there is one, before the analysis).

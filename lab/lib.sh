@@ -459,6 +459,45 @@ lab_expect_output() {
     fi
 }
 
+# --- halo's Debian packages in the guests (lab/tests/55-halo.sh, the e2e's upgrade event) ---------
+
+LAB_HALO_PACKAGES=(halo-agents halod haloctl)
+
+# lab_debs_in DIR — the .deb of each halo package in DIR (not the -dbgsym ones), one per line;
+# fails when one is missing.
+lab_debs_in() {
+    local p f
+    for p in "${LAB_HALO_PACKAGES[@]}"; do
+        f=$(ls "$1/${p}"_*.deb 2>/dev/null | head -n 1)
+        [ -n "$f" ] || return 1
+        echo "$f"
+    done
+}
+
+# lab_stage_debs VM SRC DEST — the halo .debs of SRC, and nothing else, in the guest's DEST
+# (emptied first: a reused guest keeps no other version to be installed beside them).
+lab_stage_debs() {
+    local vm=$1 src=$2 dest=$3 debs
+    mapfile -t debs < <(lab_debs_in "$src") || true
+    [ ${#debs[@]} = ${#LAB_HALO_PACKAGES[@]} ] || { lab_warn "$src lacks a package of: ${LAB_HALO_PACKAGES[*]}"; return 1; }
+    lab_ssh "$vm" sh -c 'rm -rf "$1" && mkdir -p "$1"' sh "$dest" </dev/null && lab_copy "$vm" "${debs[@]}" "$dest/"
+}
+
+# lab_apt_install VM DIR — apt-get install every .deb in the guest's DIR; on failure, apt's last
+# lines on stdout.
+lab_apt_install() {
+    lab_sh "$1" "cd '$2' && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }" </dev/null
+}
+
+# lab_apt_purge VM — apt-get purge every halo package the guest has (installed, or its configuration left).
+lab_apt_purge() {
+    lab_sh "$1" "set -- \$(dpkg-query -W -f '\${db:Status-Abbrev} \${Package}\n' ${LAB_HALO_PACKAGES[*]} 2>/dev/null | awk '\$1 !~ /^.n/ {print \$2}')
+        [ \$# = 0 ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -q \"\$@\" >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }" </dev/null
+}
+
+# lab_halo_versions VM — the installed version of each halo package, on one line.
+lab_halo_versions() { lab_ssh "$1" dpkg-query -W -f '${Version} ' "${LAB_HALO_PACKAGES[@]}" </dev/null; }
+
 # lab_halo_installed VM... — halo is installed in the guests (test 55 does it); else the test fails
 # with a pointer to the test that installs it.
 lab_halo_installed() {

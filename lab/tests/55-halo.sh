@@ -1,7 +1,8 @@
 #!/bin/bash
 # lab/tests/55-halo.sh — installs halo into the storage nodes.
 # With HALO_PACKAGES (scripts/test sets it: the directory of the .deb files it built, and their
-# previous version in previous/): what an admin does, with apt —
+# previous version in previous/): what an admin does, with apt (any halo package an earlier run
+# left in a reused lab is purged first) —
 #   1. apt install the three packages (halo-agents, halod, haloctl): dpkg says each is installed
 #      at the built version, Pacemaker lists the agents (crm_resource --list-agents ocf:halo), the
 #      manual pages are there, halod.service is enabled as the preset policy says but not
@@ -23,16 +24,6 @@ source "$(dirname "$0")/../lib.sh"
 tree=${HALO_INSTALL_DIR:-}
 packages=${HALO_PACKAGES:-}
 
-# One .deb per package in DIR (the -dbgsym ones aside), or nothing.
-debs_in() {
-    local dir=$1 p f
-    for p in halo-agents halod haloctl; do
-        f=$(ls "$dir/${p}"_*.deb 2>/dev/null | head -n 1)
-        [ -n "$f" ] || return 1
-        echo "$f"
-    done
-}
-
 # Every path under /etc, /usr and /var/lib, but what apt and dpkg keep about packages (and the
 # journal): what "purge leaves nothing behind" is compared on.
 snapshot() {
@@ -40,91 +31,97 @@ snapshot() {
         -o -path /var/lib/ucf -o -path /var/lib/man-db \) -prune -o -print | LC_ALL=C sort" </dev/null
 }
 
+# What an admin does, on one node: install the packages, look, purge, look again; then the
+# previous version (when there is one) for the agent tests and the e2e's upgrade.
+install_with_apt() {
+    local vm=$1 before after t0 from
+    lab_expect "$vm: no halo package left from an earlier run" lab_apt_purge "$vm"
+    lab_expect "$vm: the packages staged in /var/tmp/halo-debs/current" lab_stage_debs "$vm" "$packages" /var/tmp/halo-debs/current
+    before=$(snapshot "$vm")
+    t0=$(lab_now_ms)
+    lab_expect "$vm: apt install ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" lab_apt_install "$vm" /var/tmp/halo-debs/current
+    lab_result "$vm-apt-install-ms" $(( $(lab_now_ms) - t0 ))
+    lab_expect "$vm: dpkg says halo-agents, halod and haloctl $release are installed" \
+        [ "$(lab_ssh "$vm" dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' "${LAB_HALO_PACKAGES[@]}" </dev/null |
+             sed 's/ *$//' | LC_ALL=C sort | tr '\n' ';')" = "halo-agents $release ii;haloctl $release ii;halod $release ii;" ]
+    lab_expect "$vm: Pacemaker lists the agents (crm_resource --list-agents ocf:halo): ${agents% }" \
+        [ "$(lab_ssh "$vm" crm_resource --list-agents ocf:halo </dev/null | LC_ALL=C sort | tr '\n' ' ')" = "$agents" ]
+    lab_expect "$vm: the manual pages (ocf_halo_*(7) from meta-data, halod(8), haloctl(8))" \
+        lab_sh "$vm" "for a in ${agents% }; do test -s /usr/share/man/man7/ocf_halo_\$a.7.gz || exit 1; done
+            test -s /usr/share/man/man8/halod.8.gz && test -s /usr/share/man/man8/haloctl.8.gz"
+    # Enabled as the node's preset policy says (Debian's default: enabled; the lab's image
+    # presets "disable *", as a site policy may), and never started by the package.
+    lab_expect "$vm: halod.service enabled or not as the node's preset says, not started (no /etc/halo/halod.toml)" \
+        lab_sh "$vm" '[ "$(systemctl is-enabled halod)" = "$(systemctl show -P UnitFilePreset halod)" ] && ! systemctl is-active -q halod'
+    lab_expect "$vm: haloctl --version says $release" \
+        [ "$(lab_ssh "$vm" haloctl --version </dev/null)" = "${release%%[~+]*}" ]
+    t0=$(lab_now_ms)
+    lab_expect "$vm: apt purge halo-agents halod haloctl" lab_apt_purge "$vm"
+    lab_result "$vm-apt-purge-ms" $(( $(lab_now_ms) - t0 ))
+    after=$(snapshot "$vm")
+    if [ "$before" != "$after" ]; then
+        echo "  what the purge left (or removed) on $vm:"
+        diff <(echo "$before") <(echo "$after") | sed 's/^/    /' | head -n 40
+    fi
+    lab_expect "$vm: nothing of halo left after the purge (/etc, /usr, /var/lib as before the install)" [ "$before" = "$after" ]
+    lab_expect "$vm: dpkg knows no halo package any more" \
+        lab_sh "$vm" '! dpkg-query -W -f "\${db:Status-Abbrev}\n" halo-agents halod haloctl 2>/dev/null | grep -q "^[a-z][a-z]"'
+    if lab_debs_in "$packages/previous" >/dev/null; then
+        from=$(dpkg-deb -f "$(lab_debs_in "$packages/previous" | head -n 1)" Version)
+        lab_expect "$vm: the previous version $from staged" lab_stage_debs "$vm" "$packages/previous" /var/tmp/halo-debs/previous
+        lab_expect "$vm: apt install the previous version $from (the e2e's upgrade event upgrades it in place)" \
+            lab_apt_install "$vm" /var/tmp/halo-debs/previous
+    else
+        lab_step "$vm: no previous version in $packages/previous: the current one is installed again"
+        lab_expect "$vm: apt install ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" lab_apt_install "$vm" /var/tmp/halo-debs/current
+    fi
+}
+
+# Without packages: the tree scripts/test laid out, or a release build made here, copied in.
+install_tree() {
+    if [ -z "$tree" ]; then
+        tree=$(mktemp -d /tmp/halo-lab-install.XXXXXX)
+        chmod 0755 "$tree"
+        trap 'rm -rf "$tree"' EXIT
+        lab_step "HALO_INSTALL_DIR is not set: building halo here (release, static Swift stdlib) with"
+        lab_step "  scripts/install --destdir $tree --with-conformance"
+        t0=$(lab_now_ms)
+        lab_expect "scripts/install built halo" \
+            bash -c '"$1/scripts/install" --destdir "$2" --with-conformance >"$2.build.log" 2>&1 || { tail -n 30 "$2.build.log"; exit 1; }' \
+            _ "$LAB_REPO" "$tree"
+        rm -f "$tree.build.log"
+        lab_result halo-build-ms $(( $(lab_now_ms) - t0 ))
+    else
+        lab_step "installing the tree scripts/test built: $tree"
+    fi
+    lab_expect "$tree is a halo install tree with the conformance runner" \
+        test -x "$tree/usr/lib/halo/halo-agent" -a -x "$tree/usr/lib/halo/halo-conformance"
+    t0=$(lab_now_ms)
+    lab_expect "lab/lab install-halo into ${LAB_NODES[*]}" "$LAB_DIR/lab" install-halo --destdir "$tree" "${LAB_NODES[@]}"
+    lab_result install-ms $(( $(lab_now_ms) - t0 ))
+}
+
 if [ -n "$packages" ]; then
-    mapfile -t current < <(debs_in "$packages") || true
-    [ ${#current[@]} = 3 ] || { echo "  FAILED: HALO_PACKAGES=$packages has no halo-agents, halod and haloctl .deb"; exit 1; }
-    mapfile -t previous < <(debs_in "$packages/previous") || true
-    release=$(dpkg-deb -f "${current[0]}" Version)
-    lab_step "installing the packages with apt: $(for f in "${current[@]}"; do basename "$f"; done | tr '\n' ' ')"
-    agents=$(dpkg-deb -c "${current[0]}" |
+    current=$(lab_debs_in "$packages") || { echo "  FAILED: HALO_PACKAGES=$packages has no halo-agents, halod and haloctl .deb"; exit 1; }
+    agents_deb=$(head -n 1 <<<"$current")
+    release=$(dpkg-deb -f "$agents_deb" Version)
+    lab_step "installing the packages with apt: $(xargs -n 1 basename <<<"$current" | tr '\n' ' ')"
+    agents=$(dpkg-deb -c "$agents_deb" |
         awk '$6 ~ /^\.\/usr\/lib\/ocf\/resource.d\/halo\/./ {sub(".*/", "", $6); print $6}' | LC_ALL=C sort | tr '\n' ' ')
-    for vm in "${LAB_NODES[@]}"; do
-        lab_ssh "$vm" mkdir -p /var/tmp/halo-debs/current /var/tmp/halo-debs/previous </dev/null
-        lab_copy "$vm" "${current[@]}" /var/tmp/halo-debs/current/
-        [ ${#previous[@]} = 3 ] && lab_copy "$vm" "${previous[@]}" /var/tmp/halo-debs/previous/
-        before=$(snapshot "$vm")
-        t0=$(lab_now_ms)
-        lab_expect "$vm: apt install ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" \
-            lab_sh "$vm" "cd /var/tmp/halo-debs/current && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }"
-        lab_result "$vm-apt-install-ms" $(( $(lab_now_ms) - t0 ))
-        lab_expect "$vm: dpkg says halo-agents, halod and haloctl $release are installed" \
-            [ "$(lab_ssh "$vm" dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' halo-agents halod haloctl </dev/null |
-                 sed 's/ *$//' | LC_ALL=C sort | tr '\n' ';')" = "halo-agents $release ii;haloctl $release ii;halod $release ii;" ]
-        lab_expect "$vm: Pacemaker lists the agents (crm_resource --list-agents ocf:halo): ${agents% }" \
-            [ "$(lab_ssh "$vm" crm_resource --list-agents ocf:halo </dev/null | LC_ALL=C sort | tr '\n' ' ')" = "$agents" ]
-        lab_expect "$vm: the manual pages (ocf_halo_*(7) from meta-data, halod(8), haloctl(8))" \
-            lab_sh "$vm" "for a in ${agents% }; do test -s /usr/share/man/man7/ocf_halo_\$a.7.gz || exit 1; done
-                test -s /usr/share/man/man8/halod.8.gz && test -s /usr/share/man/man8/haloctl.8.gz"
-        # Enabled as the node's preset policy says (Debian's default: enabled; the lab's image
-        # presets "disable *", as a site policy may), and never started by the package.
-        lab_expect "$vm: halod.service enabled or not as the node's preset says, not started (no /etc/halo/halod.toml)" \
-            lab_sh "$vm" '[ "$(systemctl is-enabled halod)" = "$(systemctl show -P UnitFilePreset halod)" ] && ! systemctl is-active -q halod'
-        lab_expect "$vm: haloctl --version says $release" \
-            [ "$(lab_ssh "$vm" haloctl --version </dev/null)" = "${release%%[~+]*}" ]
-        t0=$(lab_now_ms)
-        lab_expect "$vm: apt purge halo-agents halod haloctl" \
-            lab_sh "$vm" "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q halo-agents halod haloctl >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }"
-        lab_result "$vm-apt-purge-ms" $(( $(lab_now_ms) - t0 ))
-        after=$(snapshot "$vm")
-        if [ "$before" != "$after" ]; then
-            echo "  what the purge left (or removed) on $vm:"
-            diff <(echo "$before") <(echo "$after") | sed 's/^/    /' | head -n 40
-        fi
-        lab_expect "$vm: nothing of halo left after the purge (/etc, /usr, /var/lib as before the install)" [ "$before" = "$after" ]
-        lab_expect "$vm: dpkg knows no halo package any more" \
-            lab_sh "$vm" '! dpkg-query -W -f "\${db:Status-Abbrev}\n" halo-agents halod haloctl 2>/dev/null | grep -q "^[a-z][a-z]"'
-        if [ ${#previous[@]} = 3 ]; then
-            from=$(dpkg-deb -f "${previous[0]}" Version)
-            lab_expect "$vm: apt install the previous version $from (the e2e's upgrade event upgrades it in place)" \
-                lab_sh "$vm" "cd /var/tmp/halo-debs/previous && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }"
-        else
-            lab_step "$vm: no previous version in $packages/previous: the current one is installed again"
-            lab_expect "$vm: apt install ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" \
-                lab_sh "$vm" "cd /var/tmp/halo-debs/current && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; exit 1; }"
-        fi
-    done
+    for vm in "${LAB_NODES[@]}"; do install_with_apt "$vm"; done
     # The lab's own tools (not packaged: the conformance runner and the verifying writer), from
-    # the tree scripts/test laid out beside the packages.
+    # the tree scripts/test laid out beside the packages (the packages' content plus the tools).
     if [ -n "$tree" ]; then
         for vm in "${LAB_NODES[@]}"; do
             lab_copy "$vm" "$tree/usr/lib/halo/halo-conformance" "$tree/usr/lib/halo/halo-writer" /usr/lib/halo/
         done
+    else
+        tree=$(mktemp -d /tmp/halo-lab-install.XXXXXX)
+        trap 'rm -rf "$tree"' EXIT
+        dpkg-deb -x "$agents_deb" "$tree"
     fi
-    tree=$(mktemp -d /tmp/halo-lab-install.XXXXXX)
-    trap 'rm -rf "$tree"' EXIT
-    dpkg-deb -x "${current[0]}" "$tree"
 else
-if [ -z "$tree" ]; then
-    tree=$(mktemp -d /tmp/halo-lab-install.XXXXXX)
-    chmod 0755 "$tree"
-    trap 'rm -rf "$tree"' EXIT
-    lab_step "HALO_INSTALL_DIR is not set: building halo here (release, static Swift stdlib) with"
-    lab_step "  scripts/install --destdir $tree --with-conformance"
-    t0=$(lab_now_ms)
-    lab_expect "scripts/install built halo" \
-        bash -c '"$1/scripts/install" --destdir "$2" --with-conformance >"$2.build.log" 2>&1 || { tail -n 30 "$2.build.log"; exit 1; }' \
-        _ "$LAB_REPO" "$tree"
-    rm -f "$tree.build.log"
-    lab_result halo-build-ms $(( $(lab_now_ms) - t0 ))
-else
-    lab_step "installing the tree scripts/test built: $tree"
-fi
-lab_expect "$tree is a halo install tree with the conformance runner" \
-    test -x "$tree/usr/lib/halo/halo-agent" -a -x "$tree/usr/lib/halo/halo-conformance"
-
-t0=$(lab_now_ms)
-lab_expect "lab/lab install-halo into ${LAB_NODES[*]}" "$LAB_DIR/lab" install-halo --destdir "$tree" "${LAB_NODES[@]}"
-lab_result install-ms $(( $(lab_now_ms) - t0 ))
+    install_tree
 fi
 
 version=$("$tree/usr/lib/halo/halo-agent" --version)

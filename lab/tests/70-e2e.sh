@@ -37,7 +37,13 @@ lab_full && events=move,drain,crash,link,vlan
 # upgrade to this build in place first, with the cluster running (nothing may restart or move),
 # then haloctl's move (and with --full its drain) under the same writers and verdict.
 if [ -n "${HALO_PACKAGES:-}" ]; then
-    events=upgrade,haloctl-move,$events
+    events=haloctl-move,$events
+    # An upgrade needs something older installed: test 55's previous version.
+    if lab_debs_in "$HALO_PACKAGES/previous" >/dev/null; then
+        events=upgrade,$events
+    else
+        lab_step "no previous version in $HALO_PACKAGES/previous: no upgrade event"
+    fi
     lab_full && events=$events,haloctl-drain
 fi
 lab_step "e2e/run --stack halo --events $events --repeat 1 (results: $out)"
