@@ -160,6 +160,7 @@ def upgrade(**files):
     }
     event.files = {"upgrade-expected.txt": "0.1.0\n",
                    "upgrade-installed.txt": "node1 0.1.0 0.1.0 0.1.0\nnode2 0.1.0 0.1.0 0.1.0\n",
+                   "upgrade-from.txt": "node1 0.1.0~lab1 0.1.0~lab1 0.1.0~lab1\nnode2 0.1.0~lab1 0.1.0~lab1 0.1.0~lab1\n",
                    "processes-before.txt": PROCESSES, "processes-after.txt": PROCESSES, **files}
     return event
 
@@ -271,6 +272,15 @@ class AnalyzeTest(unittest.TestCase):
     def test_a_node_left_at_the_old_version_fails_the_upgrade(self):
         self.assertFails(upgrade(**{"upgrade-installed.txt": "node1 0.1.0 0.1.0 0.1.0\nnode2 0.1.0~lab1 0.1.0 0.1.0\n"}),
                          "node2: after the upgrade")
+
+    def test_an_upgrade_from_the_same_version_is_no_upgrade(self):
+        self.assertFails(upgrade(**{"upgrade-from.txt": "node1 0.1.0 0.1.0 0.1.0\nnode2 0.1.0 0.1.0 0.1.0\n"}),
+                         "nothing older than 0.1.0 was upgraded")
+
+    def test_a_cluster_daemon_without_a_process_cannot_be_compared(self):
+        gone = PROCESSES.replace("node2 pacemakerd 202", "node2 pacemakerd")
+        self.assertFails(upgrade(**{"processes-before.txt": gone, "processes-after.txt": gone}),
+                         "no process to compare for node2 pacemakerd")
 
     def test_an_upgrade_without_the_processes_after_fails(self):
         self.assertFails(upgrade(**{"processes-after.txt": None}), "cannot judge the upgrade")

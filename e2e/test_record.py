@@ -70,6 +70,8 @@ class RecordTest(unittest.TestCase):
         recorder.send_signal(signal.SIGTERM)
         recorder.wait(timeout=20)
         self.assertEqual(self.frames()[:2], ["started", "power-off"])
+        # The guest was seen alive first: the power-off is the kill, not a failed detection.
+        self.assertNotIn("not running when the record began", self.text())
 
     def test_a_uml_guest_that_loses_power_is_marked_too(self):
         # Stands in for a UML guest's kernel process: umid=halolab-VM on its command line.

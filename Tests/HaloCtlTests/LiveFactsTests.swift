@@ -93,6 +93,9 @@ struct LiveFactsTests {
         #expect(verified == ["DRBD r0 is Primary on node1", "\(Self.iqn) is enabled on node1 with 1 LUN(s)", "every portal address (1) is up on node1"])
         let (_, missing) = NodeFactsChecks.verify(Self.lun, on: "node2", facts: try Self.standby())
         #expect(missing.count == 3, "\(missing)")
+        #expect(missing.first == "DRBD r0 is not Primary on node2", "\(missing)")
+        #expect(missing.contains("\(Self.iqn) does not exist on node2"), "\(missing)")
+        #expect(missing.contains { $0.hasPrefix("portal addresses not up on node2") }, "\(missing)")
     }
 
     @Test("status: healthy with every fact read; unknown when the serving node's facts are missing; down without its address")
@@ -165,6 +168,8 @@ struct LiveFactsTests {
         let gatherer = FactsGatherer(localNode: "node1", remote: ["/bin/false", "{node}"], remoteHaloctl: "haloctl")
         let facts = gatherer.facts(of: ["node2"])
         #expect(facts["node2"]?.failure?.contains("node2") == true)
+        // /bin/false prints nothing: its exit status is the failure, not empty output to parse.
+        #expect(facts["node2"]?.failure?.contains("unreadable") == false, "\(facts["node2"]?.failure ?? "")")
         let garbage = FactsGatherer(localNode: "node1", remote: ["/bin/echo", "{node}"], remoteHaloctl: "not-json")
         #expect(garbage.facts(of: "node2").failure?.contains("unreadable") == true)
     }

@@ -116,7 +116,7 @@ struct PacemakerBackendTests {
         #expect(try haloctlConstraints(cluster).isEmpty, "the move's constraint is removed after the failure")
         try cluster.settle()
         #expect(try cluster.nodes(running: "drbd-lun1", role: "Promoted") == ["node1"], "Pacemaker brought it back to node1")
-        #expect(report.outcome?.finalState.contains("lun1") == true)
+        #expect(report.outcome?.finalState == "lun1 is served by node1", "\(report.outcome?.finalState ?? "")")
         // The failure keeps lun1 off node2 until cleared: the next move is refused, with the fix.
         let refused = try MoveCommand(lun: "lun1", node: "node2").run(manager: manager(cluster), liveChecks: nil, progress: Progress(silent: true))
         #expect(refused.exitCode == 1)
@@ -191,7 +191,8 @@ struct HaloctlCommandTests {
         #expect(json["luns"]?.arrayValue?.first?["node"]?.stringValue == "node1")
         // Both nodes' facts were read (node2's through --remote); none of them has DRBD here,
         // so the LUNs are down — never reported healthy.
-        #expect(json["nodes"]?.arrayValue?.allSatisfy { $0["facts"]?["read"]?.boolValue == true } == true, "\(result.outputText)")
+        #expect(json["nodes"]?.arrayValue?.map { "\($0["name"]?.stringValue ?? "?") \($0["facts"]?["read"]?.boolValue ?? false)" }
+                == ["node1 true", "node2 true"], "\(result.outputText)")
         #expect(json["health"]?.stringValue == "down")
         #expect(result.termination == .exited(2))
         #expect(json["exitCode"]?.intValue == 2)

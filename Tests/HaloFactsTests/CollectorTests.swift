@@ -137,9 +137,9 @@ struct CollectorTests {
         #expect(facts.targets == .read(TargetFacts(loaded: [], targets: [])))  // neither tree: nothing loaded
         #expect(facts.mdArrays.failure != nil)
         #expect(facts.modules.failure != nil)
-        #expect(facts.links.failure != nil && facts.addresses.failure != nil)
-        #expect(facts.clock.failure != nil)
-        #expect(facts.corosync.failure != nil)
+        #expect(facts.links == .failed("netlink: EPERM") && facts.addresses == .failed("netlink: EPERM"))
+        #expect(facts.clock.failure == "adjtimex: EPERM")
+        #expect(facts.corosync.failure == "corosync's configuration map: corosync refused access (not root?)")
     }
 
     @Test func liveReaders_onThisMachine() {

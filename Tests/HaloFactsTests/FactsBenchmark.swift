@@ -4,9 +4,11 @@ import HaloSystem
 import HaloTesting
 import Testing
 
-/// Not an assertion: what one `collect()` costs on this machine, printed (median of 20). Run it
-/// alone for quiet numbers: `swift test --skip-build --filter FactsBenchmark`.
-@Suite("Facts collection cost (printed)", .serialized)
+/// Not an assertion: what one `collect()` costs on this machine, printed (median of 20). A
+/// measurement, not a test, so it runs only when asked: `HALO_BENCHMARKS=1 swift test
+/// --skip-build --filter FactsBenchmark`.
+@Suite("Facts collection cost (printed)", .serialized,
+       .enabled(if: getenv("HALO_BENCHMARKS") != nil, "a measurement: HALO_BENCHMARKS=1 runs it"))
 struct FactsBenchmark {
     static func threadCPU() -> Duration {
         var now = timespec()

@@ -105,8 +105,17 @@ struct MDAndModuleFactsTests {
     }
 
     @Test func thisHostsModules_areRead() throws {
-        // The development machine: `bridge` has a /sys/module entry without initstate (built in).
+        // This machine's own /sys/module: a stack module with an entry there is loaded or built
+        // in; one without is never "loaded" (built-in modules without parameters have none).
         let states = try #require(ModuleReader(kernel: KernelAttributes(), release: CurrentProcess.kernelRelease).read().value)
         #expect(states.count == ModuleState.stackModules.count)
+        for name in ModuleState.stackModules {
+            let state = states[name]
+            if KernelAttributes().exists("/sys/module/\(name)") {
+                #expect(state == .loaded || state == .builtIn, "\(name): \(String(describing: state))")
+            } else {
+                #expect(state != nil && state != .loaded, "\(name): \(String(describing: state))")
+            }
+        }
     }
 }

@@ -41,6 +41,9 @@ struct ServiceNotifierTests {
         let receiver = try DatagramReceiver(path: "\(directory.path)/notify.socket")
         ServiceNotifier(environment: [:]).watchdog()
         #expect(receiver.receive().isEmpty)
+        // No socket to send to, and no default one either (an empty NOTIFY_SOCKET is none).
+        #expect(ServiceNotifier(environment: [:]).socketPath == nil)
+        #expect(ServiceNotifier(environment: ["NOTIFY_SOCKET": ""]).socketPath == nil)
     }
 }
 
