@@ -25,7 +25,8 @@ from evidence import (NODES, Missing, dual_primary, gaps, offsets, read_file, re
                       writer_acks)
 
 ORDER = ["move", "drain", "crash", "link", "vlan", "haloctl-move", "haloctl-drain", "upgrade"]
-NAMES = {"move": "planned move (crm_resource --move, then clear)", "drain": "node drain (standby node1)",
+NAMES = {"move": "planned move (crm_resource --move, then clear; halod: its move request)",
+         "drain": "node drain (standby node1; halod: its drain request)",
          "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
          "vlan": "portal VLAN interface down on the active node",
          "haloctl-move": "planned move (haloctl move)", "haloctl-drain": "node drain (haloctl drain node1)",
@@ -129,9 +130,10 @@ def timeline(directory, clocks, trigger):
             out.write(f"{relative:+8.2f}s {vm} {text}\n")
 
 
-def haloctl_evidence(directory, problems):
-    """haloctl's own account of a move or drain (its exit status and JSON) and the constraints
-    left after it: haloctl must finish with 0 and leave no haloctl-move-* constraint."""
+def haloctl_evidence(directory, problems, stack="halo"):
+    """haloctl's own account of a move or drain (its exit status and JSON) and what it left after
+    it: haloctl must finish with 0 and leave no haloctl-move-* constraint (Pacemaker) or no move
+    in progress in halod's state (halod)."""
     evidence = {}
     try:
         evidence["exitCode"] = int(read_text(directory, "haloctl.exit").strip())
@@ -140,6 +142,17 @@ def haloctl_evidence(directory, problems):
         return evidence
     if evidence["exitCode"] != 0:
         problems.append(f"haloctl exited {evidence['exitCode']} (haloctl.json, haloctl.err)")
+    if stack == "halod":
+        try:
+            answer = json.loads(read_text(directory, "halod-after.json"))
+            pending = sorted(f"{lun['name']} to {lun['pendingMove']}" for lun in answer["status"]["luns"] if lun.get("pendingMove"))
+        except (Missing, ValueError, KeyError, TypeError) as missing:
+            problems.append(f"halod's state after haloctl is unknown ({missing})")
+            return evidence
+        evidence["movesPending"] = pending
+        if pending:
+            problems.append(f"haloctl left a move in progress in halod's state: {', '.join(pending)}")
+        return evidence
     try:
         constraints = read_text(directory, "constraints-after.txt")
     except Missing as missing:
@@ -257,7 +270,7 @@ def event(directory, stack, name, round_):
             problems.append(f"{vm}: {count} split-brain messages of the kernel")
     timeline(directory, clocks, trigger)
     if name.startswith("haloctl-"):
-        result["haloctl"] = haloctl_evidence(directory, problems)
+        result["haloctl"] = haloctl_evidence(directory, problems, stack)
     if name == "upgrade":
         result["upgrade"] = upgrade_evidence(directory, clocks, trigger, window_end, problems)
     counts = {key: sum(v.get(key) or 0 for v in per_lun.values()) for key, _ in VERIFY_COUNTERS}
@@ -290,7 +303,10 @@ def collect(out):
     run_problems, entries = [], []
     try:
         plan = json.loads(read_file(os.path.join(out, "plan.json")))
-        planned = [(s, e, r) for s in plan["stacks"] for e in plan["events"] for r in range(1, int(plan["repeat"]) + 1)]
+        # An event that does not apply to a stack (the upgrade under halod) is not planned for it.
+        skipped = {tuple(pair) for pair in plan.get("notApplicable", [])}
+        planned = [(s, e, r) for s in plan["stacks"] for e in plan["events"] if (s, e) not in skipped
+                   for r in range(1, int(plan["repeat"]) + 1)]
     except (OSError, ValueError, KeyError, TypeError) as error:
         run_problems.append(f"no readable plan.json ({error}): which events should have run is unknown")
         planned = []
@@ -307,7 +323,7 @@ def collect(out):
         if event_name in ORDER and round_.isdigit():
             found.add((stack, event_name, int(round_)))
     for stack, event_name, round_ in sorted(set(planned) | found,
-                                            key=lambda k: (k[0] != "halo", k[0], ORDER.index(k[1]), k[2])):
+                                            key=lambda k: (stack_rank(k[0]), k[0], ORDER.index(k[1]), k[2])):
         if stack in not_up:
             continue
         directory = os.path.join(out, stack, f"{event_name}-{round_}")
@@ -330,6 +346,17 @@ def collect(out):
     if not entries and not run_problems:
         run_problems.append("no event results")
     return entries, run_problems
+
+
+# The stacks in the order of every report: halo's agents under Pacemaker, the same under halod,
+# the established agents under Pacemaker.
+STACKS = ("halo", "halod", "established")
+# Issue 18's goal: halod's move and crash stalls at most half of the Pacemaker profile's.
+HALOD_GOAL_EVENTS, HALOD_GOAL_RATIO = ("move", "crash"), 0.5
+
+
+def stack_rank(stack):
+    return STACKS.index(stack) if stack in STACKS else len(STACKS)
 
 
 def seconds(value, digits=2):
@@ -357,7 +384,7 @@ def report(out):
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     summary = {}
     for event_name in ORDER:
-        for stack in ("halo", "established"):
+        for stack in STACKS:
             runs = [r for r in results if r["event"] == event_name and r["stack"] == stack]
             if not runs:
                 continue
@@ -386,6 +413,8 @@ def report(out):
         print("|---|---:|")
         for event_name in ratios:
             print(f"| {NAMES[event_name]} | {summary[(event_name, 'established')] / summary[(event_name, 'halo')]:.1f}× |")
+    for line in halod_comparison(summary):
+        print(line)
     failed = [(s, e, r, why) for s, e, r, result, why in entries if result is None]
     if failed or run_problems:
         print("\n**Not measured** (each fails the verdict):\n")
@@ -403,6 +432,23 @@ def report(out):
           "served again = the end of that gap relative to the trigger (host and client clocks, ± the "
           "offsets in each event's offsets.txt). The longest gap outside the window is the same measure "
           "before the trigger or after the window (a busy lab, not the event).")
+
+
+def halod_comparison(summary):
+    """The halod profile against the Pacemaker profile (halo's agents under each) in the same run:
+    the median stall's ratio per event, and issue 18's goal for move and crash."""
+    shared = [e for e in ORDER if (e, "halod") in summary and (e, "halo") in summary and summary[(e, "halo")] > 0]
+    if not shared:
+        return []
+    lines = ["", "| event | stall halod / Pacemaker (halo's agents in both) | goal: at most "
+             f"{HALOD_GOAL_RATIO:g} for {' and '.join(HALOD_GOAL_EVENTS)} |", "|---|---:|---|"]
+    for event_name in shared:
+        ratio = summary[(event_name, "halod")] / summary[(event_name, "halo")]
+        goal = ("—" if event_name not in HALOD_GOAL_EVENTS
+                else "met" if ratio <= HALOD_GOAL_RATIO else "NOT met")
+        lines.append(f"| {NAMES[event_name]} | {ratio:.2f} ({summary[(event_name, 'halod')]:.1f} s / "
+                     f"{summary[(event_name, 'halo')]:.1f} s) | {goal} |")
+    return lines
 
 
 def verdict_line(result):

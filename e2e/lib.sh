@@ -53,10 +53,11 @@ e2e_slices_up() {
 
 # --- storage -----------------------------------------------------------------------------------
 
-# The DRBD 8.4 resource of LUN N on its LUKS mapping, with the fence-peer handlers of STACK.
+# The DRBD 8.4 resource of LUN N on its LUKS mapping, with the fence-peer handlers of STACK
+# (halo's handler asks halod when its control socket is there, else Pacemaker's CIB).
 e2e_drbd_res() {
     local n=$1 stack=$2 fence unfence
-    if [ "$stack" = halo ]; then
+    if [ "$stack" != established ]; then
         fence="/usr/lib/halo/halo-agent drbd-fence-peer" unfence="/usr/lib/halo/halo-agent drbd-unfence-peer"
     else
         fence="/usr/lib/drbd/crm-fence-peer.sh" unfence="/usr/lib/drbd/crm-unfence-peer.sh"
@@ -140,6 +141,7 @@ e2e_wait_until() { ( lab_wait_until "$@" ); }
 # when a LUN is not served within 20 minutes.
 e2e_configure() {
     local stack=$1 dir=$2
+    if [ "$stack" = halod ]; then e2e_configure_halod "$dir"; return; fi
     LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} LAB_CLUSTER_FENCE=none lab_cluster_up
     mkdir -p "$dir"
     e2e_crm_for_luns "$E2E_DIR/$stack.crm" >"$dir/configuration.crm"
@@ -173,13 +175,153 @@ e2e_crm_for_luns() {
 # The storage node that answers for the cluster (node1 but while it is down after a crash).
 E2E_OBSERVER=node1
 
+# --- the halod profile: corosync + halod + halo's agents, no Pacemaker ------------------------------
+
+# The stack being run (e2e/run sets it): halo or established under Pacemaker, halod alone.
+E2E_STACK=halo
+
+# e2e_halod VM REQUEST — one request (a JSON line) on VM's halod control socket; prints its
+# one-line answer. python3 in the guest (the image has no socat); 20 s at most (halod answers a
+# request the cluster cannot decide within 15 s with that failure).
+E2E_HALOD_CLIENT='import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect("/run/halo/halod.sock")
+s.sendall(sys.argv[1].encode() + b"\n")
+sys.stdout.write(s.makefile().readline())'
+e2e_halod() { lab_ssh "$1" python3 -c "$E2E_HALOD_CLIENT" "$2" </dev/null; }
+
+# e2e_halod_ask QUESTION [N] — e2e/halod.py's answer from the observer's halod status.
+e2e_halod_ask() { e2e_halod "$E2E_OBSERVER" '{"version":1,"command":"status"}' | python3 "$E2E_DIR/halod.py" "$@" 2>/dev/null; }
+
+# e2e_halod_request VM move N NODE | drain NODE | undrain NODE — an operator's request to halod
+# on VM, as `haloctl` sends it; succeeds when halod accepted it (the answer says ok), else says why.
+e2e_halod_request() {
+    local vm=$1 command=$2 request answer
+    case $command in
+        move) request="{\"version\":1,\"command\":\"move\",\"lun\":\"lun$3\",\"node\":\"$4\"}" ;;
+        *) request="{\"version\":1,\"command\":\"$command\",\"node\":\"$3\"}" ;;
+    esac
+    answer=$(e2e_halod "$vm" "$request")
+    [[ $answer == *'"ok":true'* ]] && return 0
+    lab_warn "halod on $vm: $command ${*:3}: ${answer:-no answer}"
+    return 1
+}
+
+# Both storage nodes are members of halod's group, in sync and running (the observer's view).
+e2e_halod_all_in_sync() { [ "$(e2e_halod_ask members)" = "${#LAB_NODES[@]}" ]; }
+
+# e2e_halod_toml — halod's configuration of the run's LUNs: the stacks of e2e/halo.crm (LUKS on
+# every node → DRBD promoted where the LUN is served → LIO target → portal addresses on six
+# VLANs, MTU 9000) with the same monitors and timeouts, the same fencing (fence_halolab, power
+# off: the node stays down until the harness powers it on), each LUN preferring its home.
+e2e_halod_toml() {
+    local n v portals addresses vm id=1
+    cat <<EOF
+# halod.toml of the halo e2e scenario (written by e2e/lib.sh; docs/halod.md explains every setting)
+[cluster]
+name = "halolab"
+failback = false
+no_quorum_policy = "stop"
+
+[local]
+control_socket = "/run/halo/halod.sock"
+
+[fence_device.lab]
+agent = "fence_halolab"
+action = "off"
+timeout = "60s"
+EOF
+    for vm in "${LAB_NODES[@]}"; do
+        printf '\n[[node]]\nname = "%s"\nid = %d\nfence = [["lab"]]\n' "$vm" "$id"
+        id=$((id + 1))
+    done
+    for n in "${E2E_LUNS[@]}"; do
+        portals="" addresses=""
+        for v in "${E2E_VLANS[@]}"; do
+            portals+=" 198.19.$v.$((50 + n))" addresses+=" 198.19.$v.$((50 + n))/24@trunk.$v"
+        done
+        cat <<EOF
+
+[[lun]]
+name = "lun$n"
+nodes = ["${E2E_HOME[$n]}", "$(e2e_other "${E2E_HOME[$n]}")"]
+
+[[lun.resource]]
+id = "luks-lun$n"
+agent = "ocf:halo:luks"
+role = "everywhere"
+params = { device = "${E2E_DISK[$n]}", name = "crypt-lun$n", key = "/etc/halo/keys/lun$n.key" }
+monitor = [{ interval = "30s", timeout = "20s" }]
+
+[[lun.resource]]
+id = "drbd-lun$n"
+agent = "ocf:halo:drbd"
+role = "promotable"
+params = { resource = "lun$n" }
+monitor = [{ interval = "10s", timeout = "20s" }]
+timeouts = { start = "240s", stop = "100s", promote = "90s", demote = "90s" }
+
+[[lun.resource]]
+id = "target-lun$n"
+agent = "ocf:halo:lio"
+params = { iqn = "$(e2e_iqn "$n")", device_name = "lun$n", backing = "/dev/drbd$n", allowed_portals = "${portals# }", initiators = "iqn.2026-11.lab.test:client" }
+monitor = [{ interval = "10s", timeout = "20s" }]
+
+[[lun.resource]]
+id = "portal-lun$n"
+agent = "ocf:halo:portal"
+params = { addresses = "${addresses# }", mtu = 9000 }
+monitor = [{ interval = "10s", timeout = "20s" }]
+EOF
+    done
+}
+
+# e2e_halod_unit VM — halod's systemd unit on VM: the package's (installed with it), or, where
+# halo was copied in as a tree (e2e/run without packages, the demo), the same file from the repo.
+e2e_halod_unit() {
+    lab_ssh "$1" systemctl cat halod.service </dev/null >/dev/null 2>&1 && return 0
+    lab_copy "$1" "$LAB_REPO/Packaging/debian/halod.service" /etc/systemd/system/halod.service
+    lab_ssh "$1" systemctl daemon-reload </dev/null
+}
+
+# e2e_configure_halod DIR — corosync alone (the token of the Pacemaker profile), halod with the
+# run's configuration (DIR/halod.toml, checked by `halod --check` on each node) on both nodes;
+# waits until each LUN is served (then at home). Returns 1 with halod's view in
+# DIR/configure-failure.txt when a LUN is not served within 20 minutes.
+e2e_configure_halod() {
+    local dir=$1 vm n
+    mkdir -p "$dir"
+    LAB_CLUSTER_TOKEN=${E2E_TOKEN:-1000} lab_corosync_up
+    e2e_halod_toml >"$dir/halod.toml"
+    for vm in "${LAB_NODES[@]}"; do
+        e2e_halod_unit "$vm"
+        lab_copy "$vm" "$dir/halod.toml" /etc/halo/halod.toml
+        lab_sh "$vm" "chmod 0600 /etc/halo/halod.toml && halod --check >/dev/null" </dev/null ||
+            lab_die "$vm: halod --check refuses the e2e configuration ($dir/halod.toml)"
+    done
+    for vm in "${LAB_NODES[@]}"; do lab_ssh "$vm" systemctl start halod </dev/null & done
+    wait
+    E2E_OBSERVER=node1
+    for n in "${E2E_LUNS[@]}"; do
+        if ! e2e_wait_until 1200 "lun$n served (halod)" e2e_served_anywhere "$n"; then
+            e2e_cluster_view >"$dir/configure-failure.txt" 2>&1
+            return 1
+        fi
+        e2e_move_home "$n"
+    done
+}
+
 # e2e_crm COMMAND N — e2e/crm.py's answer about LUN N from crm_mon's XML on the observer:
 # served-where (the node where all of LUN N's target and portal resources run, or nothing),
 # promoted (where its DRBD is Promoted), summary (a line for a person).
 e2e_crm() {
     lab_sh "$E2E_OBSERVER" "crm_mon -1 --output-as=xml 2>/dev/null" </dev/null | python3 "$E2E_DIR/crm.py" "$@" 2>/dev/null
 }
-e2e_served_where() { e2e_crm served-where "$1"; }
+# The same questions of halod (the halod profile, E2E_STACK=halod): e2e/halod.py's answer from
+# halod's status on the observer.
+e2e_ask() { if [ "$E2E_STACK" = halod ]; then e2e_halod_ask "$@"; else e2e_crm "$@"; fi; }
+e2e_served_where() { e2e_ask served-where "$1"; }
 e2e_served_on() { [ "$(e2e_served_where "$1")" = "$2" ]; }
 e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 
@@ -271,7 +413,7 @@ e2e_watch() {
     while :; do
         # crm_mon first: it takes seconds under TCG, the writer's state a fraction, and the line
         # is printed when both are read.
-        cluster=$(e2e_crm summary "$n")
+        cluster=$(e2e_ask summary "$n")
         writer=$(e2e_writer_state "$n")
         line="$cluster; $writer"
         [ "$line" = "$shown" ] || { e2e_watch_line "$trigger" "LUN $n: $line"; shown=$line; }
@@ -408,13 +550,22 @@ e2e_salvage() {
     e2e_record_stop "$dir"
     since=$(cut -d. -f1 "$dir/trigger.txt" 2>/dev/null || date +%s)
     e2e_journals "$dir" $((since - 60))
-    lab_sh "$E2E_OBSERVER" "crm_mon -1 -r -f; echo; crm_mon -1 --output-as=xml" </dev/null >"$dir/cluster-at-failure.txt" 2>&1 || true
+    e2e_cluster_view >"$dir/cluster-at-failure.txt" 2>&1 || true
+}
+
+# e2e_cluster_view — what the cluster manager says, for a person looking after a failure.
+e2e_cluster_view() {
+    if [ "$E2E_STACK" = halod ]; then
+        e2e_halod "$E2E_OBSERVER" '{"version":1,"command":"status"}' | python3 -m json.tool
+    else
+        lab_sh "$E2E_OBSERVER" "crm_mon -1 -r -f; echo; crm_mon -1 --output-as=xml" </dev/null
+    fi
 }
 
 # --- events --------------------------------------------------------------------------------------
 
 # Where LUN N is promoted now (node name), from crm_mon XML on a node that is up.
-e2e_promoted_node() { e2e_crm promoted "$1"; }
+e2e_promoted_node() { e2e_ask promoted "$1"; }
 
 # Each event has an optional arm step (what to act on, found before the trigger time is taken,
 # so that the measurement starts with the action itself) and the trigger.
@@ -422,6 +573,7 @@ e2e_promoted_node() { e2e_crm promoted "$1"; }
 # e2e_event_move N — the Pacemaker way: move LUN N's promoted instance to the other node.
 e2e_arm_move() { E2E_EXPECT_NODE=$(e2e_other "$(e2e_promoted_node "$1")"); }
 e2e_event_move() {
+    if [ "$E2E_STACK" = halod ]; then e2e_halod_request node1 move "$1" "$E2E_EXPECT_NODE"; return; fi
     lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$1-clone" --node "$E2E_EXPECT_NODE" </dev/null >/dev/null
 }
 # Back home: clear the move's constraint and move LUN N back where it prefers to be (stickiness
@@ -429,6 +581,14 @@ e2e_event_move() {
 e2e_restore_move() { e2e_move_home "$1"; }
 e2e_move_home() {
     local n=$1
+    if [ "$E2E_STACK" = halod ]; then
+        # halod forgets a move once it is done: nothing to clear. A move is refused while the
+        # home node cannot take the LUN (its copy resyncing after a crash or a cut): asked again.
+        e2e_served_on "$n" "${E2E_HOME[$n]}" && return 0
+        lab_wait_until 600 "halod accepts moving lun$n to ${E2E_HOME[$n]}" e2e_halod_request "$E2E_OBSERVER" move "$n" "${E2E_HOME[$n]}"
+        lab_wait_until 600 "lun$n back on ${E2E_HOME[$n]}" e2e_served_on "$n" "${E2E_HOME[$n]}"
+        return 0
+    fi
     lab_ssh node1 crm_resource --clear --resource "drbd-lun$n-clone" </dev/null >/dev/null 2>&1 || true
     if ! e2e_served_on "$n" "${E2E_HOME[$n]}"; then
         lab_ssh node1 crm_resource --move --promoted --resource "drbd-lun$n-clone" --node "${E2E_HOME[$n]}" </dev/null >/dev/null
@@ -439,9 +599,16 @@ e2e_move_home() {
 
 # e2e_event_drain — standby node1: both LUNs end on node2.
 e2e_arm_drain() { E2E_EXPECT_NODE=node2; }
-e2e_event_drain() { lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null; }
+e2e_event_drain() {
+    if [ "$E2E_STACK" = halod ]; then e2e_halod_request node2 drain node1; return; fi
+    lab_ssh node2 crm_attribute --node node1 --name standby --update on </dev/null
+}
 e2e_restore_drain() {
-    lab_ssh node2 crm_attribute --node node1 --name standby --update off </dev/null
+    if [ "$E2E_STACK" = halod ]; then
+        lab_wait_until 120 "halod undrains node1" e2e_halod_request node2 undrain node1
+    else
+        lab_ssh node2 crm_attribute --node node1 --name standby --update off </dev/null
+    fi
     e2e_all_home
 }
 # Every LUN back where it prefers to be.
@@ -468,13 +635,18 @@ e2e_haloctl_ready() {
 }
 
 # e2e_haloctl DIR ARGV... — haloctl on node1 with ARGV (--output json): its JSON, stderr and exit
-# status into DIR (haloctl.json, haloctl.err, haloctl.exit), the constraints afterwards into
-# DIR/constraints-after.txt; analyze.py judges them.
+# status into DIR (haloctl.json, haloctl.err, haloctl.exit), what it may have left behind into
+# DIR/constraints-after.txt (Pacemaker's constraints) or DIR/halod-after.json (halod's status:
+# its moves in progress); analyze.py judges them.
 e2e_haloctl() {
     local dir=$1 rc=0; shift
     lab_ssh node1 haloctl "$@" --output json </dev/null >"$dir/haloctl.json" 2>"$dir/haloctl.err" || rc=$?
     echo "$rc" >"$dir/haloctl.exit"
-    lab_sh node1 "cibadmin --query --scope constraints" </dev/null >"$dir/constraints-after.txt" 2>&1 || true
+    if [ "$E2E_STACK" = halod ]; then
+        e2e_halod node1 '{"version":1,"command":"status"}' >"$dir/halod-after.json" 2>&1 || true
+    else
+        lab_sh node1 "cibadmin --query --scope constraints" </dev/null >"$dir/constraints-after.txt" 2>&1 || true
+    fi
     [ "$rc" = 0 ] || lab_warn "haloctl $* exited $rc: $(tail -n 3 "$dir/haloctl.err" | tr '\n' ' ')"
 }
 
@@ -572,10 +744,16 @@ e2e_revive() {
     fi
     lab_wait_ssh "$node" 300
     e2e_slices_up "$node"
+    local manager=pacemaker
+    [ "$E2E_STACK" = halod ] && manager=halod
     lab_sh "$node" "modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock;
-        sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync pacemaker" </dev/null
+        sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1; systemctl start corosync $manager" </dev/null
     E2E_OBSERVER=$node
-    lab_wait_until 300 "$node rejoined" lab_cluster_all_online
+    if [ "$E2E_STACK" = halod ]; then
+        lab_wait_until 300 "$node rejoined halod's group" e2e_halod_all_in_sync
+    else
+        lab_wait_until 300 "$node rejoined" lab_cluster_all_online
+    fi
 }
 
 # e2e_event_link — the replication link is cut on node2 while the client writes, then healed.
@@ -593,6 +771,11 @@ e2e_restore_link() {
 }
 e2e_no_fence_constraints() {
     local constraints
+    if [ "$E2E_STACK" = halod ]; then
+        # halod's record of the outdated copies (its fence-peer answer), cleared the same way.
+        constraints=$(e2e_halod_ask outdated) && [ -z "$constraints" ]
+        return
+    fi
     constraints=$(lab_sh "$E2E_OBSERVER" "cibadmin --query --scope constraints" </dev/null) || return 1
     [[ $constraints == *"<constraints"* ]] && ! grep -Eq 'id="(halo-fence-|drbd-fence-by-handler-)' <<<"$constraints"
 }

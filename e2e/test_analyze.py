@@ -143,6 +143,12 @@ CONSTRAINTS = '<constraints>\n  <rsc_location id="loc-lun1" rsc="drbd-lun1-clone
 PROCESSES = "node1 corosync 101\nnode1 pacemakerd 102\nnode1 halod inactive\nnode2 corosync 201\nnode2 pacemakerd 202\nnode2 halod inactive\n"
 
 
+# halod's answer to `status` after haloctl (e2e_haloctl's halod-after.json): no move in progress.
+HALOD_AFTER = json.dumps({"version": 1, "ok": True, "status": {"luns": [
+    {"name": "lun1", "node": "node2", "pendingMove": None, "outdated": []},
+    {"name": "lun2", "node": "node2", "pendingMove": None, "outdated": []}]}}) + "\n"
+
+
 def haloctl_move(**files):
     """A move made with haloctl: it exited 0 and left no constraint of its own."""
     event = Event(name="haloctl-move")
@@ -170,10 +176,11 @@ class AnalyzeTest(unittest.TestCase):
         self.out = tempfile.mkdtemp(prefix="halo-analyze-test.")
         self.addCleanup(shutil.rmtree, self.out)
 
-    def plan(self, stacks=("halo",), events=("move",), repeat=1, backend="uml"):
+    def plan(self, stacks=("halo",), events=("move",), repeat=1, backend="uml", not_applicable=()):
         write_file(os.path.join(self.out, "plan.json"),
                    json.dumps({"stacks": list(stacks), "events": list(events), "repeat": repeat,
-                               "backend": backend, "backendLabel": f"{backend.upper()} (test)"}))
+                               "backend": backend, "backendLabel": f"{backend.upper()} (test)",
+                               "notApplicable": [list(pair) for pair in not_applicable]}))
 
     def run_tool(self, *args):
         return subprocess.run([sys.executable, ANALYZE, *args], capture_output=True, text=True)
@@ -241,6 +248,60 @@ class AnalyzeTest(unittest.TestCase):
     def test_unknown_constraints_after_haloctl_fail(self):
         self.assertFails(haloctl_move(**{"constraints-after.txt": "Could not connect to the CIB\n"}),
                          "no CIB constraints section")
+
+    def test_a_haloctl_move_under_halod_that_leaves_no_move_in_progress_passes(self):
+        event = haloctl_move(**{"constraints-after.txt": None, "halod-after.json": HALOD_AFTER})
+        event.stack = "halod"
+        self.plan(stacks=["halod"], events=["haloctl-move"])
+        status, text, _, results = self.analyze(event)
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["haloctl"], {"exitCode": 0, "movesPending": []})
+
+    def test_a_haloctl_move_under_halod_that_leaves_a_move_in_progress_fails(self):
+        event = haloctl_move(**{"constraints-after.txt": None,
+                                "halod-after.json": HALOD_AFTER.replace('"pendingMove": null', '"pendingMove": "node2"', 1)})
+        event.stack = "halod"
+        self.plan(stacks=["halod"], events=["haloctl-move"])
+        status, text, _, _ = self.analyze(event)
+        self.assertEqual(status, 1, text)
+        self.assertIn("left a move in progress in halod's state: lun1 to node2", text)
+
+    def test_halods_state_after_haloctl_unknown_fails(self):
+        event = haloctl_move(**{"constraints-after.txt": None, "halod-after.json": "Traceback: connection refused\n"})
+        event.stack = "halod"
+        self.plan(stacks=["halod"], events=["haloctl-move"])
+        status, text, _, _ = self.analyze(event)
+        self.assertEqual(status, 1, text)
+        self.assertIn("halod's state after haloctl is unknown", text)
+
+    # --- the halod profile beside the Pacemaker profile -------------------------------------------
+
+    def test_the_report_compares_halod_with_pacemaker_against_the_goal(self):
+        halo, halod = Event(), Event(stack="halod")
+        halod.acks[1] = acks(T - 12, T + 25, [(T + 1, T + 3)])   # 2 s against 5 s: 0.40, the goal met
+        self.plan(stacks=["halo", "halod"])
+        status, text, report, _ = self.analyze(halo, halod)
+        self.assertEqual(status, 0, text)
+        rows = [line for line in report.split("\n") if line.startswith("| planned move")]
+        self.assertEqual([row.split("|")[2].strip() for row in rows][:2], ["halo", "halod"], report)
+        self.assertIn("| planned move (crm_resource --move, then clear; halod: its move request) | 0.40 (2.0 s / 5.0 s) | met |", report)
+
+    def test_a_halod_stall_above_half_of_pacemakers_is_reported_as_not_met(self):
+        halo, halod = Event(), Event(stack="halod")
+        halod.acks[1] = acks(T - 12, T + 25, [(T + 1, T + 5)])
+        self.plan(stacks=["halo", "halod"])
+        _, _, report, _ = self.analyze(halo, halod)
+        self.assertIn("| planned move (crm_resource --move, then clear; halod: its move request) | 0.80 (4.0 s / 5.0 s) | NOT met |", report)
+
+    def test_an_event_that_does_not_apply_to_a_stack_is_not_expected(self):
+        self.plan(stacks=["halod"], events=["move", "upgrade"], not_applicable=[("halod", "upgrade")])
+        status, text, _, _ = self.analyze(Event(stack="halod"))
+        self.assertEqual(status, 0, text)
+        self.assertNotIn("upgrade", text)
+        self.plan(stacks=["halo"], events=["move", "upgrade"], not_applicable=[("halod", "upgrade")])
+        status, text, _, _ = self.analyze(Event())
+        self.assertEqual(status, 1, "the upgrade is still planned for the Pacemaker profile")
+        self.assertIn("upgrade #1: FAIL — no result", text)
 
     # --- the upgrade in place: versions, processes, the cluster's actions -----------------------------
 

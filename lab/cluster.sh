@@ -6,10 +6,12 @@
 #   $LAB_DRBD_R0_FORGET                      remote command: r0 down and forgotten, where it exists
 #   lab_drbd_r0_up RESFILE [primary]         r0 up and Connected on both nodes, no initial sync
 #   lab_corosync_conf                        print the lab's corosync.conf (knet, two links, two_node)
+#   lab_corosync_up                          corosync alone on node1/node2 (the halod profile), a new key
 #   lab_cluster_up                           start corosync + pacemaker on node1/node2, wait for both
 #                                            online, configure the fence device fence-lab (none
 #                                            with LAB_CLUSTER_FENCE=none; LAB_CLUSTER_TOKEN: token ms)
-#   lab_cluster_down                         stop both and forget the CIB (next start is fresh)
+#   lab_cluster_down                         stop halod, Pacemaker and corosync, forget the CIB and
+#                                            halod's configuration (next start is fresh)
 
 # The remote command that takes r0 down and forgets it (metadata wiped, resource file gone) on a
 # node where it exists, and does nothing elsewhere: the DRBD part of the tests' cleanups, alone
@@ -108,9 +110,9 @@ lab_cluster_online_count() {
 
 lab_cluster_all_online() { [ "$(lab_cluster_online_count)" = "${#LAB_NODES[@]}" ]; }
 
-# lab_cluster_up — bring up the 2-node cluster with the fence device `fence-lab`
-# (stonith:fence_halolab, pcmk_host_list="node1 node2") and stonith-enabled=true.
-lab_cluster_up() {
+# lab_corosync_up — the lab's corosync.conf and a new authkey on both storage nodes, corosync
+# started there (and nothing else: the halod profile starts halod itself).
+lab_corosync_up() {
     local conf key vm
     conf=$(mktemp) key=$(mktemp)
     lab_corosync_conf >"$conf"
@@ -122,7 +124,18 @@ lab_cluster_up() {
     done
     rm -f "$conf" "$key"
     for vm in "${LAB_NODES[@]}"; do
-        lab_ssh "$vm" systemctl start corosync pacemaker </dev/null &
+        lab_ssh "$vm" systemctl start corosync </dev/null &
+    done
+    wait
+}
+
+# lab_cluster_up — bring up the 2-node cluster with the fence device `fence-lab`
+# (stonith:fence_halolab, pcmk_host_list="node1 node2") and stonith-enabled=true.
+lab_cluster_up() {
+    local vm
+    lab_corosync_up
+    for vm in "${LAB_NODES[@]}"; do
+        lab_ssh "$vm" systemctl start pacemaker </dev/null &
     done
     wait
     lab_wait_until 240 "both nodes online in Pacemaker" lab_cluster_all_online
@@ -143,12 +156,13 @@ lab_cluster_up() {
         lab_sh node1 'stonith_admin --list-registered | grep -qw fence-lab'
 }
 
-# lab_cluster_down — stop Pacemaker and corosync on the storage nodes that run them and remove
-# the CIB, so that a later lab_cluster_up starts from an empty configuration.
+# lab_cluster_down — stop halod, Pacemaker and corosync on the storage nodes that run them and
+# remove the CIB and halod's configuration, so that a later start begins from nothing (and halod,
+# enabled by its package, does not start at the next boot).
 lab_cluster_down() {
     local vm
     for vm in "${LAB_NODES[@]}"; do
-        lab_sh "$vm" 'systemctl stop pacemaker corosync; rm -f /var/lib/pacemaker/cib/*' </dev/null &
+        lab_sh "$vm" 'systemctl stop halod 2>/dev/null; systemctl stop pacemaker corosync; rm -f /var/lib/pacemaker/cib/* /etc/halo/halod.toml' </dev/null &
     done
     wait
 }

@@ -111,6 +111,9 @@ struct StatusReport {
                          ("last", .string($0.value.last))])
             })),
             ("configurationError", record.blocked.map(JSONValue.string) ?? .null),
+            // DRBD's fence-peer handler outdated these nodes' copies: none is promoted before its
+            // resync ends (the after-resync-target handler clears it).
+            ("outdated", .array(record.outdated.sorted().map { .string(name($0)) })),
             ("connections", .int(record.connections.count)),
         ])
     }

@@ -117,8 +117,12 @@ struct HalodStackTests {
         #expect(outdated["drbdExit"]?.intValue == 4, "\(outdated)")
         let refused = try cluster.request(.move(lun: "lun1", node: "node2"), at: 1)
         #expect(refused["error"]?.stringValue?.contains("outdated") == true, "\(refused)")
+        #expect(cluster.wait(.seconds(10)) { outdatedNodes(cluster.status(3), lun: "lun1") == ["node2", "node3"] },
+                "status shows the outdated copies")
         let unfenced = try ControlClient.send(.unfencePeer(resource: "r1"), to: "\(cluster.directory.path)/node2/halod.sock")
         #expect(unfenced["ok"]?.boolValue == true)
+        #expect(cluster.wait(.seconds(10)) { outdatedNodes(cluster.status(1), lun: "lun1") == ["node3"] },
+                "node2's resync ended: status no longer shows it outdated")
         #expect(try cluster.request(.move(lun: "lun1", node: "node2"), at: 1)["ok"]?.boolValue == true)
         #expect(cluster.wait(.seconds(40)) { cluster.resourceState("target-lun1", on: 2) == "started" })
 
@@ -138,6 +142,11 @@ struct HalodStackTests {
         let done = cluster.fenceLog.first { $0.phase == "done" && $0.plug == "node1" }?.time
         #expect(done != nil && done! <= answered, "answered only after the fence")
         print("halod fence-peer: a lost peer answered \(String(answered - asked).prefix(5)) s after the handler asked (the fence agent waits 6 s)")
+    }
+
+    /// The nodes `status` shows outdated for LUN (nil: no status, or no such LUN).
+    func outdatedNodes(_ status: JSONValue?, lun: String) -> [String]? {
+        status?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == lun }?["outdated"]?.arrayValue?.compactMap(\.stringValue)
     }
 
     @Test("Prometheus metrics: quorum, members, each LUN's node, fencing results and agent actions, in base units")

@@ -1,10 +1,11 @@
 #!/bin/bash
-# lab/tests/70-e2e.sh — the whole stack under Pacemaker (issue 8), the short form the README's test
+# lab/tests/70-e2e.sh — the whole stack (issues 8 and 18), the short form the README's test
 # command runs: the seed layout scaled to the lab with halo's agents (2 LUNs, LUKS below DRBD,
 # LIO targets, portals on six VLANs with MTU 9000, real fencing), the client's verifying writer on
-# both LUNs, then one planned move of LUN 1 (crm_resource --move, then clear) and one hard crash
-# of node1 (its power cut: the QEMU process, or the UML process group, killed; Pacemaker fences
-# it; LUN 1 comes up on node2). Runs on UML in the default run (the failover times mean
+# both LUNs, then one planned move of LUN 1 and one hard crash of node1 (its power cut: the QEMU
+# process, or the UML process group, killed; it is fenced; LUN 1 comes up on node2) — first under
+# Pacemaker (stack halo: crm_resource --move, then clear), then the same under halod without
+# Pacemaker (stack halod: halod's move request; halod fences), side by side in one report. Runs on UML in the default run (the failover times mean
 # something only at real speed); `lab/lab --backend qemu test 70` runs it on QEMU. Passes only on e2e/analyze.py's
 # verdict over the run: every planned event measured, every acknowledged write read back intact
 # (none lost, corrupt, unreadable or of another LUN), no write error on the client, both nodes'
@@ -14,7 +15,8 @@
 # version): first the upgrade to this build with apt on both nodes while the cluster serves and
 # the client writes (nothing may restart or move: the cluster's processes, the controller's
 # actions and the versions are the evidence), and a move with haloctl (exit 0, no constraint
-# left), each under the same verdict.
+# left; under halod: no move left in progress), each under the same verdict (the upgrade under
+# Pacemaker only: it checks that no Pacemaker daemon restarted).
 # With --full (HALO_LAB_FULL=1): every event of e2e/run (move, drain, crash, link, vlan; and
 # haloctl-drain with the packages).
 # The side-by-side comparison with the established agents is e2e/run itself (longer).
@@ -46,23 +48,24 @@ if [ -n "${HALO_PACKAGES:-}" ]; then
     fi
     lab_full && events=$events,haloctl-drain
 fi
-lab_step "e2e/run --stack halo --events $events --repeat 1 (results: $out)"
+lab_step "e2e/run --stack halo,halod --events $events --repeat 1 (results: $out)"
 rc=0
-"$LAB_DIR/../e2e/run" --stack halo --events "$events" --repeat 1 --reuse --out "$out" || rc=$?
+"$LAB_DIR/../e2e/run" --stack halo,halod --events "$events" --repeat 1 --reuse --out "$out" || rc=$?
 # e2e/run ends with the verdict; if it ended early, the verdict over what it left says why.
 [ -s "$out/results.md" ] || python3 "$LAB_DIR/../e2e/analyze.py" report "$out" >"$out/results.md"
 sed 's/^/    /' "$out/results.md"
 verdict=0
 python3 "$LAB_DIR/../e2e/analyze.py" verdict "$out" >"$out/verdict.txt" || verdict=$?
 sed 's/^/    /' "$out/verdict.txt"
-for r in "$out"/halo/*/result.json; do
+for r in "$out"/halo/*/result.json "$out"/halod/*/result.json; do
     [ -s "$r" ] || continue
     python3 - "$r" <<'PY' | while read -r key value; do lab_result "$key" "$value"; done
 import json, sys
 r = json.load(open(sys.argv[1]))
+prefix = "" if r["stack"] == "halo" else r["stack"] + "-"
 def put(key, value):
     if value is not None:
-        print(f'{r["event"]}-{key} {value}')
+        print(f'{prefix}{r["event"]}-{key} {value}')
 put("stall-s", r.get("stallSeconds"))
 put("served-again-s", r.get("servedAgainSeconds"))
 put("outside-gap-s", r.get("outsideGapSeconds"))
