@@ -212,9 +212,12 @@ e2e_halod_request() {
 e2e_halod_all_in_sync() { [ "$(e2e_halod_ask members)" = "${#LAB_NODES[@]}" ]; }
 
 # e2e_halod_toml — halod's configuration of the run's LUNs: the stacks of e2e/halo.crm (LUKS on
-# every node → DRBD promoted where the LUN is served → LIO target → portal addresses on six
-# VLANs, MTU 9000) with the same monitors and timeouts, the same fencing (fence_halolab, power
-# off: the node stays down until the harness powers it on), each LUN preferring its home.
+# every node → DRBD promoted where the LUN is served → portal addresses on six VLANs, MTU 9000 →
+# LIO target) with the same monitors and timeouts, the same fencing (fence_halolab, power off:
+# the node stays down until the harness powers it on), each LUN preferring its home. The portal
+# comes before the target (docs/halod.md, "the order of a stack"): a stop ends the sessions while
+# the addresses are still there (the initiator sees the FIN at once), a start brings the
+# addresses up first (reconnection attempts get a reset instead of silence).
 e2e_halod_toml() {
     local n v portals addresses vm id=1
     cat <<EOF
@@ -263,15 +266,15 @@ monitor = [{ interval = "10s", timeout = "20s" }]
 timeouts = { start = "240s", stop = "100s", promote = "90s", demote = "90s" }
 
 [[lun.resource]]
-id = "target-lun$n"
-agent = "ocf:halo:lio"
-params = { iqn = "$(e2e_iqn "$n")", device_name = "lun$n", backing = "/dev/drbd$n", allowed_portals = "${portals# }", initiators = "iqn.2026-11.lab.test:client" }
-monitor = [{ interval = "10s", timeout = "20s" }]
-
-[[lun.resource]]
 id = "portal-lun$n"
 agent = "ocf:halo:portal"
 params = { addresses = "${addresses# }", mtu = 9000 }
+monitor = [{ interval = "10s", timeout = "20s" }]
+
+[[lun.resource]]
+id = "target-lun$n"
+agent = "ocf:halo:lio"
+params = { iqn = "$(e2e_iqn "$n")", device_name = "lun$n", backing = "/dev/drbd$n", allowed_portals = "${portals# }", initiators = "iqn.2026-11.lab.test:client" }
 monitor = [{ interval = "10s", timeout = "20s" }]
 EOF
     done

@@ -23,6 +23,11 @@ public enum ControlRequest: Sendable, Hashable {
     case fencePeer(resource: String, timeout: Int)
     /// DRBD's after-resync-target handler on this node: the data is UpToDate again.
     case unfencePeer(resource: String)
+    /// The DRBD agent's promote on this node, when DRBD still shows a peer of `resource` as
+    /// Primary: ok only when every other node of its LUN is fenced in the agreed state (not a
+    /// member): then that peer is certainly gone, and the agent need not wait for DRBD's ping to
+    /// notice. Changes nothing.
+    case peersFenced(resource: String)
 
     public static let version = 1
 
@@ -47,7 +52,8 @@ public enum ControlRequest: Sendable, Hashable {
         case "clear": self = .clear(lun: try field("lun"))
         case "fence-peer": self = .fencePeer(resource: try field("resource"), timeout: max(1, value["timeout"]?.intValue ?? 60))
         case "unfence-peer": self = .unfencePeer(resource: try field("resource"))
-        default: throw ControlRequestError("unknown command \(command); commands: status, move, drain, undrain, clear, fence-peer, unfence-peer")
+        case "peers-fenced": self = .peersFenced(resource: try field("resource"))
+        default: throw ControlRequestError("unknown command \(command); commands: status, move, drain, undrain, clear, fence-peer, unfence-peer, peers-fenced")
         }
     }
 
@@ -62,6 +68,7 @@ public enum ControlRequest: Sendable, Hashable {
         case .clear(let lun): members += [("command", .string("clear")), ("lun", .string(lun))]
         case .fencePeer(let resource, let timeout): members += [("command", .string("fence-peer")), ("resource", .string(resource)), ("timeout", .int(timeout))]
         case .unfencePeer(let resource): members += [("command", .string("unfence-peer")), ("resource", .string(resource))]
+        case .peersFenced(let resource): members += [("command", .string("peers-fenced")), ("resource", .string(resource))]
         }
         return JSONValue.object(members).rendered(style: .compact)
     }

@@ -67,6 +67,34 @@ extension Daemon {
                 return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
             }
             perform(machine.handle(.request(.unfencePeer(lun), client: client)))
+        case .success(.peersFenced(let resource)):
+            guard let lun = lun(drbdResource: resource) else {
+                return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
+            }
+            switch unfencedPeers(of: lun) {
+            case .success(let fenced): control.send(.done("every peer of \(lun) is fenced: \(fenced.joined(separator: ", "))"), to: client)
+            case .failure(let why): control.send(.failed(why.description), to: client)
+            }
         }
+    }
+
+    /// The other nodes of `lun`, when every one of them is fenced in the agreed state and not a
+    /// member (so none can hold the LUN's DRBD resource Primary); otherwise which one is not.
+    func unfencedPeers(of lun: LUNName) -> Result<[String], ControlRequestError> {
+        guard let state = machine.state, let configured = configuration.lun(lun) else {
+            return .failure(ControlRequestError("this halod is not in sync with the cluster"))
+        }
+        let local = configuration.node(corosync.localNode)?.name
+        var fenced: [String] = []
+        for name in configured.nodes where name != local {
+            guard let node = configuration.node(named: name), let record = state.nodes[node.id] else {
+                return .failure(ControlRequestError("\(name) is not known to the cluster state"))
+            }
+            guard record.safety == .stopped(.fenced), record.member == nil else {
+                return .failure(ControlRequestError("\(name) is not fenced"))
+            }
+            fenced.append(name)
+        }
+        return .success(fenced)
     }
 }

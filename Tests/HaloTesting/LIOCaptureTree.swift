@@ -1,6 +1,5 @@
 import Glibc
 import HaloSystem
-import HaloTesting
 
 /// LIO's configfs tree rebuilt from the captures in Tests/Fixtures/lio-6.1 as a directory: the
 /// paths of a `find` listing (a path with entries below it is a directory, the two captured

@@ -141,6 +141,10 @@ struct HalodStackTests {
         #expect(fenced["drbdExit"]?.intValue == 7, "\(fenced)")
         let done = cluster.fenceLog.first { $0.phase == "done" && $0.plug == "node1" }?.time
         #expect(done != nil && done! <= answered, "answered only after the fence")
+        // The DRBD agent's question before it drops the connection to a dead Primary: yes only
+        // when every other node of the LUN is fenced (node3 is a member: no).
+        let notAll = try ControlClient.send(.peersFenced(resource: "r1"), to: "\(cluster.directory.path)/node2/halod.sock")
+        #expect(notAll["ok"]?.boolValue == false && notAll["error"]?.stringValue == "node3 is not fenced", "\(notAll)")
         print("halod fence-peer: a lost peer answered \(String(answered - asked).prefix(5)) s after the handler asked (the fence agent waits 6 s)")
     }
 
