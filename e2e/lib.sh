@@ -665,8 +665,8 @@ e2e_arm_haloctl_move() {
 }
 e2e_event_haloctl_move() { e2e_haloctl "$2" move "lun$1" --to "$E2E_EXPECT_NODE"; }
 e2e_restore_haloctl_move() {
-    lab_ssh node1 haloctl move "lun$1" --to "${E2E_HOME[$1]}" </dev/null >/dev/null 2>&1 ||
-        lab_warn "haloctl could not move lun$1 back to ${E2E_HOME[$1]}"
+    lab_ssh node1 haloctl move "lun$1" --to "${E2E_HOME[$1]}" </dev/null >"$2/haloctl-back.txt" 2>&1 ||
+        lab_warn "haloctl could not move lun$1 back to ${E2E_HOME[$1]}: $(tail -n 2 "$2/haloctl-back.txt" | tr '\n' ' ')"
     e2e_all_home
 }
 

@@ -26,6 +26,30 @@ def lun(name, owner, reason="placed", pending=None, outdated=()):
     return {"name": name, "node": owner, "reason": reason, "pendingMove": pending, "outdated": list(outdated)}
 
 
+class LabConfigurationTest(unittest.TestCase):
+    """The halod profile's lab configuration (e2e/lib.sh's e2e_halod_toml, which the lab loads
+    with `halod --check` and runs) is the seed layout's example (Packaging/examples/halod.toml,
+    shipped in the halod package) with the lab's site values: the same LUNs, and per LUN the same
+    resources in the same order, with the same agents, roles and parameter names."""
+
+    def test_the_lab_runs_the_shipped_example_with_its_own_site_values(self):
+        import tomllib
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        generated = subprocess.run(["bash", "-c", 'source e2e/lib.sh && e2e_halod_toml'], cwd=repo,
+                                   capture_output=True, text=True, check=True).stdout
+        lab = tomllib.loads(generated)
+        with open(os.path.join(repo, "Packaging", "examples", "halod.toml"), "rb") as file:
+            example = tomllib.load(file)
+
+        def shape(configuration):
+            return [(lun["name"], [(r["id"], r["agent"], r.get("role", "serving"), sorted(r.get("params", {})))
+                                   for r in lun["resource"]]) for lun in configuration["lun"]]
+
+        self.assertEqual(shape(lab), shape(example))
+        self.assertEqual([n["id"] for n in lab["node"]], [n["id"] for n in example["node"]])
+        self.assertEqual(sorted(lab["cluster"]), sorted(set(example["cluster"]) - {"startup_fence_delay", "fence_retry_limit"}))
+
+
 class HalodAnswersTest(unittest.TestCase):
     def ask(self, text, *args):
         done = subprocess.run([sys.executable, HALOD, *args], input=text, capture_output=True, text=True)

@@ -195,3 +195,48 @@ extension String {
         return replacingCharacters(in: range, with: new)
     }
 }
+
+@Suite("a LUN's portal addresses, read as the agents read them")
+struct ConfiguredPortalTests {
+    @Test func halosPortal_entriesSeparatedBySpacesCommasOrTabs() {
+        let parameters = ["addresses": "198.19.24.51/24@trunk.24,198.19.25.51/24@trunk.25\t198.19.26.51  fd00::51/64@trunk.27"]
+        let portals = ConfiguredPortal.of(type: "portal") { parameters[$0] }
+        #expect(portals == [ConfiguredPortal(address: "198.19.24.51/24", interface: "trunk.24"),
+                            ConfiguredPortal(address: "198.19.25.51/24", interface: "trunk.25"),
+                            ConfiguredPortal(address: "198.19.26.51", interface: nil),
+                            ConfiguredPortal(address: "fd00::51/64", interface: "trunk.27")])
+        #expect(portals.map(\.host) == ["198.19.24.51", "198.19.25.51", "198.19.26.51", "fd00::51"])
+    }
+
+    @Test func ipaddr2_withItsNetmaskAndNIC_andNothingForOtherAgents() {
+        let ipaddr2 = ["ip": "10.1.24.10", "cidr_netmask": "24", "nic": "int1.24"]
+        #expect(ConfiguredPortal.of(type: "IPaddr2") { ipaddr2[$0] } == [ConfiguredPortal(address: "10.1.24.10/24", interface: "int1.24")])
+        #expect(ConfiguredPortal.of(type: "IPaddr2") { _ in nil } == [])
+        #expect(ConfiguredPortal.of(type: "lio") { _ in "198.19.24.51" } == [])
+    }
+
+    @Test func halodsTickles_andHaloctl_readTheSameAddresses() throws {
+        let text = """
+            [fence_device.ipmi-n1]
+            agent = "fence_ipmilan"
+            [[node]]
+            name = "n1"
+            id = 1
+            fence = [["ipmi-n1"]]
+            [[lun]]
+            name = "lun1"
+            nodes = ["n1"]
+            [[lun.resource]]
+            id = "portal-lun1"
+            agent = "ocf:halo:portal"
+            params = { addresses = "198.19.24.51/24@trunk.24,198.19.25.51/24@trunk.25" }
+            [[lun.resource]]
+            id = "ip-lun1"
+            agent = "ocf:heartbeat:IPaddr2"
+            params = { ip = "198.19.26.51", cidr_netmask = "24" }
+            """
+        let lun = try #require(try ClusterConfiguration.load(text, file: "halod.toml").luns.first)
+        #expect(lun.portalAddresses == ["198.19.24.51", "198.19.25.51", "198.19.26.51"])
+        #expect(lun.portals.map(\.interface) == ["trunk.24", "trunk.25", nil])
+    }
+}

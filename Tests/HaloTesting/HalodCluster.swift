@@ -30,6 +30,10 @@ public final class HalodCluster: @unchecked Sendable {
         case testAgents
         /// The same, and `portal-lunN`: ocf:halo:portal with 198.18.41.(100+N)/24 on eth0.
         case testAgentsAndPortal
+        /// The seed layout's shape and order: `key-lunN` on every node (the test agent, role
+        /// everywhere: where LUKS below DRBD stands), `dev-lunN` (promotable), `portal-lunN`,
+        /// `target-lunN`.
+        case seedShaped
     }
 
     /// The configuration of `count` nodes (each fenced by fence_halotest) and `luns` LUNs,
@@ -59,14 +63,18 @@ public final class HalodCluster: @unchecked Sendable {
             text += "\n[[lun]]\nname = \"lun\(lun)\"\nnodes = [\(order.map { "\"node\($0)\"" }.joined(separator: ", "))]\n"
             guard stack != .none else { continue }
             let monitor = "monitor = [{ interval = \"2s\" }]\ntimeouts = { start = \"10s\", stop = \"10s\", promote = \"10s\", demote = \"10s\", probe = \"10s\" }"
+            let portal = "\n[[lun.resource]]\nid = \"portal-lun\(lun)\"\nagent = \"ocf:halo:portal\"\n"
+                + "params = { addresses = \"\(portalAddress(lun))/24@eth0\" }\n\(monitor)\n"
+            if stack == .seedShaped {
+                text += "\n[[lun.resource]]\nid = \"key-lun\(lun)\"\nagent = \"ocf:test:halotest\"\nrole = \"everywhere\"\n"
+                    + "params = { control = \"\(directory)/control\", identity = \"key\(lun)\" }\n\(monitor)\n"
+            }
             text += "\n[[lun.resource]]\nid = \"dev-lun\(lun)\"\nagent = \"ocf:halo:drbd\"\nrole = \"promotable\"\n"
                 + "params = { control = \"\(directory)/control\", resource = \"r\(lun)\" }\n\(monitor)\n"
+            if stack == .seedShaped { text += portal }
             text += "\n[[lun.resource]]\nid = \"target-lun\(lun)\"\nagent = \"ocf:test:halotest\"\n"
                 + "params = { control = \"\(directory)/control\", identity = \"lun\(lun)\" }\n\(monitor)\n"
-            if stack == .testAgentsAndPortal {
-                text += "\n[[lun.resource]]\nid = \"portal-lun\(lun)\"\nagent = \"ocf:halo:portal\"\n"
-                    + "params = { addresses = \"\(portalAddress(lun))/24@eth0\" }\n\(monitor)\n"
-            }
+            if stack == .testAgentsAndPortal { text += portal }
         }
         if stack != .none || metrics || !local.isEmpty {
             text += "\n[local]\n\(local)\n"

@@ -165,20 +165,20 @@ public struct LUNConfiguration: Sendable, Hashable {
     /// The stack in start order (stopped in reverse).
     public var resources: [ResourceConfiguration]
 
-    /// The addresses of the LUN's portal (`ocf:halo:portal` `addresses=` without prefixes and
-    /// interfaces, `ocf:heartbeat:IPaddr2` `ip=`): where its initiators connect.
-    public var portalAddresses: [String] {
-        var addresses: [String] = []
-        for resource in resources {
-            if resource.agent == AgentName(standard: "ocf", provider: "halo", type: "portal"), let list = resource.parameter("addresses") {
-                for entry in list.split(separator: " ") { addresses.append(String(entry.split(separator: "/").first ?? entry)) }
-            }
-            if resource.agent == AgentName(standard: "ocf", provider: "heartbeat", type: "IPaddr2"), let ip = resource.parameter("ip") {
-                addresses.append(ip)
+    /// The LUN's portal addresses (`ocf:halo:portal`, `ocf:heartbeat:IPaddr2`): where its
+    /// initiators connect.
+    public var portals: [ConfiguredPortal] {
+        resources.flatMap { resource -> [ConfiguredPortal] in
+            switch (resource.agent.provider, resource.agent.type) {
+            case ("halo", "portal"), ("heartbeat", "IPaddr2"), ("heartbeat", "IPaddr"):
+                ConfiguredPortal.of(type: resource.agent.type, parameter: resource.parameter)
+            default: []
             }
         }
-        return addresses
     }
+
+    /// The addresses of the LUN's portal without prefixes and interfaces.
+    public var portalAddresses: [String] { portals.map(\.host) }
 
     /// The DRBD resource whose disk state decides which nodes can take the LUN, when the
     /// stack has one (`ocf:halo:drbd` `resource=`, or `ocf:linbit:drbd` `drbd_resource=`).

@@ -206,10 +206,14 @@ struct HalodViewBuilder {
                         roles[localNode] = Self.role(entry["state"]?.stringValue, promotable: resource.role == .promotable)
                     }
                 }
-                // halod reports a stack served once every resource started and was monitored.
-                let monitored = owner.flatMap { running[$0]?.contains(name) == true ? [$0] : nil } ?? []
+                // halod reports a stack served once every resource started and was monitored; a
+                // part on every node is known only where this halod runs, from its own probes
+                // and monitors (a move to this node waits for nothing more of it).
+                let monitored = resource.role == .everywhere
+                    ? roles.filter { $0.value == "Started" }.map(\.key).sorted()
+                    : owner.flatMap { running[$0]?.contains(name) == true ? [$0] : nil } ?? []
                 layers.append(LayerView(id: resource.id, kind: Self.kind(resource.agent.type), agent: resource.agent.description,
-                                        roles: roles, monitoredOn: resource.role == .everywhere ? [] : monitored))
+                                        roles: roles, monitoredOn: monitored))
             }
             return LUNView(
                 name: name, managerID: name, drbdResource: definition?.drbdResource, servingNode: owner,
@@ -253,14 +257,7 @@ struct HalodViewBuilder {
     }
 
     static func portals(_ definition: LUNConfiguration?) -> [PortalEndpoint] {
-        var endpoints: [PortalEndpoint] = []
-        for resource in definition?.resources ?? [] where resource.agent.type == "portal" {
-            for item in (resource.parameter("addresses") ?? "").split(separator: " ") {
-                let parts = item.split(separator: "@", maxSplits: 1)
-                endpoints.append(PortalEndpoint(address: String(parts[0]), interface: parts.count > 1 ? String(parts[1]) : nil))
-            }
-        }
-        return endpoints
+        definition?.portals ?? []
     }
 
     static func targetName(_ definition: LUNConfiguration) -> String? {

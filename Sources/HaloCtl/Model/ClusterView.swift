@@ -1,3 +1,5 @@
+import HaloCluster
+
 /// Which cluster manager runs the LUN stacks: haloctl speaks to either with the same commands.
 public enum ManagerKind: String, Sendable, Hashable, CaseIterable {
     case pacemaker
@@ -204,18 +206,6 @@ public struct LayerView: Sendable, Hashable {
     }
 }
 
-/// A portal address of a LUN's target and the interface (VLAN) it lives on.
-public struct PortalEndpoint: Sendable, Hashable {
-    /// `198.19.24.51/24`
-    public var address: String
-    /// `trunk.24`; nil when the configuration lets the kernel choose.
-    public var interface: String?
-
-    public init(address: String, interface: String?) {
-        self.address = address
-        self.interface = interface
-    }
-
-    /// The address without its prefix length.
-    public var host: String { String(address.split(separator: "/").first ?? Substring(address)) }
-}
+/// A portal address of a LUN's target and the interface (VLAN) it lives on: the same reader
+/// for both managers' configurations (HaloCluster's `ConfiguredPortal`).
+public typealias PortalEndpoint = ConfiguredPortal

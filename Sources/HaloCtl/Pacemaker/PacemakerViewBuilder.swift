@@ -1,3 +1,4 @@
+import HaloCluster
 import HaloPacemaker
 
 /// Turns Pacemaker's configuration and status into haloctl's view: nodes, LUNs and what is
@@ -129,23 +130,7 @@ struct PacemakerViewBuilder {
     /// The portal addresses of the LUN's portal resources: `ocf:halo:portal` lists
     /// `address/prefix@interface`; `IPaddr2` has `ip`, `cidr_netmask` and `nic`.
     static func portals(_ lun: PacemakerLayout.LUN) -> [PortalEndpoint] {
-        var endpoints: [PortalEndpoint] = []
-        for primitive in lun.onPromoted {
-            switch primitive.type {
-            case "portal":
-                for item in (primitive.parameters["addresses"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }) {
-                    let parts = item.split(separator: "@", maxSplits: 1)
-                    endpoints.append(PortalEndpoint(address: String(parts[0]), interface: parts.count > 1 ? String(parts[1]) : nil))
-                }
-            case "IPaddr2", "IPaddr":
-                guard let ip = primitive.parameters["ip"] else { continue }
-                let address = primitive.parameters["cidr_netmask"].map { "\(ip)/\($0)" } ?? ip
-                endpoints.append(PortalEndpoint(address: address, interface: primitive.parameters["nic"]))
-            default:
-                continue
-            }
-        }
-        return endpoints
+        lun.onPromoted.flatMap { primitive in ConfiguredPortal.of(type: primitive.type) { primitive.parameters[$0] } }
     }
 
     static func targetName(_ lun: PacemakerLayout.LUN) -> String? {
