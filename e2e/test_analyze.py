@@ -249,28 +249,26 @@ class AnalyzeTest(unittest.TestCase):
         self.assertFails(haloctl_move(**{"constraints-after.txt": "Could not connect to the CIB\n"}),
                          "no CIB constraints section")
 
-    def test_a_haloctl_move_under_halod_that_leaves_no_move_in_progress_passes(self):
-        event = haloctl_move(**{"constraints-after.txt": None, "halod-after.json": HALOD_AFTER})
+    def analyze_halod_haloctl_move(self, halod_after):
+        """A haloctl move under halod whose halod-after.json is `halod_after`: (status, text, results)."""
+        event = haloctl_move(**{"constraints-after.txt": None, "halod-after.json": halod_after})
         event.stack = "halod"
         self.plan(stacks=["halod"], events=["haloctl-move"])
         status, text, _, results = self.analyze(event)
+        return status, text, results
+
+    def test_a_haloctl_move_under_halod_that_leaves_no_move_in_progress_passes(self):
+        status, text, results = self.analyze_halod_haloctl_move(HALOD_AFTER)
         self.assertEqual(status, 0, text)
         self.assertEqual(results[0]["haloctl"], {"exitCode": 0, "movesPending": []})
 
     def test_a_haloctl_move_under_halod_that_leaves_a_move_in_progress_fails(self):
-        event = haloctl_move(**{"constraints-after.txt": None,
-                                "halod-after.json": HALOD_AFTER.replace('"pendingMove": null', '"pendingMove": "node2"', 1)})
-        event.stack = "halod"
-        self.plan(stacks=["halod"], events=["haloctl-move"])
-        status, text, _, _ = self.analyze(event)
+        status, text, _ = self.analyze_halod_haloctl_move(HALOD_AFTER.replace('"pendingMove": null', '"pendingMove": "node2"', 1))
         self.assertEqual(status, 1, text)
         self.assertIn("left a move in progress in halod's state: lun1 to node2", text)
 
     def test_halods_state_after_haloctl_unknown_fails(self):
-        event = haloctl_move(**{"constraints-after.txt": None, "halod-after.json": "Traceback: connection refused\n"})
-        event.stack = "halod"
-        self.plan(stacks=["halod"], events=["haloctl-move"])
-        status, text, _, _ = self.analyze(event)
+        status, text, _ = self.analyze_halod_haloctl_move("Traceback: connection refused\n")
         self.assertEqual(status, 1, text)
         self.assertIn("halod's state after haloctl is unknown", text)
 
