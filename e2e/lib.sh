@@ -732,7 +732,13 @@ e2e_affected() {
 
 # e2e_event_crash — node1 loses power (its QEMU, or its UML process group, killed); Pacemaker
 # fences it; its LUNs move.
-e2e_arm_crash() { E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2; }
+e2e_arm_crash() {
+    E2E_CRASH_PID=$(lab_vm_pid node1); E2E_EXPECT_NODE=node2; E2E_OBSERVER=node2
+    # halod's agreed state before the crash: the initiators' connections it will tickle.
+    if [ "$E2E_STACK" = halod ]; then e2e_halod node2 '{"version":1,"command":"status"}' >"$2/halod-before.json" 2>&1 || true; fi
+    # ... and the client's own (ss): a tickle that did not reset one shows which one.
+    lab_sh client "ss -tn state established '( dport = :3260 )'" </dev/null >"$2/client-connections-before.txt" 2>&1 || true
+}
 e2e_event_crash() { lab_vm_power_cut "$E2E_CRASH_PID"; }
 e2e_restore_crash() { e2e_revive node1; e2e_all_home; }
 

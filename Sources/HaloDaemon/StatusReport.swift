@@ -115,6 +115,10 @@ struct StatusReport {
             // resync ends (the after-resync-target handler clears it).
             ("outdated", .array(record.outdated.sorted().map { .string(name($0)) })),
             ("connections", .int(record.connections.count)),
+            // The initiators' connections the serving node last reported: what a recovery tickles.
+            ("initiatorConnections", .array(record.connections.map {
+                .string("\($0.client):\($0.clientPort) → \($0.portal):\($0.portalPort)")
+            })),
         ])
     }
 

@@ -37,7 +37,7 @@ struct ClusterOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("How to run a command on another node: an argv prefix split on spaces, {node} replaced by the node's name (never a shell).",
                                valueName: "command"))
-    var remote = "ssh -o BatchMode=yes -o ConnectTimeout=3 -l root {node}"
+    var remote = ConnectionOptions.defaultRemote
 
     @Option(help: "haloctl's path on the other nodes.")
     var remoteHaloctl = "/usr/sbin/haloctl"
@@ -55,6 +55,7 @@ struct ClusterOptions: ParsableArguments {
             options.halodSocket = socket
             options.remote = ConnectionOptions.remotePrefix(remote)
             options.remoteHaloctl = remoteHaloctl
+            options.prepareRemote()
             return options
         }
     }

@@ -163,6 +163,23 @@ struct LiveFactsTests {
         #expect([command.executable] + command.arguments == ["ssh", "-l", "root", "node2", "/usr/sbin/haloctl", "facts", "--output", "json"])
     }
 
+    @Test("the default remote keeps one ssh connection per node, in a directory only root can enter")
+    func remoteKeepsItsConnection() throws {
+        let remote = ConnectionOptions().remote
+        #expect(remote.first == "ssh" && remote.last == "{node}")
+        #expect(remote.contains("ControlMaster=auto") && remote.contains("ControlPersist=60"), "\(remote)")
+        #expect(ConnectionOptions.controlDirectory(remote) == "/run/halo/ssh")
+        #expect(ConnectionOptions.controlDirectory(["ssh", "-o", "ControlPath=sock", "{node}"]) == nil, "a relative path is left to ssh")
+        #expect(ConnectionOptions.controlDirectory(["ssh", "{node}"]) == nil)
+
+        let directory = TemporaryDirectory("halo-remote")
+        var options = ConnectionOptions()
+        options.remote = ["ssh", "-o", "ControlPath=\(directory.path)/run/ssh/%C", "{node}"]
+        options.prepareRemote()
+        let made = try FileSystem.info("\(directory.path)/run/ssh")
+        #expect(made.type == .directory && made.permissions & 0o777 == 0o700)
+    }
+
     @Test("a node whose facts cannot be had is a failure with the reason, never empty facts")
     func unreachable() {
         let gatherer = FactsGatherer(localNode: "node1", remote: ["/bin/false", "{node}"], remoteHaloctl: "haloctl")

@@ -184,6 +184,8 @@ struct HalodStackTests {
         #expect(cluster.wait(.seconds(20)) {
             cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["connections"]?.intValue == 1
         }, "node1 reported the initiator's connection")
+        let listed = cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["initiatorConnections"]?.arrayValue
+        #expect(listed?.first?.stringValue?.hasSuffix(" → \(HalodCluster.portalAddress(1)):3260") == true, "\(listed ?? [])")
         try cluster.kill(1)
         #expect(served(cluster, lun: 1, by: 2, among: [2, 3]))
         let servedAgain = WallClock.now

@@ -188,9 +188,11 @@ struct HalodViewBuilder {
             for resource in definition?.resources ?? [] {
                 var roles: [String: String] = [:]
                 if resource.role == .promotable {
-                    // The replica runs unpromoted on the LUN's other members, as their disk
-                    // facts show (halod reports other nodes' stacks only through these).
-                    for node in definition?.nodes ?? [] where node != owner {
+                    // The replica runs unpromoted on the LUN's members, as their disk facts show
+                    // (halod reports other nodes' stacks only through these) — also on the
+                    // owner until it reports the LUN running (a move's new node, not yet
+                    // promoted, was shown "Stopped" for a moment).
+                    for node in definition?.nodes ?? [] where node != owner || running[node]?.contains(name) != true {
                         if let fact = disks[node]?[name], fact == DiskFact.upToDate.rawValue || fact == DiskFact.outdated.rawValue
                             || fact == DiskFact.inconsistent.rawValue {
                             roles[node] = "Unpromoted"
