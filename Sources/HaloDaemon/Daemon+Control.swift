@@ -71,7 +71,7 @@ extension Daemon {
             guard let lun = lun(drbdResource: resource) else {
                 return control.send(.failed("no LUN of halod's configuration uses DRBD resource \(resource)"), to: client)
             }
-            switch unfencedPeers(of: lun) {
+            switch fencedPeers(of: lun) {
             case .success(let fenced): control.send(.done("every peer of \(lun) is fenced: \(fenced.joined(separator: ", "))"), to: client)
             case .failure(let why): control.send(.failed(why.description), to: client)
             }
@@ -80,7 +80,7 @@ extension Daemon {
 
     /// The other nodes of `lun`, when every one of them is fenced in the agreed state and not a
     /// member (so none can hold the LUN's DRBD resource Primary); otherwise which one is not.
-    func unfencedPeers(of lun: LUNName) -> Result<[String], ControlRequestError> {
+    func fencedPeers(of lun: LUNName) -> Result<[String], ControlRequestError> {
         guard let state = machine.state, let configured = configuration.lun(lun) else {
             return .failure(ControlRequestError("this halod is not in sync with the cluster"))
         }

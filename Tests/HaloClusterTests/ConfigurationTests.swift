@@ -216,16 +216,11 @@ struct ConfiguredPortalTests {
     }
 
     @Test func halodsTickles_andHaloctl_readTheSameAddresses() throws {
-        let text = """
-            [fence_device.ipmi-n1]
-            agent = "fence_ipmilan"
-            [[node]]
-            name = "n1"
-            id = 1
-            fence = [["ipmi-n1"]]
+        let text = Fixtures.twoNodes + """
+
             [[lun]]
-            name = "lun1"
-            nodes = ["n1"]
+            name = "lun3"
+            nodes = ["node1"]
             [[lun.resource]]
             id = "portal-lun1"
             agent = "ocf:halo:portal"
@@ -235,7 +230,7 @@ struct ConfiguredPortalTests {
             agent = "ocf:heartbeat:IPaddr2"
             params = { ip = "198.19.26.51", cidr_netmask = "24" }
             """
-        let lun = try #require(try ClusterConfiguration.load(text, file: "halod.toml").luns.first)
+        let lun = try #require(try ClusterConfiguration.load(text, file: "halod.toml").luns.first { $0.name.rawValue == "lun3" })
         #expect(lun.portalAddresses == ["198.19.24.51", "198.19.25.51", "198.19.26.51"])
         #expect(lun.portals.map(\.interface) == ["trunk.24", "trunk.25", nil])
     }

@@ -168,13 +168,9 @@ public struct LUNConfiguration: Sendable, Hashable {
     /// The LUN's portal addresses (`ocf:halo:portal`, `ocf:heartbeat:IPaddr2`): where its
     /// initiators connect.
     public var portals: [ConfiguredPortal] {
-        resources.flatMap { resource -> [ConfiguredPortal] in
-            switch (resource.agent.provider, resource.agent.type) {
-            case ("halo", "portal"), ("heartbeat", "IPaddr2"), ("heartbeat", "IPaddr"):
-                ConfiguredPortal.of(type: resource.agent.type, parameter: resource.parameter)
-            default: []
-            }
-        }
+        // ConfiguredPortal knows the agent types; only halo's and resource-agents' are meant.
+        resources.filter { ["halo", "heartbeat"].contains($0.agent.provider) }
+            .flatMap { ConfiguredPortal.of(type: $0.agent.type, parameter: $0.parameter) }
     }
 
     /// The addresses of the LUN's portal without prefixes and interfaces.
