@@ -7,14 +7,22 @@ import HaloSystem
 /// This node's LUN stacks: their goals from the agreed state, their results, the initiators'
 /// connections and the tickles after a recovery.
 extension Daemon {
-    /// Reads the initiators connected to the portals of the LUNs served here (socket
-    /// diagnostics, every facts interval) and reports the ones that changed.
+    /// Reads the initiators connected to the portals of the LUNs whose stacks are up here
+    /// (socket diagnostics, every facts interval) and reports the ones that changed. A LUN
+    /// still starting, or recovered here and not yet tickled, is not reported: its report
+    /// would replace the lost node's connections in the agreed state before the tickle read
+    /// them (a stack counts as served from its first start, seconds before it is up).
     func watchConnections(now: ContinuousClock.Instant) {
         guard now >= nextConnectionsRead else { return }
         nextConnectionsRead = now + configuration.local.factsInterval
-        let served = stacks.served
-        reportedConnections = reportedConnections.filter { served.contains($0.key) }
-        guard !served.isEmpty, machine.state != nil else { return }
+        guard let state = machine.state else { return }
+        let reporting = Set(stacks.stacks.compactMap { name, stack -> LUNName? in
+            guard StackPlanner.isUp(stack.local, roles: stack.roles) else { return nil }
+            let owesTickle = configuration.local.tickleACKs && state.luns[name]?.awaitsTickle(by: corosync.localNode, tickled: tickled[name]) == true
+            return owesTickle ? nil : name
+        })
+        reportedConnections = reportedConnections.filter { reporting.contains($0.key) }
+        guard !reporting.isEmpty else { return }
         let established: [TCPConnection]
         do {
             var diagnostics = try SocketDiagnostics()
@@ -23,7 +31,7 @@ extension Daemon {
             log.log(.debug, "cannot read the TCP connections", ["halo.error": "\(error)"])
             return
         }
-        for lun in configuration.luns where served.contains(lun.name) {
+        for lun in configuration.luns where reporting.contains(lun.name) {
             let portals = Set(lun.portalAddresses)
             let connections = established.filter { portals.contains($0.local.description) }
                 .map { ClientConnection(portal: $0.local.description, portalPort: $0.localPort, client: $0.remote.description, clientPort: $0.remotePort) }
@@ -40,9 +48,8 @@ extension Daemon {
     func tickleRecoveredLUNs() {
         guard configuration.local.tickleACKs, let state = machine.state else { return }
         for (name, stack) in stacks.stacks {
-            guard let record = state.luns[name], record.owner == corosync.localNode, case .recovered = record.reason,
-                  tickled[name] != record.since, stack.local.operation == nil,
-                  StackPlanner.next(stack.local, roles: stack.roles, goal: .serve) == nil, StackPlanner.isServing(stack.local, roles: stack.roles)
+            guard let record = state.luns[name], record.awaitsTickle(by: corosync.localNode, tickled: tickled[name]),
+                  StackPlanner.isUp(stack.local, roles: stack.roles)
             else { continue }
             tickled[name] = record.since
             var sent = 0
@@ -56,7 +63,11 @@ extension Daemon {
                 }
             }
             metrics.tickles(sent)
-            log.log(.notice, "tickled the initiators of a recovered LUN: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
+            if record.connections.isEmpty {
+                log.log(.info, "no initiator was connected to a recovered LUN as far as the lost node reported: nothing to tickle", ["halo.lun": name.rawValue])
+            } else {
+                log.log(.notice, "tickled the initiators of a recovered LUN: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
+            }
         }
     }
 

@@ -71,6 +71,35 @@ struct StackPlannerTests {
         #expect(StackPlanner.isServing(stack, roles: Self.roles), "not probed yet counts as served")
     }
 
+    @Test("up here: every part where serving wants it, nothing running, nothing failed")
+    func isUp() {
+        var stack = LocalStack(lun: "lun1", count: 4)
+        stack.resources = [.started, .promoted, .started, .started]
+        #expect(StackPlanner.isUp(stack, roles: Self.roles))
+        stack.resources = [.started, .promoted, .started, .stopped]
+        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "the portal not started yet")
+        #expect(StackPlanner.isServing(stack, roles: Self.roles), "though it counts as served")
+        stack.resources = [.started, .promoted, .started, .started]
+        stack.operation = StackStep(resource: 3, action: .monitor)
+        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "an action runs on it")
+        stack.operation = nil
+        stack.resources = [.started, .promoted, .failed, .started]
+        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "a part failed")
+        stack.resources = [.started, .promoted, .started, .unknown]
+        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "a part not probed")
+    }
+
+    @Test("a node owes a LUN's initiators a tickle only for a placement it took from a lost node, once")
+    func awaitsTickle() {
+        var record = LUNRecord(owner: NodeID(2), reason: .recovered(from: NodeID(1)), since: 40)
+        #expect(record.awaitsTickle(by: NodeID(2), tickled: nil))
+        #expect(record.awaitsTickle(by: NodeID(2), tickled: 12), "a tickle of an earlier recovery does not count")
+        #expect(!record.awaitsTickle(by: NodeID(2), tickled: 40))
+        #expect(!record.awaitsTickle(by: NodeID(3), tickled: nil), "only the new owner tickles")
+        record.reason = .reassigned(from: NodeID(1))
+        #expect(!record.awaitsTickle(by: NodeID(2), tickled: nil), "a clean leave closed its connections itself")
+    }
+
     struct OutcomeRow: CustomTestStringConvertible, Sendable {
         let exit: AgentExit
         let action: StackAction

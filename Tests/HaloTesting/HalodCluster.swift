@@ -166,11 +166,16 @@ public final class HalodCluster: @unchecked Sendable {
     /// The wall time of the first event with `message` (and `node` metadata, if given) in
     /// `node`'s status at or after `since`.
     public func eventTime(_ message: String, at node: Int, about victim: Int? = nil, since: Double) -> Double? {
-        status(node)?["events"]?.arrayValue?.compactMap { event -> Double? in
-            guard event["message"]?.stringValue == message, let time = event["time"]?.stringValue.flatMap(Double.init), time >= since else { return nil }
-            if let victim, event["data"]?["halo.node"]?.stringValue != String(victim) { return nil }
-            return time
-        }.min()
+        events(message, at: node, about: victim, since: since).compactMap { $0["time"]?.stringValue.flatMap(Double.init) }.min()
+    }
+
+    /// The events with `message` in node's status since `since` (about `victim`, when given),
+    /// oldest first.
+    public func events(_ message: String, at node: Int, about victim: Int? = nil, since: Double) -> [JSONValue] {
+        (status(node)?["events"]?.arrayValue ?? []).filter { event in
+            guard event["message"]?.stringValue == message, let time = event["time"]?.stringValue.flatMap(Double.init), time >= since else { return false }
+            return victim == nil || event["data"]?["halo.node"]?.stringValue == victim.map(String.init)
+        }.sorted { ($0["time"]?.stringValue.flatMap(Double.init) ?? 0) < ($1["time"]?.stringValue.flatMap(Double.init) ?? 0) }
     }
 
     /// The fence agent's runs: (start or done, time, plug, action or result, the node that ran it).

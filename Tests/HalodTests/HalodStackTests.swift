@@ -172,10 +172,14 @@ struct HalodStackTests {
 
     /// One crash of node1 with an initiator (on node3) connected to lun1's portal and writing:
     /// when its connection failed after node2 served lun1 again (seconds after the LUN's stack
-    /// was up on node2, by node2's "LUN assigned" event).
-    func crashWithInitiator(tickle: Bool) throws -> (servedAgain: Double, failed: Double, tickledEvent: Double?) {
+    /// was up on node2, by node2's "LUN assigned" event), and how many connections node2's
+    /// tickle event says it tickled. The target takes 2 s to start on node2 and the connections
+    /// are read every 300 ms: a node that reported its (empty) list while the stack was still
+    /// starting would have replaced the lost node's list before the tickle read it (seen in
+    /// the lab: the tickle then went nowhere and the initiator waited for its retransmission).
+    func crashWithInitiator(tickle: Bool) throws -> (servedAgain: Double, failed: Double, tickledEvent: Double?, tickledCount: String?) {
         let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal,
-                                       local: "facts_interval = \"1s\"\ntickle_acks = \(tickle)")
+                                       local: "facts_interval = \"300ms\"\ntickle_acks = \(tickle)")
         let probe = "\(BuildProducts.repositoryRoot)/Tests/System/tcp-probe"
         for node in [1, 2] { try cluster.launch([probe, "listen", "3260"], on: node) }
         #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]))
@@ -186,6 +190,7 @@ struct HalodStackTests {
         }, "node1 reported the initiator's connection")
         let listed = cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["initiatorConnections"]?.arrayValue
         #expect(listed?.first?.stringValue?.hasSuffix(" → \(HalodCluster.portalAddress(1)):3260") == true, "\(listed ?? [])")
+        try FileSystem.writeAtomically("\(cluster.directory.path)/control/slow-target-lun1", Array("2".utf8), permissions: 0o644)
         try cluster.kill(1)
         #expect(served(cluster, lun: 1, by: 2, among: [2, 3]))
         let servedAgain = WallClock.now
@@ -194,14 +199,17 @@ struct HalodStackTests {
         }, "the initiator's old connection fails")
         let lines = (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let failed = lines.split(separator: "\n").first { $0.hasPrefix("failed") }.flatMap { Double($0.split(separator: " ")[1]) } ?? .infinity
-        let tickled = cluster.eventTime("tickled the initiators of a recovered LUN: they reconnect at once", at: 2, since: servedAgain - 60)
-        return (servedAgain, failed, tickled)
+        let message = "tickled the initiators of a recovered LUN: they reconnect at once"
+        let tickled = cluster.eventTime(message, at: 2, since: servedAgain - 60)
+        let count = cluster.events(message, at: 2, since: servedAgain - 60).first?["data"]?["halo.connections"]?.stringValue
+        return (servedAgain, failed, tickled, count)
     }
 
     @Test("after a crash, the initiators' old connections are tickled: they fail at once instead of after a retransmission back-off")
     func tickleACKs() throws {
         let with = try crashWithInitiator(tickle: true)
         #expect(with.tickledEvent != nil, "node2 tickled the connection")
+        #expect(with.tickledCount == "1", "node2 tickled the one connection node1 reported, not the list it read itself while the stack was starting")
         if let tickled = with.tickledEvent { #expect(with.failed >= tickled, "the connection failed after the tickle, not before") }
         let without = try crashWithInitiator(tickle: false)
         print("halod tickle ACK: the initiator's connection failed \(String(with.failed - (with.tickledEvent ?? with.servedAgain)).prefix(5)) s after node2's tickle "

@@ -82,4 +82,11 @@ public enum StackPlanner {
         }
         return false
     }
+
+    /// Whether the stack is fully up here: nothing runs on it, nothing failed, every part is
+    /// where serving wants it. (`isServing` is wider: it counts a stack still starting, which
+    /// is what placement needs; reporting the initiators a LUN has here needs the stack up.)
+    public static func isUp(_ stack: LocalStack, roles: [ResourceRole]) -> Bool {
+        stack.operation == nil && !stack.stopFailed && next(stack, roles: roles, goal: .serve) == nil && isServing(stack, roles: roles)
+    }
 }

@@ -162,6 +162,15 @@ public struct LUNRecord: Sendable, Hashable {
         self.since = since
         self.pendingMove = nil
     }
+
+    /// Whether `node` still owes the initiators of this LUN a tickle: it took the LUN from a
+    /// lost node and has not tickled this placement yet (`tickled`: the `since` of the
+    /// placement it last tickled). Until it has, `connections` are the lost node's — the list
+    /// the tickle reads — and `node` must not replace them with its own (none yet).
+    public func awaitsTickle(by node: NodeID, tickled: UInt64?) -> Bool {
+        guard owner == node, case .recovered = reason else { return false }
+        return tickled != since
+    }
 }
 
 /// One initiator's TCP connection to a portal address.
