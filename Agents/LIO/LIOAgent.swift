@@ -6,7 +6,7 @@ import Logging
 /// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
 /// CHAP and session parameters — carried out through LIO's configfs directly
 /// (`/sys/kernel/config/target`): no targetcli, no process.
-public enum LIOAgent: ResourceAgent {
+public enum LIOAgent: ReloadingAgent {
     public typealias Parameters = LIOParameters
 
     public static let name = "lio"
@@ -18,8 +18,11 @@ public enum LIOAgent: ResourceAgent {
             + "node ACLs (or open access when no initiators are listed), CHAP and session parameters, and enables the "
             + "TPG. Stop disables the TPG (LIO drops its sessions) and removes only the target and the storage object it "
             + "owns. Monitor depth 0 checks the export, 10 the configuration and identity, 20 reads a block of the "
-            + "backing store.",
-        timeouts: [.start: .seconds(60), .stop: .seconds(60), .monitor: .seconds(20), .validateAll: .seconds(20)],
+            + "backing store. reload-agent applies changed portals, initiators, CHAP credentials and session "
+            + "parameters to the running target without disabling it: sessions of initiators still allowed stay, a "
+            + "removed initiator's sessions are closed, new secrets and session parameters apply to the next login.",
+        timeouts: [.start: .seconds(60), .stop: .seconds(60), .monitor: .seconds(20), .validateAll: .seconds(20),
+                   .reloadAgent: .seconds(60)],
         monitors: [
             MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
             MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
@@ -106,6 +109,46 @@ public enum LIOAgent: ResourceAgent {
             observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
         }
         return try LIODecision.monitor(settings, observation, level: level, chap: chap).get()
+    }
+
+    /// Applies changed reloadable parameters to the running target (`LIODecision.reload`): the
+    /// TPG stays enabled, so every session of an initiator still allowed goes on; a step the
+    /// kernel refuses stops the reload, and the steps before it are undone where they can be.
+    public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = LIOSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        let users = ChapUsers(credentials)
+        let lock = try lockLIO(context.state, deadline: context.deadline)
+        let view = LIOView()
+        let observation = try observe(view, settings, .full, credentials)
+        if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
+        let plan = try LIODecision.reload(settings, observation, chap: users).get()
+        guard !plan.steps.isEmpty else {
+            context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
+            return .success
+        }
+        if plan.cyclesTPG {
+            context.logger.warning("switching between open access and an initiator list: the TPG is disabled and enabled again, every initiator logs in again",
+                                   metadata: ["halo.target": "\(settings.target)"])
+        }
+        do {
+            try LIOEffects(kernel: view.kernel, logger: context.logger).apply(plan, credentials: credentials)
+        } catch {
+            throw LIODecision.reloadFailure(error, settings)
+        }
+        let removed = observation.target.map { target in
+            target.acls.keys.filter { name in !(settings.initiators ?? []).contains { $0.text == name } }.sorted()
+        } ?? []
+        var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
+        if !removed.isEmpty && !plan.cyclesTPG { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
+        context.logger.info(plan.cyclesTPG ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
+                            metadata: metadata)
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
+            throw .generic(Reason("reloaded, yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
     }
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {

@@ -52,10 +52,11 @@ public struct LIOParameters: ParameterDeclarations {
     let allowedPortals = TargetParameters.allowedPortals(
         acceptsPorts: true,
         unsetMeaning: "LIO binds each portal to its address with IP_FREEBIND, so an address need not be on the node yet: "
-            + "the portal resource may come up before or after the target. Unset: 0.0.0.0:3260, every IPv4 address.")
-    let initiators = TargetParameters.initiators()
-    let chapFile = TargetParameters.chapFile()
-    let sessionParameters = TargetParameters.sessionParameters()
+            + "the portal resource may come up before or after the target. Unset: 0.0.0.0:3260, every IPv4 address.",
+        reloadable: true)
+    let initiators = TargetParameters.initiators(reloadable: true)
+    let chapFile = TargetParameters.chapFile(reloadable: true)
+    let sessionParameters = TargetParameters.sessionParameters(reloadable: true)
 }
 
 /// The parameters as the decisions read them.

@@ -73,34 +73,37 @@ public enum TargetParameters {
 
     /// - Parameter acceptsPorts: whether the stack lets a target choose its port (LIO binds each
     ///   portal; SCST's iscsi-scstd listens on one port for all targets).
-    public static func allowedPortals(acceptsPorts: Bool, unsetMeaning: String) -> Parameter<[PortalAddress]?> {
+    ///   `reloadable`: whether the agent applies a change with `reload-agent` (for this and the
+    ///   other parameters that take it: the agent's reload says what a change does to sessions).
+    public static func allowedPortals(acceptsPorts: Bool, unsetMeaning: String, reloadable: Bool = false) -> Parameter<[PortalAddress]?> {
         Parameter("allowed_portals", .portalAddresses(acceptsPorts: acceptsPorts),
                   short: "Portal addresses of the target",
                   long: "The addresses (the portal agent's) at which initiators may reach and discover this target, "
                       + "separated by spaces\(acceptsPorts ? ", each with an optional :PORT (default 3260)" : " (addresses only: iscsi-scstd's own port applies)"). "
-                      + unsetMeaning)
+                      + unsetMeaning, reloadable: reloadable)
     }
 
-    public static func initiators() -> Parameter<[ISCSIName]?> {
+    public static func initiators(reloadable: Bool = false) -> Parameter<[ISCSIName]?> {
         Parameter("initiators", .optional(.iscsiNames),
                   short: "Initiators allowed to see the LUN (ACL)",
                   long: "The iSCSI names of the initiators that may see the LUN, separated by spaces. Set: only they see it; "
-                      + "any other initiator's login is refused. Unset: every initiator that can log in sees it.")
+                      + "any other initiator's login is refused. Unset: every initiator that can log in sees it.",
+                  reloadable: reloadable)
     }
 
-    public static func chapFile() -> Parameter<String?> {
+    public static func chapFile(reloadable: Bool = false) -> Parameter<String?> {
         Parameter("chap_file", .optional(.absolutePath),
                   short: "CHAP credentials file (path)",
                   long: "A file owned by root and readable by root only (mode 0400 or 0600) with lines "
                       + "'incoming USER SECRET' (initiators must log in with these) and 'outgoing USER SECRET' (mutual "
                       + "CHAP: the target's answer). Secrets: 12 to 255 printable characters without spaces. The secrets "
                       + "never appear in parameters, logs or process arguments. Unset: no CHAP.",
-                  isPrivate: true)
+                  reloadable: reloadable, isPrivate: true)
     }
 
     /// - Parameter limits: what the stack's daemon accepts where it accepts less than the RFC
     ///   (values beyond them are invalid parameters); the description names them.
-    public static func sessionParameters(limits: SessionParameterLimits = .none) -> Parameter<[SessionParameter]?> {
+    public static func sessionParameters(limits: SessionParameterLimits = .none, reloadable: Bool = false) -> Parameter<[SessionParameter]?> {
         Parameter("session_parameters", .optional(.sessionParameters(limits: limits)),
                   short: "iSCSI session parameters",
                   long: "What the target offers at login, as Name=Value pairs separated by spaces: InitialR2T, "
@@ -109,7 +112,7 @@ public enum TargetParameters {
                       + "CRC32C,None, None,CRC32C); QueuedCommands (1-2048). SCST also takes MaxSessions, NopInInterval, "
                       + "NopInTimeout, RspTimeout; LIO also DefaultTime2Wait (0-3600: seconds an initiator waits after a lost "
                       + "connection before its first reconnect; the larger of both sides' offers wins)." + limits.sentence
-                      + " Unset parameters keep the stack's defaults.")
+                      + " Unset parameters keep the stack's defaults.", reloadable: reloadable)
     }
 }
 
