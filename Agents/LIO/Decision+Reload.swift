@@ -1,30 +1,13 @@
 import HaloISCSI
 import HaloOCF
 
-/// One configfs operation of a reload and what puts back what was observed before it: `[]`
-/// when nothing needs to (a user name written into an ACL the reload itself created), `nil`
-/// when nothing can (an ACL removed: LIO closed its sessions; a CHAP secret written: the old
-/// one is not kept).
-struct LIOReloadStep: Sendable, Hashable {
-    let step: LIOStep
-    let undo: [LIOStep]?
-
-    init(_ step: LIOStep, undo: [LIOStep]?) {
-        self.step = step
-        self.undo = undo
-    }
-}
-
-/// A reload: the steps, additions before removals (so a failure half-way has taken nothing
-/// away that it cannot put back), and whether it disables and re-enables the TPG.
-struct LIOReloadPlan: Sendable, Hashable {
-    var steps: [LIOReloadStep]
-    /// Only for a switch between open access and an initiator list: LIO keeps the sessions of
-    /// initiators it admitted on its own (generated ACLs) when `generate_node_acls` goes to 0,
-    /// so the only way to close the ones no longer allowed is to disable the TPG — every
-    /// initiator logs in again, as after a restart, but the storage object and the LUN stay.
-    var cyclesTPG = false
-}
+/// A reload of ocf:halo:lio: configfs operations, each with its undo (`ReloadStep`). Only the
+/// switch between open access and an initiator list cycles the TPG: LIO keeps the sessions of
+/// initiators it admitted on its own (generated ACLs) when `generate_node_acls` goes to 0, so
+/// the only way to close the ones no longer allowed is to disable the TPG — every initiator logs
+/// in again, as after a restart, but the storage object and the LUN stay.
+typealias LIOReloadStep = ReloadStep<LIOStep>
+typealias LIOReloadPlan = ReloadPlan<LIOStep>
 
 extension LIODecision {
     /// The configfs operations that bring a running target to the reloadable settings —
@@ -48,7 +31,7 @@ extension LIODecision {
             let steps = start(settings, observation, chap: chap).map { step in
                 LIOReloadStep(step, undo: step == .write("\(tpg)/enable", "0") ? [.write("\(tpg)/enable", "1")] : nil)
             }
-            return .success(LIOReloadPlan(steps: steps, cyclesTPG: true))
+            return .success(LIOReloadPlan(steps: steps, cyclesTarget: true))
         }
         var additions: [LIOReloadStep] = []
         var removals: [LIOReloadStep] = []
@@ -136,16 +119,8 @@ extension LIODecision {
         }
     }
 
-    /// The failure of a reload that stopped at `failure.step`: what the kernel refused, and what
-    /// of the earlier steps was undone and what was kept.
-    static func reloadFailure(_ failure: LIOEffects.ReloadFailure, _ settings: LIOSettings) -> AgentFailure {
-        let refused = LIODecision.failure(failure.stopped.step, failure.stopped.errno, settings)
-        var summary = "reload stopped: \(refused.reason.summary)"
-        summary += failure.undone == 0 ? "; nothing to undo" : "; the \(failure.undone) change\(failure.undone == 1 ? "" : "s") before it undone"
-        if !failure.kept.isEmpty { summary += "; kept (cannot be undone): \(failure.kept.map(\.description).joined(separator: ", "))" }
-        if !failure.undoFailures.isEmpty {
-            summary += "; not undone: \(failure.undoFailures.map { "\($0.step) (\($0.errno.symbol))" }.joined(separator: ", ")) — the monitor reports what differs"
-        }
-        return .generic(Reason(summary, details: refused.reason.details))
+    /// The failure of a reload that stopped at a step the kernel refused.
+    static func reloadFailure(_ failure: ReloadFailure<LIOStep>, _ settings: LIOSettings) -> AgentFailure {
+        failure.failure(refused: LIODecision.failure(failure.stopped, failure.errno, settings).reason)
     }
 }

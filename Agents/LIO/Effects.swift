@@ -24,38 +24,11 @@ struct LIOEffects {
         }
     }
 
-    /// A reload that stopped at `stopped`: how many of the steps before it were undone, the ones
-    /// kept because nothing can undo them, and the undo steps the kernel refused.
-    struct ReloadFailure: Error, Hashable {
-        let stopped: StepFailure
-        var undone = 0
-        var kept: [LIOStep] = []
-        var undoFailures: [StepFailure] = []
-    }
-
-    /// Carries out a reload; when a step fails, undoes the ones before it, newest first, as far
-    /// as they can be (`LIOReloadStep.undo`), and throws what happened.
-    func apply(_ plan: LIOReloadPlan, credentials: borrowing ChapCredentials?) throws(ReloadFailure) {
-        for (index, planned) in plan.steps.enumerated() {
-            do {
-                try apply(planned.step, credentials: credentials)
-                logger.debug("done", metadata: ["halo.step": "\(planned.step)"])
-            } catch {
-                var failure = ReloadFailure(stopped: StepFailure(step: planned.step, errno: error))
-                for applied in plan.steps[..<index].reversed() {
-                    guard let undo = applied.undo else {
-                        failure.kept.insert(applied.step, at: 0)
-                        continue
-                    }
-                    do {
-                        try apply(undo, credentials: nil)
-                        if !undo.isEmpty { failure.undone += 1 }
-                    } catch {
-                        failure.undoFailures.append(error)
-                    }
-                }
-                throw failure
-            }
+    /// Carries out a reload (`ReloadPlan.carryOut`: a refused write undoes the ones before it).
+    func apply(_ plan: LIOReloadPlan, credentials: borrowing ChapCredentials?) throws(ReloadFailure<LIOStep>) {
+        try plan.carryOut { (step) throws(Errno) in
+            try apply(step, credentials: credentials)
+            logger.debug("done", metadata: ["halo.step": "\(step)"])
         }
     }
 

@@ -127,7 +127,7 @@ public enum LIOAgent: ReloadingAgent {
             context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
             return .success
         }
-        if plan.cyclesTPG {
+        if plan.cyclesTarget {
             context.logger.warning("switching between open access and an initiator list: the TPG is disabled and enabled again, every initiator logs in again",
                                    metadata: ["halo.target": "\(settings.target)"])
         }
@@ -140,8 +140,8 @@ public enum LIOAgent: ReloadingAgent {
             target.acls.keys.filter { name in !(settings.initiators ?? []).contains { $0.text == name } }.sorted()
         } ?? []
         var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
-        if !removed.isEmpty && !plan.cyclesTPG { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
-        context.logger.info(plan.cyclesTPG ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
+        if !removed.isEmpty && !plan.cyclesTarget { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
+        context.logger.info(plan.cyclesTarget ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
                             metadata: metadata)
         _ = consume lock
         let after = try observe(view, settings, .full, credentials)

@@ -50,7 +50,7 @@ struct LIOReloadTests {
         #expect(plan.steps.map(\.step) == [
             .makeDirectory(acl), .makeDirectory("\(acl)/lun_0"), .makeLink("\(acl)/lun_0/halo", target: "\(Self.tpg)/lun/lun_0"),
         ])
-        #expect(!plan.cyclesTPG)
+        #expect(!plan.cyclesTarget)
         #expect(plan.steps.allSatisfy { $0.undo != nil }, "every addition can be undone")
     }
 
@@ -119,7 +119,7 @@ struct LIOReloadTests {
     /// that makes every initiator log in again; its undo re-enables the TPG.
     @Test func switchingToOpenAccess_cyclesTheTPG_withTheReEnableAsItsUndo() throws {
         let plan = try Self.plan(Self.settings { $0.initiators = nil })
-        #expect(plan.cyclesTPG)
+        #expect(plan.cyclesTarget)
         #expect(plan.steps.first == LIOReloadStep(.write("\(Self.tpg)/enable", "0"), undo: [.write("\(Self.tpg)/enable", "1")]))
         #expect(plan.steps.last?.step == .write("\(Self.tpg)/enable", "1"))
         #expect(plan.steps.contains { $0.step == .write("\(Self.tpg)/attrib/generate_node_acls", "1") })
@@ -199,7 +199,7 @@ struct LIOReloadTests {
             try LIOEffects(kernel: view.kernel, logger: Logger(label: "test")).apply(plan, credentials: nil)
             Issue.record("the reload went through")
         } catch {
-            #expect(error.stopped.step == .write("\(Self.tpg)/param/MaxBurstLength", "65536"))
+            #expect(error.stopped == .write("\(Self.tpg)/param/MaxBurstLength", "65536"))
             #expect(error.undone == 1)
             let failure = LIODecision.reloadFailure(error, settings)
             #expect(failure.reason.summary.hasPrefix("reload stopped: write 65536 to \(Self.tpg)/param/MaxBurstLength failed"), "\(failure.reason.summary)")
