@@ -96,8 +96,7 @@ enum LIODecision {
             let stale = users.incoming != nil && !pair.incomingMatches ? pair.incomingUser
                 : users.outgoing != nil && !pair.outgoingMatches ? pair.outgoingUser : nil
             if let stale {
-                return .generic(Reason("CHAP user \(stale) has an old secret, not chap_file's (rotated in place?): write new secrets to a new "
-                                       + "file and point chap_file at it, a reload applies them (\(settings.target))"))
+                return .generic("CHAP user \(stale) has an old secret, not chap_file's: point chap_file at a file with the new one, a reload applies it")
             }
         }
         return nil

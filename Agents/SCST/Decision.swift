@@ -132,7 +132,7 @@ enum SCSTDecision {
             return .generic("the CHAP accounts of \(settings.target) differ from the credentials file")
         }
         if let stale = (target.incomingUsers + (target.outgoingUser.map { [$0] } ?? [])).first(where: { !$0.secretMatches }) {
-            return .generic("CHAP user \(stale.user) has an old secret, not chap_file's (rotated?): a restart applies it (\(settings.target))")
+            return .generic("CHAP user \(stale.user) has an old secret, not chap_file's: point chap_file at a file with the new one, a reload applies it")
         }
         return nil
     }

@@ -37,6 +37,14 @@ struct SCSTEffects {
         }
     }
 
+    /// Carries out a reload (`ReloadPlan.carryOut`: a refused write undoes the ones before it).
+    func apply(_ plan: SCSTReloadPlan, credentials: borrowing ChapCredentials?) throws(ReloadFailure<SCSTStep>) {
+        try plan.carryOut { (step) throws(Errno) in
+            try apply(step, credentials: credentials)
+            logger.debug("done", metadata: ["halo.step": "\(step)"])
+        }
+    }
+
     struct StepFailure: Error, Hashable {
         let step: SCSTStep
         let errno: Errno

@@ -43,15 +43,16 @@ public struct SCSTParameters: ParameterDeclarations {
     let product = TargetParameters.product()
     let revision = TargetParameters.revision()
     let allowedPortals = TargetParameters.allowedPortals(
-        acceptsPorts: false, unsetMeaning: "Unset: every address iscsi-scstd listens on (it binds the wildcard address).")
-    let initiators = TargetParameters.initiators()
+        acceptsPorts: false, unsetMeaning: "Unset: every address iscsi-scstd listens on (it binds the wildcard address).",
+        reloadable: true)
+    let initiators = TargetParameters.initiators(reloadable: true)
     let initiatorGroup = Parameter(
         "initiator_group", .groupName, default: GroupName(text: "halo"),
         short: "Name of the initiator group (ACL)",
         long: "The SCST initiator group that holds the listed initiators and the LUN. The LUN is never put in the "
             + "target's default LUN set while initiators are listed: an initiator outside the group has no LUN in the "
             + "target, so iscsi-scstd refuses its login and does not show it the target at discovery.")
-    let chapFile = TargetParameters.chapFile()
+    let chapFile = TargetParameters.chapFile(reloadable: true)
     let relativeTargetID = Parameter(
         "relative_target_id", .relativeTargetID,
         short: "Relative target port id, per node",
@@ -59,7 +60,7 @@ public struct SCSTParameters: ParameterDeclarations {
             + "as ALUA and persistent reservations need, or one N for every node. SCST refuses to enable a target "
             + "whose id another target of the node uses. Unset: derived from the IQN and the node's name (like the serial), "
             + "so the same at every start and another one on each node; set it where ALUA or an initiator needs given ids.")
-    let sessionParameters = TargetParameters.sessionParameters(limits: .iscsiScstd)
+    let sessionParameters = TargetParameters.sessionParameters(limits: .iscsiScstd, reloadable: true)
 }
 
 /// The parameters as the decisions read them: plain values, so that tests build them directly.

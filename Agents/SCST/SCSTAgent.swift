@@ -8,7 +8,7 @@ import Logging
 ///
 /// The glue of observe → decide → act: each action reads what it needs (`SCSTView`), asks
 /// `SCSTDecision`, and applies the answer (`SCSTEffects`) under the node's SCST lock.
-public enum SCSTAgent: ResourceAgent {
+public enum SCSTAgent: ReloadingAgent {
     public typealias Parameters = SCSTParameters
 
     public static let name = "scst"
@@ -23,8 +23,11 @@ public enum SCSTAgent: ResourceAgent {
             + "instead). Stop closes the target's sessions and removes only the target and the device it "
             + "owns. Monitor depth 0 checks the export and that iscsi-scstd lives (its exit deletes every iSCSI target); "
             + "10 the device, identity, portals, ACL and CHAP against the configuration; 20 reads a block of the "
-            + "backing store.",
-        timeouts: [.start: .seconds(60), .stop: .seconds(90), .monitor: .seconds(20), .validateAll: .seconds(20)],
+            + "backing store. reload-agent applies changed portals, initiators, CHAP accounts and session parameters "
+            + "to the running target without disabling it: sessions of initiators still allowed stay, a removed "
+            + "initiator's sessions are closed, new accounts and session parameters apply to the next login.",
+        timeouts: [.start: .seconds(60), .stop: .seconds(90), .monitor: .seconds(20), .validateAll: .seconds(20),
+                   .reloadAgent: .seconds(60)],
         monitors: [
             MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
             MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
@@ -58,6 +61,43 @@ public enum SCSTAgent: ResourceAgent {
         let after = try observe(view, settings, .full, credentials)
         if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
             throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
+    }
+
+    // MARK: reload-agent
+
+    /// Applies changed reloadable parameters to the running target (`SCSTDecision.reload`): the
+    /// target stays enabled, so every session of an initiator still allowed goes on; a write SCST
+    /// refuses stops the reload, and the writes before it are undone where they can be.
+    public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        let settings = SCSTSettings(context.parameters)
+        let credentials = try readCredentials(settings)
+        let users = ChapUsers(credentials)
+        let lock = try lockSCST(context.state, deadline: context.deadline)
+        let view = SCSTView(deadline: context.deadline)
+        let observation = try observe(view, settings, .full, credentials)
+        let node = nodeName(context)
+        if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
+        let plan = try SCSTDecision.reload(settings, observation, chap: users, node: node).get()
+        guard !plan.steps.isEmpty else {
+            context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
+            return .success
+        }
+        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
+        do {
+            try effects.apply(plan, credentials: credentials)
+        } catch {
+            throw error.failure(refused: SCSTDecision.failure(error.stopped, error.errno, settings).reason)
+        }
+        let closed = plan.steps.compactMap { if case .closeSession(let initiator) = $0.step { initiator } else { nil } }
+        var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.writes": "\(plan.steps.count)"]
+        if !closed.isEmpty { metadata["halo.closed"] = "\(closed.joined(separator: " "))" }
+        context.logger.info("target reloaded in place: the sessions of allowed initiators kept", metadata: metadata)
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
+            throw .generic(Reason("reloaded, yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success
     }

@@ -96,6 +96,23 @@ extension SCSTModel {
         }
         targets[target]!.groups = groups
         record("model: initiators of \(group) on \(target): \(command.verb) \(arguments.joined(separator: " "))")
+        rebindSessions(target)
         return .success(())
+    }
+
+    /// Binds every session of `target` to the LUN set of the group its initiator's name is in,
+    /// or to the default set: what SCST does after each change of a group's initiators
+    /// (scst_sysfs.c: every action of `initiators/mgmt` ends in `scst_check_reassign_sessions`,
+    /// which finds each session's group again). From SCST's source, not captured.
+    mutating func rebindSessions(_ target: String) {
+        let groups = targets[target]!.groups
+        for (initiator, session) in targets[target]!.sessions {
+            let group = groups.values.first { $0.initiators.contains(initiator) }?.name
+            guard group != session.group else { continue }
+            targets[target]!.sessions[initiator] = Session(
+                initiator: session.initiator, initiatorAddress: session.initiatorAddress,
+                portalAddress: session.portalAddress, sid: session.sid, group: group, closesAt: session.closesAt)
+            record("model: session of \(initiator) on \(target) rebound to \(group.map { "group \($0)" } ?? "the default LUN set")")
+        }
     }
 }

@@ -52,7 +52,7 @@ struct LIOAgentTests {
         ("another user", ChapPair(incomingUser: "old", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
          .genericError, "the CHAP users of iqn.2026-11.lab.test:node1.drbd0 differ from the credentials file"),
         ("right user, wrong secret", ChapPair(incomingUser: "in", incomingMatches: false), .configured(ChapUsers(incoming: "in")),
-         .genericError, "CHAP user in has an old secret, not chap_file's (rotated in place?): write new secrets to a new file and point chap_file at it, a reload applies them (iqn.2026-11.lab.test:node1.drbd0)"),
+         .genericError, "CHAP user in has an old secret, not chap_file's: point chap_file at a file with the new one, a reload applies it"),
         ("right outgoing user, wrong secret",
          ChapPair(incomingUser: "in", incomingMatches: true, outgoingUser: "out", outgoingMatches: false),
          .configured(ChapUsers(incoming: "in", outgoing: "out")), .genericError, "CHAP user out has an old secret"),

@@ -163,7 +163,7 @@ struct SCSTDecisionTests {
             ("an account the file does not have", [right, ChapAccountState(user: "old", secretMatches: false)], rightOut, users,
              .failure(1, "the CHAP accounts of iqn.2026-11.lab.test:tgt1 differ from the credentials file")),
             ("right user, wrong secret (rotated in the file)", [ChapAccountState(user: "in", secretMatches: false)], rightOut, users,
-             .failure(1, "CHAP user in has an old secret, not chap_file's (rotated?): a restart applies it (iqn.2026-11.lab.test:tgt1)")),
+             .failure(1, "CHAP user in has an old secret, not chap_file's: point chap_file at a file with the new one, a reload applies it")),
             ("right outgoing user, wrong secret", [right], ChapAccountState(user: "out", secretMatches: false), users,
              .failure(1, "CHAP user out has an old secret")),
             ("chap_file unreadable on this node: not compared, the target keeps serving",
