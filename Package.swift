@@ -265,7 +265,7 @@ let package = Package(
             path: "Tests/SCSTModelTests"),
         .testTarget(
             name: "SCSTAgentTests",
-            dependencies: ["SCSTAgent", "HaloISCSI", "HaloTesting", "HaloConformance", "halo-agent", "halo-scst-model"],
+            dependencies: ["SCSTAgent", "HaloISCSI", "HaloPacemaker", "HaloTesting", "HaloConformance", "halo-agent", "halo-scst-model"],
             path: "Tests/SCSTAgentTests"),
         .testTarget(
             name: "LIOAgentTests",
