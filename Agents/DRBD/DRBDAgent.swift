@@ -108,10 +108,15 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         func peerStillPrimary() -> Bool {
             DRBDDecision.waitForPeerToLeavePrimary(observation.state, dualPrimary: context.parameters.dualPrimary)
         }
+        var dropped = false
         if peerStillPrimary(), context.environment.manager == .halod,
            dropConnectionToFencedPeers(context, effects: effects) {
+            dropped = true
             observation = try effects.observe()
         }
+        // Listened for again once the promote is done or refused — not before: a `connect` is
+        // a drbdadm run on the failover path, and the fenced peer is not back for minutes.
+        defer { if dropped { listenForPeers(context, effects: effects) } }
         if peerStillPrimary() {
             context.logger.notice("the peer still shows as Primary: waiting for DRBD to see it demoted or gone")
         }
@@ -141,11 +146,11 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     /// Under halod, a peer DRBD still shows as Primary is gone when halod's agreed state has every
     /// other node of the LUN fenced (halod's `peers-fenced`, which changes nothing): DRBD's
     /// connection to it is dropped at once (`disconnect --force`: no word from the dead peer
-    /// awaited) and listened for again (`connect`: the node resyncs when it returns), instead of
-    /// waiting up to `ping-int` + `ping-timeout` for DRBD's own ping to notice — measured in the
-    /// lab, most of the promote's time after a crash. The promote that follows still goes through
-    /// the fence-peer handler, which halod answers "fenced". Pacemaker's profile keeps the wait:
-    /// the agent has no such answer there. Whether it dropped the connection.
+    /// awaited) instead of waiting up to `ping-int` + `ping-timeout` for DRBD's own ping to
+    /// notice — measured in the lab, most of the promote's time after a crash. The promote that
+    /// follows still goes through the fence-peer handler, which halod answers "fenced"; then
+    /// `listenForPeers`. Pacemaker's profile keeps the wait: the agent has no such answer there.
+    /// Whether it dropped the connection.
     static func dropConnectionToFencedPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects) -> Bool {
         guard let socket = FencePeerCommand.halodSocket(CurrentProcess.environment()) else { return false }
         let resource = context.parameters.resource
@@ -161,14 +166,25 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             return false
         }
         context.logger.notice("the peer still shows as Primary but halod fenced its node: dropping DRBD's connection to it")
-        for (verb, options) in [("disconnect", ["--", "--force"]), ("connect", [])] {
-            guard let result = try? effects.tools.drbdadm(verb, resource, extra: options, deadline: context.deadline),
-                  result.succeeded else {
-                context.logger.notice("drbdadm \(verb) \(resource) failed: waiting for DRBD instead")
-                return false
-            }
+        guard let result = try? effects.tools.drbdadm("disconnect", resource, extra: ["--", "--force"], deadline: context.deadline),
+              result.succeeded else {
+            context.logger.notice("drbdadm disconnect \(resource) failed: waiting for DRBD instead")
+            return false
         }
         return true
+    }
+
+    /// After `dropConnectionToFencedPeers`: DRBD listens for its peers again (`connect`), so the
+    /// fenced node resyncs when it returns. A failure leaves the resource StandAlone, which the
+    /// monitor reports until an admin runs `drbdadm connect`: said as a warning, with that fix.
+    static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects) {
+        let resource = context.parameters.resource
+        guard let result = try? effects.tools.drbdadm("connect", resource, deadline: context.deadline), result.succeeded else {
+            let message = "drbdadm connect \(resource) failed after its fenced peer was disconnected: \(resource) stays StandAlone "
+                + "and its peer cannot resync until `drbdadm connect \(resource)` succeeds"
+            context.logger.warning("\(message)")
+            return
+        }
     }
 
     /// A refused promote: no score here any more, and no return before `promote_backoff` has
