@@ -152,6 +152,28 @@ struct PacemakerParsingTests {
         #expect(view.lun("lun1")?.lastMoved == 1_796_482_437.068)
     }
 
+    /// Pacemaker 2.1.5 records a reload (`reload-agent`) as the resource's start, with the
+    /// reload's time (measured: SCSTReloadPacemakerTests). An hour after lun1 arrived on node2
+    /// its target is reloaded there: still the arrival of an hour before, not a move. And where
+    /// the replication's last operation on the node is no promote, the arrival is unknown.
+    @Test("a reload of a served part (recorded as a start) is not an arrival")
+    func reloadIsNoArrival() throws {
+        let text = try Fixtures.text("haloctl/pacemaker-2.1.5/moved-lun1-cib.xml")
+        let original = #"operation_key="target-lun1_start_0" operation="start" crm-debug-origin="do_update_resource" crm_feature_set="3.16.1" transition-key="34:6:0:a21b7cd7-9155-4030-8c02-06c7ecde3d82" transition-magic="0:0;34:6:0:a21b7cd7-9155-4030-8c02-06c7ecde3d82" exit-reason="" on_node="node2" call-id="56" rc-code="0" op-status="0" interval="0" last-rc-change="1796482437""#
+        #expect(text.contains(original))
+        let reloaded = text.replacing(original, with: original.replacing("1796482437", with: "1796486037"))
+        let cib = try XMLElement.parse(reloaded)
+        let lun1 = try #require(PacemakerLayout(cib: cib).lun(named: "lun1"))
+        let arrival = try #require(OperationHistory(cib: cib).lastArrival(of: lun1, on: "node2"))
+        #expect(arrival.arrived == 1_796_482_437.068)
+        #expect(arrival.unserved.map { ($0 * 1000).rounded() } == 68)
+
+        let promote = #"operation_key="drbd-lun1_promote_0" operation="promote""#
+        #expect(text.contains(promote))
+        let drbdReloaded = try XMLElement.parse(text.replacing(promote, with: #"operation_key="drbd-lun1_start_0" operation="start""#))
+        #expect(OperationHistory(cib: drbdReloaded).lastArrival(of: lun1, on: "node2") == nil, "no promote on record: unknown, not guessed")
+    }
+
     @Test("crm_simulate's transition for a move: the LUN's steps in order")
     func simulation() throws {
         let root = try Self.xml("move-lun1-simulate")

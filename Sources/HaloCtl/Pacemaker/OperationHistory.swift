@@ -49,18 +49,34 @@ public struct OperationHistory: Sendable, Hashable {
     /// Operations in flight, as `resource task on node`.
     public var pending: [Operation] { operations.filter(\.isPending) }
 
-    /// When the LUN last arrived on `node` and how long it was unserved around that: the end
-    /// of the last start/promote of its resources there, and the time from the first stop or
-    /// demote of them on another node (the old one) to that end — nil where the records are
-    /// gone (a fenced node's history is cleared), never guessed. Whole-second resolution.
+    /// How long after the previous step of an arrival the next one may begin and still be part
+    /// of it: Pacemaker begins each step of a stack within milliseconds of the one before it
+    /// ends, and `last-rc-change` is whole seconds (up to 1 s early); the rest covers a
+    /// transition recomputed on a loaded DC.
+    static let arrivalStepGap = 5.0
+
+    /// When the LUN last arrived on `node` and how long it was unserved around that: the end of
+    /// the last promote of its replication there and of the starts of its served parts that
+    /// followed it step by step (each beginning within `arrivalStepGap` of the end of the ones
+    /// before), and the time from the first stop or demote of them on another node (the old
+    /// one) to that end — nil where the records are gone (a fenced node's history is cleared;
+    /// the replication's last operation there is no promote), never guessed.
+    ///
+    /// A later start of a served part alone is not an arrival: Pacemaker records a reload
+    /// (`reload-agent`) as a start with the reload's time (measured with 2.1.5), and a restart
+    /// in place after a failed monitor is one too; neither moved the LUN.
     public func lastArrival(of lun: PacemakerLayout.LUN, on node: String) -> (arrived: Double, unserved: Double?)? {
         let served = Set(lun.onPromoted.map(\.id))
         let all = served.union([lun.replication.id])
-        let arrivals = operations.filter {
-            $0.node == node && all.contains($0.resource) && $0.interval == 0 && $0.status == 0 && $0.rc == 0
-                && ($0.task == "start" && served.contains($0.resource) || $0.task == "promote" && $0.resource == lun.replication.id)
+        let done = { (op: Operation) in op.node == node && op.interval == 0 && op.status == 0 && op.rc == 0 }
+        guard let promote = operations.filter({ done($0) && $0.resource == lun.replication.id && $0.task == "promote" }).max(by: { $0.ended < $1.ended })
+        else { return nil }
+        var arrived = promote.ended
+        let starts = operations.filter { done($0) && served.contains($0.resource) && $0.task == "start" && $0.started >= promote.started.rounded(.down) }
+        for start in starts.sorted(by: { $0.started < $1.started }) {
+            guard start.started <= arrived + Self.arrivalStepGap else { break }
+            arrived = max(arrived, start.ended)
         }
-        guard let arrived = arrivals.map(\.ended).max() else { return nil }
         let departures = operations.filter {
             $0.node != node && all.contains($0.resource) && $0.interval == 0
                 && ($0.task == "stop" && served.contains($0.resource) || $0.task == "demote" && $0.resource == lun.replication.id)
