@@ -30,7 +30,20 @@ public enum LIOAgent: ReloadingAgent {
         monitorLevels: [.basic, .thorough, .deep],
         validateLevels: [.basic, .thorough])
 
-    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+    /// What start and reload-agent work from: the settings, the CHAP users and the target as it
+    /// runs, read under the node's LIO lock.
+    struct Current {
+        let settings: LIOSettings
+        let users: ChapUsers
+        let observation: LIOObservation
+        let effects: LIOEffects
+    }
+
+    /// start and reload-agent around their own plan: the node's LIO lock taken, the target read
+    /// and refused when it cannot work here (`startRefusal`), `change` carried out under the lock;
+    /// then the target read again, which must pass the depth-10 monitor ("`done`, yet: …").
+    static func change(_ context: ActionContext<Parameters>, done: String,
+                       _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
         let settings = LIOSettings(context.parameters)
         let credentials = try readCredentials(settings)
         let users = ChapUsers(credentials)
@@ -38,21 +51,28 @@ public enum LIOAgent: ReloadingAgent {
         let view = LIOView()
         let observation = try observe(view, settings, .full, credentials)
         if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
-        let steps = LIODecision.start(settings, observation, chap: users)
-        if !steps.isEmpty {
-            do {
-                try LIOEffects(kernel: view.kernel, logger: context.logger).apply(steps, credentials: credentials)
+        let effects = LIOEffects(kernel: view.kernel, logger: context.logger)
+        try change(Current(settings: settings, users: users, observation: observation, effects: effects), credentials)
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
+            throw .generic(Reason("\(done), yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
+    }
+
+    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        try change(context, done: "configured") { (current, credentials) throws(AgentFailure) in
+            let settings = current.settings
+            let steps = LIODecision.start(settings, current.observation, chap: current.users)
+            guard !steps.isEmpty else { return }
+            do throws(LIOEffects.StepFailure) {
+                try current.effects.apply(steps, credentials: credentials)
             } catch {
                 throw LIODecision.failure(error.step, error.errno, settings)
             }
             context.logger.info("target configured", metadata: ["halo.target": "\(settings.target)", "halo.operations": "\(steps.count)"])
         }
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
     }
 
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
@@ -115,40 +135,30 @@ public enum LIOAgent: ReloadingAgent {
     /// TPG stays enabled, so every session of an initiator still allowed goes on; a step the
     /// kernel refuses stops the reload, and the steps before it are undone where they can be.
     public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let settings = LIOSettings(context.parameters)
-        let credentials = try readCredentials(settings)
-        let users = ChapUsers(credentials)
-        let lock = try lockLIO(context.state, deadline: context.deadline)
-        let view = LIOView()
-        let observation = try observe(view, settings, .full, credentials)
-        if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
-        let plan = try LIODecision.reload(settings, observation, chap: users).get()
-        guard !plan.steps.isEmpty else {
-            context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
-            return .success
+        try change(context, done: "reloaded") { (current, credentials) throws(AgentFailure) in
+            let settings = current.settings
+            let plan = try LIODecision.reload(settings, current.observation, chap: current.users).get()
+            guard !plan.steps.isEmpty else {
+                context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
+                return
+            }
+            if plan.cyclesTarget {
+                context.logger.warning("switching between open access and an initiator list: the TPG is disabled and enabled again, every initiator logs in again",
+                                       metadata: ["halo.target": "\(settings.target)"])
+            }
+            do throws(ReloadFailure<LIOStep>) {
+                try current.effects.apply(plan, credentials: credentials)
+            } catch {
+                throw LIODecision.reloadFailure(error, settings)
+            }
+            let removed = current.observation.target.map { target in
+                target.acls.keys.filter { name in !(settings.initiators ?? []).contains { $0.text == name } }.sorted()
+            } ?? []
+            var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
+            if !removed.isEmpty && !plan.cyclesTarget { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
+            context.logger.info(plan.cyclesTarget ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
+                                metadata: metadata)
         }
-        if plan.cyclesTarget {
-            context.logger.warning("switching between open access and an initiator list: the TPG is disabled and enabled again, every initiator logs in again",
-                                   metadata: ["halo.target": "\(settings.target)"])
-        }
-        do {
-            try LIOEffects(kernel: view.kernel, logger: context.logger).apply(plan, credentials: credentials)
-        } catch {
-            throw LIODecision.reloadFailure(error, settings)
-        }
-        let removed = observation.target.map { target in
-            target.acls.keys.filter { name in !(settings.initiators ?? []).contains { $0.text == name } }.sorted()
-        } ?? []
-        var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
-        if !removed.isEmpty && !plan.cyclesTarget { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
-        context.logger.info(plan.cyclesTarget ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
-                            metadata: metadata)
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("reloaded, yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
     }
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {

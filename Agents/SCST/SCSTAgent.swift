@@ -35,9 +35,23 @@ public enum SCSTAgent: ReloadingAgent {
         monitorLevels: [.basic, .thorough, .deep],
         validateLevels: [.basic, .thorough])
 
-    // MARK: start
+    // MARK: start, reload-agent
 
-    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+    /// What start and reload-agent work from: the settings, the CHAP users, this node's name and
+    /// the target as it runs, read under the node's SCST lock.
+    struct Current {
+        let settings: SCSTSettings
+        let users: ChapUsers
+        let node: String
+        let observation: SCSTObservation
+        let effects: SCSTEffects
+    }
+
+    /// start and reload-agent around their own plan: the node's SCST lock taken, the target read
+    /// and refused when it cannot work here (`startRefusal`), `change` carried out under the lock;
+    /// then the target read again, which must pass the depth-10 monitor ("`done`, yet: …").
+    static func change(_ context: ActionContext<Parameters>, done: String,
+                       _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
         let settings = SCSTSettings(context.parameters)
         let credentials = try readCredentials(settings)
         let users = ChapUsers(credentials)
@@ -46,60 +60,52 @@ public enum SCSTAgent: ReloadingAgent {
         let observation = try observe(view, settings, .full, credentials)
         let node = nodeName(context)
         if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
-        let steps = SCSTDecision.start(settings, observation, chap: users, node: node)
-        if let refusal = SCSTDecision.liveSessionRefusal(settings, observation, steps, chap: users) { throw refusal }
-        if !steps.isEmpty {
-            let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
-            do {
-                try effects.apply(steps, credentials: credentials)
+        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
+        try change(Current(settings: settings, users: users, node: node, observation: observation, effects: effects), credentials)
+        _ = consume lock
+        let after = try observe(view, settings, .full, credentials)
+        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
+            throw .generic(Reason("\(done), yet: \(failure.reason.summary)", details: failure.reason.details))
+        }
+        return .success
+    }
+
+    public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
+        try change(context, done: "configured") { (current, credentials) throws(AgentFailure) in
+            let settings = current.settings
+            let steps = SCSTDecision.start(settings, current.observation, chap: current.users, node: current.node)
+            if let refusal = SCSTDecision.liveSessionRefusal(settings, current.observation, steps, chap: current.users) { throw refusal }
+            guard !steps.isEmpty else { return }
+            do throws(SCSTEffects.StepFailure) {
+                try current.effects.apply(steps, credentials: credentials)
             } catch {
                 throw SCSTDecision.failure(error.step, error.errno, settings)
             }
             context.logger.info("target configured", metadata: ["halo.target": "\(settings.target)", "halo.writes": "\(steps.count)"])
         }
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("configured, yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
     }
-
-    // MARK: reload-agent
 
     /// Applies changed reloadable parameters to the running target (`SCSTDecision.reload`): the
     /// target stays enabled, so every session of an initiator still allowed goes on; a write SCST
     /// refuses stops the reload, and the writes before it are undone where they can be.
     public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        let settings = SCSTSettings(context.parameters)
-        let credentials = try readCredentials(settings)
-        let users = ChapUsers(credentials)
-        let lock = try lockSCST(context.state, deadline: context.deadline)
-        let view = SCSTView(deadline: context.deadline)
-        let observation = try observe(view, settings, .full, credentials)
-        let node = nodeName(context)
-        if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
-        let plan = try SCSTDecision.reload(settings, observation, chap: users, node: node).get()
-        guard !plan.steps.isEmpty else {
-            context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
-            return .success
+        try change(context, done: "reloaded") { (current, credentials) throws(AgentFailure) in
+            let settings = current.settings
+            let plan = try SCSTDecision.reload(settings, current.observation, chap: current.users, node: current.node).get()
+            guard !plan.steps.isEmpty else {
+                context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
+                return
+            }
+            do throws(ReloadFailure<SCSTStep>) {
+                try current.effects.apply(plan, credentials: credentials)
+            } catch {
+                throw error.failure(refused: SCSTDecision.failure(error.stopped, error.errno, settings).reason)
+            }
+            let closed = plan.steps.compactMap { if case .closeSession(let initiator) = $0.step { initiator } else { nil } }
+            var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.writes": "\(plan.steps.count)"]
+            if !closed.isEmpty { metadata["halo.closed"] = "\(closed.joined(separator: " "))" }
+            context.logger.info("target reloaded in place: the sessions of allowed initiators kept", metadata: metadata)
         }
-        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
-        do {
-            try effects.apply(plan, credentials: credentials)
-        } catch {
-            throw error.failure(refused: SCSTDecision.failure(error.stopped, error.errno, settings).reason)
-        }
-        let closed = plan.steps.compactMap { if case .closeSession(let initiator) = $0.step { initiator } else { nil } }
-        var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.writes": "\(plan.steps.count)"]
-        if !closed.isEmpty { metadata["halo.closed"] = "\(closed.joined(separator: " "))" }
-        context.logger.info("target reloaded in place: the sessions of allowed initiators kept", metadata: metadata)
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("reloaded, yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
     }
 
     // MARK: stop
