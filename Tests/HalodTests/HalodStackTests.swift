@@ -186,7 +186,7 @@ struct HalodStackTests {
         let out = "\(cluster.directory.path)/client.txt"
         try cluster.launch([probe, "client", HalodCluster.portalAddress(1), "3260", out], on: 3)
         #expect(cluster.wait(.seconds(20)) {
-            cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["connections"]?.intValue == 1
+            cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["initiatorConnections"]?.arrayValue?.count == 1
         }, "node1 reported the initiator's connection")
         let listed = cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["initiatorConnections"]?.arrayValue
         #expect(listed?.first?.stringValue?.hasSuffix(" → \(HalodCluster.portalAddress(1)):3260") == true, "\(listed ?? [])")
