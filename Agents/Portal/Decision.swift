@@ -90,6 +90,8 @@ enum PortalDecision {
         /// Alias (for interfaces we create), up.
         case raise(interface: String, markAsOurs: Bool)
         case removeStale(InterfaceAddress, interface: String)
+        /// `promote_secondaries` on for the interface (see `keepingSecondaries`).
+        case keepSecondaries(interface: String)
         case add(PortalEntry)
     }
 
@@ -104,6 +106,9 @@ enum PortalDecision {
             case .failure(let failure): return .failure(failure)
             }
         }
+        steps += keepingSecondaries(entries.filter { entry in
+            entry.address.isIPv4 && { if case .served = state(of: entry, in: observation) { false } else { true } }()
+        })
         for entry in entries {
             switch state(of: entry, in: observation) {
             case .served, .interfaceDown:
@@ -153,6 +158,19 @@ enum PortalDecision {
                          .raise(interface: entry.interface, markAsOurs: true)])
     }
 
+    /// Two LUNs' portals share an interface (a VLAN) and usually a subnet: the kernel makes the
+    /// first IPv4 address of a subnet on an interface its primary and the others secondaries,
+    /// and deleting a primary deletes its secondaries with it — one LUN's portal stop would take
+    /// the other LUN's address (seen in the VM lab: 6 of 12 rounds of two portals started
+    /// together, then one stopped). With `net.ipv4.conf.<interface>.promote_secondaries` a
+    /// secondary becomes the primary instead. Set on every interface an IPv4 portal address is
+    /// added to, and on every interface one is removed from (an address added by a version
+    /// that did not set it may be another portal's primary).
+    static func keepingSecondaries(_ entries: [PortalEntry]) -> [StartStep] {
+        var seen = Set<String>()
+        return entries.filter { $0.address.isIPv4 && seen.insert($0.interface).inserted }.map { .keepSecondaries(interface: $0.interface) }
+    }
+
     // MARK: stop
 
     /// What stop removes: our copies of the entries' addresses, then the VLAN interfaces halo
@@ -160,6 +178,9 @@ enum PortalDecision {
     struct StopPlan: Sendable, Hashable {
         var addresses: [InterfaceAddress] = []
         var interfaces: [Link] = []
+        /// Interfaces whose `promote_secondaries` is set before an IPv4 address of ours goes
+        /// (`keepingSecondaries`).
+        var keepSecondaries: [String] = []
         /// Identical addresses someone else configured: left alone, reported.
         var foreign: [InterfaceAddress] = []
     }
@@ -172,6 +193,11 @@ enum PortalDecision {
             }
         }
         let removed = Set(plan.addresses)
+        var kept = Set<String>()
+        plan.keepSecondaries = plan.addresses.compactMap { address in
+            guard address.address.isIPv4, let name = observation.link(index: address.interfaceIndex)?.name, kept.insert(name).inserted else { return nil }
+            return name
+        }
         var checked = Set<String>()
         for entry in entries where entry.vlanID != nil && checked.insert(entry.interface).inserted {
             guard let link = observation.link(named: entry.interface), link.alias == PortalMarkers.interfaceAlias else { continue }

@@ -83,6 +83,25 @@ struct PortalNamespaceTests {
         #expect(try lab.snapshot() == before)
     }
 
+    /// Two LUNs' portals on one interface and subnet (two targets on one VLAN): the kernel makes
+    /// the first address the subnet's primary, the second a secondary, and deletes secondaries
+    /// with their primary unless `promote_secondaries` is set. Seen in the VM lab (6 of 12 rounds
+    /// of two portals started together, then one stopped): the other LUN's address went with it.
+    @Test func oneLUNsPortalStop_leavesAnotherLUNsAddressOfTheSameSubnet() throws {
+        let lab = try PortalLab()
+        let first = ["addresses": "198.18.10.20/24@p0", "dad": "false", "announce_count": "1"]
+        let second = ["addresses": "198.18.10.21/24@p0", "dad": "false", "announce_count": "1"]
+        #expect(try lab.run("start", first, instance: "lun1-portal").code == 0)
+        #expect(try lab.run("start", second, instance: "lun2-portal").code == 0)
+        let both = try lab.namespaces.run("node", ["ip", "-o", "-4", "addr", "show", "dev", "p0"]).outputText
+        #expect(both.contains("198.18.10.21/24") && both.contains("secondary"), "the second address is the subnet's secondary: \(both)")
+        #expect(try lab.run("stop", first, instance: "lun1-portal").code == 0)
+        #expect(try lab.run("monitor", second, instance: "lun2-portal").code == 0, "the second portal's address survived the first's stop")
+        let after = try lab.namespaces.run("node", ["ip", "-o", "-4", "addr", "show", "dev", "p0"]).outputText
+        #expect(after.contains("198.18.10.21/24") && !after.contains("198.18.10.20/"), "\(after)")
+        #expect(try lab.run("stop", second, instance: "lun2-portal").code == 0)
+    }
+
     @Test func announcements_haveTheConfiguredCountIntervalAndContent() throws {
         let lab = try PortalLab()
         let nodeMAC = try lab.mac("node", "p0")
