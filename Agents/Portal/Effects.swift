@@ -109,7 +109,6 @@ struct PortalEffects: ~Copyable {
 
     /// Carries out a stop plan. A link or address that is already gone is not an error.
     mutating func apply(_ plan: PortalDecision.StopPlan, observation: PortalObservation) throws(AgentFailure) {
-        for interface in plan.keepSecondaries { try keepSecondaries(on: interface, tolerating: [.noSuchFile]) }
         for address in plan.addresses {
             let name = observation.link(index: address.interfaceIndex)?.name ?? "interface \(address.interfaceIndex)"
             try change(tolerating: [.addressNotAvailable, .noSuchDevice, .noSuchFile]) { (netlink: inout NetlinkSocket, deadline: Deadline) throws(NetlinkError) in
@@ -127,12 +126,11 @@ struct PortalEffects: ~Copyable {
     /// `net.ipv4.conf.<interface>.promote_secondaries = 1` (this network namespace's): a
     /// secondary address of the subnet becomes its primary when the primary is deleted, instead
     /// of going with it (`PortalDecision.keepingSecondaries`).
-    func keepSecondaries(on interface: String, tolerating: Set<Errno> = []) throws(AgentFailure) {
+    func keepSecondaries(on interface: String) throws(AgentFailure) {
         let path = "/proc/sys/net/ipv4/conf/\(interface)/promote_secondaries"
         do {
             try KernelAttributes().write(path, line: "1")
         } catch {
-            if tolerating.contains(error) { return }
             throw .generic(Reason("cannot set \(path) (\(error.symbol)): without it, removing another portal's address of the same subnet "
                                   + "on \(interface) would remove this one too", details: ["halo.errno": error.symbol]))
         }

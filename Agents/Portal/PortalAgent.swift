@@ -147,6 +147,15 @@ public enum PortalAgent: ReloadingAgent {
                 "halo.address": "\(foreign.address)/\(foreign.prefixLength)",
             ])
         }
+        // Never a failed stop for it (a failed stop gets the node fenced): said, and the stop goes on.
+        for interface in plan.keepSecondaries {
+            do {
+                try effects.keepSecondaries(on: interface)
+            } catch {
+                logger.warning("promote_secondaries not set: removing this portal's address may take another portal's address of the same subnet with it",
+                               metadata: ["halo.interface": "\(interface)", "halo.error": "\(error.reason.summary)"])
+            }
+        }
         try effects.apply(plan, observation: observation)
         let after = try effects.observe()
         _ = consume lock
