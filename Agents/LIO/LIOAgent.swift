@@ -151,9 +151,13 @@ public enum LIOAgent: ReloadingAgent {
             } catch {
                 throw LIODecision.reloadFailure(error, settings)
             }
-            let removed = current.observation.target.map { target in
-                target.acls.keys.filter { name in !(settings.initiators ?? []).contains { $0.text == name } }.sorted()
-            } ?? []
+            // The ACLs the plan removes (LIO closed their sessions): `tpgt_1/acls/<initiator>`.
+            let acls = "\(LIODecision.tpgPath(settings))/acls/"
+            let removed = plan.steps.compactMap { planned -> String? in
+                guard case .removeDirectory(let path) = planned.step, path.hasPrefix(acls) else { return nil }
+                let initiator = path.dropFirst(acls.count)
+                return initiator.contains("/") ? nil : String(initiator)
+            }
             var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
             if !removed.isEmpty && !plan.cyclesTarget { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
             context.logger.info(plan.cyclesTarget ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",

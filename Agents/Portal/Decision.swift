@@ -106,9 +106,7 @@ enum PortalDecision {
             case .failure(let failure): return .failure(failure)
             }
         }
-        steps += keepingSecondaries(entries.filter { entry in
-            entry.address.isIPv4 && { if case .served = state(of: entry, in: observation) { false } else { true } }()
-        })
+        steps += keepingSecondaries(entries.filter { state(of: $0, in: observation) != .served })
         for entry in entries {
             switch state(of: entry, in: observation) {
             case .served, .interfaceDown:
