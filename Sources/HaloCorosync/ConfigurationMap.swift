@@ -75,6 +75,17 @@ public struct ConfigurationMap: ~Copyable {
         return nodes
     }
 
+    /// The nodes of the node list that are members of corosync's membership now: those whose
+    /// `runtime.members.<nodeid>.status` is `joined` (a node that left says `left`; one that
+    /// never joined has no key).
+    public func joinedNodes() throws(CorosyncError) -> [CorosyncNode] {
+        var joined: [CorosyncNode] = []
+        for node in try nodes() where try string("runtime.members.\(node.id).status") == "joined" {
+            joined.append(node)
+        }
+        return joined
+    }
+
     /// The settings halod's decisions depend on.
     public func settings() throws(CorosyncError) -> CorosyncSettings {
         CorosyncSettings(

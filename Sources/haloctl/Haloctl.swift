@@ -284,20 +284,16 @@ func report(_ connection: ConnectionOptions, _ output: OutputFormat,
             _ build: (any ClusterManager, ClusterView, [String: Reading<NodeFacts>]) throws(HaloctlError) -> (JSONValue, String, Int32)) throws {
     try perform { () throws(HaloctlError) in
         let manager = try connection.connect()
-        let view = try manager.view(deadline: Deadline.after(.seconds(20)))
-        let (json, text, code) = try build(manager, view, gatherFacts(view, connection: connection))
+        let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl)
+        let deadline = Deadline.after(.seconds(20))
+        let (view, facts) = try gatherer.viewAndFacts(members: FactsCollector.corosyncMembers(deadline: .after(.seconds(1))),
+                                                      deadline: Deadline(deadline.instant.advanced(by: .seconds(1)))) {
+            Result { () throws(HaloctlError) in try manager.view(deadline: deadline) }
+        }
+        let (json, text, code) = try build(manager, view, facts)
         StandardStream.output.write(output == .json ? json.rendered(indent: 0) + "\n" : text)
         return code
     }
-}
-
-/// Every reachable node's facts; a node the manager reports down is not asked (and says why).
-func gatherFacts(_ view: ClusterView, connection: ConnectionOptions) -> [String: Reading<NodeFacts>] {
-    let reachable = view.nodes.filter { ![.offline, .fenced, .unclean].contains($0.state) }.map(\.name)
-    let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl)
-    var facts = gatherer.facts(of: reachable)
-    for node in view.nodes where !reachable.contains(node.name) { facts[node.name] = .failed("\(node.name) is \(node.state.words)") }
-    return facts
 }
 
 struct CheckHealth: ParsableCommand {

@@ -1,4 +1,5 @@
 import HaloCluster
+import HaloJSON
 import HaloSystem
 import HaloTesting
 import Testing
@@ -70,6 +71,24 @@ struct HalodBackendTests {
         let fencing = manager.fencingFindings(try manager.view(deadline: .after(.seconds(5))), deadline: .after(.seconds(30)))
         #expect(fencing.contains { $0.check == "fencing.answers" && $0.subject == "test" && $0.severity == .ok }, "\(fencing)")
         #expect(fencing.filter { $0.check == "fencing.devices" }.count == 2)
+    }
+
+    @Test("haloctl facts names corosync's members: both nodes joined, then not the one whose corosync died")
+    func corosyncMembers() throws {
+        let cluster = try HalodCluster(nodes: 2, luns: 1, startHalod: false)
+        func corosync(on node: Int) -> JSONValue? {
+            guard let result = try? cluster.exec([BuildProducts.executable("haloctl"), "facts", "--output", "json"], on: node),
+                  let json = try? JSONValue.parse(result.standardOutput) else { return nil }
+            return json["corosync"]?["value"]
+        }
+        func members(on node: Int) -> [String]? { corosync(on: node)?["members"]?.arrayValue?.compactMap(\.stringValue) }
+        #expect(cluster.wait(.seconds(30)) { members(on: 1) == ["node1", "node2"] }, "\(String(describing: corosync(on: 1)))")
+        #expect(members(on: 2) == ["node1", "node2"])
+        #expect(corosync(on: 1)?["nodes"]?.arrayValue?.compactMap(\.stringValue) == ["node1", "node2"])
+        try cluster.kill(2)
+        // Its ring goes quiet: node1's corosync forms a membership of one after the token timeout.
+        #expect(cluster.wait(.seconds(30)) { members(on: 1) == ["node1"] }, "\(members(on: 1) ?? [])")
+        #expect(corosync(on: 1)?["nodes"]?.arrayValue?.count == 2, "the node list keeps both")
     }
 
     @Test("no halod at the socket: one line, exit 2")

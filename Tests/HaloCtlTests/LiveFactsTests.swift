@@ -180,6 +180,46 @@ struct LiveFactsTests {
         #expect(made.type == .directory && made.permissions & 0o777 == 0o700)
     }
 
+    @Test("status asks corosync's members while the manager answers; a node the view reports offline reads as such")
+    func sideBySide() throws {
+        let directory = TemporaryDirectory("haloctl-side-by-side")
+        let path = directory.path
+        try FileSystem.writeAtomically("\(path)/facts.json", Array(try Self.standby().json.rendered(style: .compact).utf8))
+        // The "remote" notes which node it was asked for, then prints node2's facts.
+        let gatherer = FactsGatherer(localNode: "node1", remote: ["/bin/sh", "-c", "touch \"$1/asked-$0\"; cat \"$1/facts.json\"", "{node}", path],
+                                     remoteHaloctl: "haloctl")
+        let asked: @Sendable (String) -> Bool = { (try? FileSystem.info("\(path)/asked-\($0)")) != nil }
+        let managerView = ClusterView(manager: .pacemaker, localNode: "node1", quorate: true,
+                                      nodes: [NodeView(name: "node1", state: .online), NodeView(name: "node2", state: .offline),
+                                              NodeView(name: "node3", state: .online)], luns: [Self.lun])
+        let (view, facts) = try gatherer.viewAndFacts(members: ["node1", "node2"], deadline: .after(.seconds(30))) {
+            // This manager answers only once the members have been asked: one after the other,
+            // the view would never come.
+            let deadline = Deadline.after(.seconds(20))
+            while !deadline.hasPassed() {
+                if asked("node2") { return .success(managerView) }
+                Pause.for(.milliseconds(20))
+            }
+            return .failure(HaloctlError("node2 was not asked while the manager answered"))
+        }
+        #expect(view == managerView)
+        #expect(facts["node1"]?.value != nil, "this node's own facts, in-process")
+        #expect(!asked("node1"))
+        // Asked, but the manager says it is offline: its answer is dropped.
+        #expect(facts["node2"]?.failure == "node2 is offline")
+        // Not a member when asked, online in the view: asked after it.
+        #expect(asked("node3"))
+        #expect(facts["node3"]?.value?.node == "node2", "the remote's answer (node2's facts, whoever asked)")
+
+        // Without corosync's members the view comes first, and only what it reports up is asked.
+        let sequential = FactsGatherer(localNode: "node1", remote: ["/bin/sh", "-c", "touch \"$1/asked-$0\"; cat \"$1/facts.json\"", "{node}", path],
+                                       remoteHaloctl: "haloctl")
+        try FileSystem.remove("\(path)/asked-node2")
+        let (_, later) = try sequential.viewAndFacts(members: nil, deadline: .after(.seconds(30))) { .success(managerView) }
+        #expect(!asked("node2"))
+        #expect(later["node2"]?.failure == "node2 is offline")
+    }
+
     @Test("a node whose facts cannot be had is a failure with the reason, never empty facts")
     func unreachable() {
         let gatherer = FactsGatherer(localNode: "node1", remote: ["/bin/false", "{node}"], remoteHaloctl: "haloctl")

@@ -20,7 +20,7 @@ enum SampleFacts {
         estimatedErrorMicroseconds: 900, offsetNanoseconds: -41_000))
 
     static let corosync = CorosyncFacts.Settings(clusterName: "san", tokenMilliseconds: 1000, consensusMilliseconds: 1200,
-                                                 isTwoNode: true, waitsForAll: nil, nodes: ["node1", "node2"])
+                                                 isTwoNode: true, waitsForAll: nil, nodes: ["node1", "node2"], members: ["node1"])
 
     static let links: [LinkFacts] = [
         LinkFacts(index: 1, name: "lo", isUp: true, hasCarrier: true, operationalState: "unknown", mtu: 65536, kind: .device, master: nil),

@@ -249,6 +249,11 @@ public final class HalodCluster: @unchecked Sendable {
         (try? FileSystem.readBytes("\(directory.path)/node\(node)/halod.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// Runs `arguments` inside node `node` (its network, mount and UTS namespaces) and waits for it.
+    public func exec(_ arguments: [String], on node: Int, timeout: Duration = .seconds(30)) throws -> ProcessResult {
+        try runner.run(Command(script, ["exec", directory.path, String(node)] + arguments), deadline: .after(timeout))
+    }
+
     /// Starts `arguments` inside node `node` in the background; it is ended when the cluster goes.
     public func launch(_ arguments: [String], on node: Int) throws {
         let pid = try runner.launchDetached(Command(script, ["exec", directory.path, String(node)] + arguments))

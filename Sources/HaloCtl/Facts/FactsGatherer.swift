@@ -56,6 +56,41 @@ public final class FactsGatherer: Sendable {
         facts(of: [node], fresh: fresh, deadline: deadline)[node] ?? .failed("not asked")
     }
 
+    /// The manager's view and the facts of every node it reports reachable, read side by side.
+    ///
+    /// The nodes in corosync's membership (`members`, this node's view of who is up) are asked
+    /// while `view` runs, so a status costs the slower of the two, not their sum; a node the
+    /// view adds is asked after it. A node the view reports offline, fenced or unclean reads as
+    /// such, and an answer it may have given meanwhile is dropped (the manager decides who
+    /// serves). Without `members` (corosync could not be asked) the view comes first and only
+    /// the nodes it reports reachable are asked.
+    ///
+    /// - Throws: the view's error; `HaloctlError` when it has not returned by `deadline`.
+    public func viewAndFacts(members: [String]?, deadline: Deadline,
+                             view read: @escaping @Sendable () -> Result<ClusterView, HaloctlError>)
+        throws(HaloctlError) -> (ClusterView, [String: Reading<NodeFacts>]) {
+        guard let members else {
+            let view = try read().get()
+            return (view, facts(reachableIn: view))
+        }
+        let pending = BoundedCall.start(read)
+        _ = facts(of: Array(Set(members + [localNode])).sorted())
+        guard let answer = pending.wait(until: deadline) else {
+            throw HaloctlError("the cluster manager did not answer in time")
+        }
+        let view = try answer.get()
+        return (view, facts(reachableIn: view))
+    }
+
+    /// The facts of the nodes `view` reports reachable (those already gathered reused); every
+    /// other node's reads as its state.
+    public func facts(reachableIn view: ClusterView) -> [String: Reading<NodeFacts>] {
+        let reachable = view.nodes.filter { ![.offline, .fenced, .unclean].contains($0.state) }.map(\.name)
+        var facts = facts(of: reachable)
+        for node in view.nodes where !reachable.contains(node.name) { facts[node.name] = .failed("\(node.name) is \(node.state.words)") }
+        return facts
+    }
+
     static func reading(_ result: Result<ProcessResult, SpawnError>, node: String) -> Reading<NodeFacts> {
         switch result {
         case .failure(let error):

@@ -11,10 +11,11 @@ enum CorosyncReader {
             let map = try ConfigurationMap()
             let settings = try map.settings()
             let nodes = try map.nodes()
+            let members = Set(try map.joinedNodes().map(\.id))
             return .read(.running(CorosyncFacts.Settings(
                 clusterName: settings.clusterName, tokenMilliseconds: settings.tokenMilliseconds.map(Int.init),
                 consensusMilliseconds: settings.consensusMilliseconds.map(Int.init), isTwoNode: settings.isTwoNode,
-                waitsForAll: settings.waitsForAll, nodes: nodes.map { $0.name ?? $0.addresses.first ?? "node \($0.id)" })))
+                waitsForAll: settings.waitsForAll, nodes: nodes.map(\.label), members: nodes.filter { members.contains($0.id) }.map(\.label))))
         } catch .notRunning {
             return .read(.notRunning)
         } catch {
@@ -22,6 +23,24 @@ enum CorosyncReader {
         }
     }
 
+    /// The membership of the running corosync: the names of the joined nodes (nil when corosync
+    /// cannot be asked or did not answer by `deadline`). What haloctl asks first, to read the
+    /// members' facts while the cluster manager is still answering.
+    static func members(deadline: Deadline) -> [String]? {
+        BoundedCall.run(deadline: deadline) { () -> [String]? in
+            do throws(CorosyncError) {
+                return try ConfigurationMap().joinedNodes().map(\.label)
+            } catch {
+                return nil
+            }
+        } ?? nil
+    }
+
     /// What a call that did not return in time reads as.
     static let noAnswer = Reading<CorosyncFacts>.failed("corosync did not answer in time (its configuration map, libcmap)")
+}
+
+extension CorosyncNode {
+    /// How the facts name a node: its name, else its first ring address, else its id.
+    var label: String { name ?? addresses.first ?? "node \(id)" }
 }

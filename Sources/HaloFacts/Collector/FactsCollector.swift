@@ -56,6 +56,10 @@ public struct FactsCollector: Sendable {
         self.sources = sources
     }
 
+    /// The nodes in the running corosync's membership (their node-list names), read from its
+    /// configuration map; nil when corosync cannot be asked or has not answered by `deadline`.
+    public static func corosyncMembers(deadline: Deadline) -> [String]? { CorosyncReader.members(deadline: deadline) }
+
     /// This node's facts now. Never throws; returns by `deadline` (plus the grace the runner
     /// gives a child that must be killed, 0.5 s at most).
     public func collect(deadline: Deadline) -> NodeFacts {

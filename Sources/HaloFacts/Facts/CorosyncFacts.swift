@@ -20,15 +20,19 @@ public enum CorosyncFacts: Sendable, Hashable {
         public var waitsForAll: Bool?
         /// The node list's names (or ring0 addresses where a node has no name).
         public var nodes: [String]
+        /// Those of `nodes` in corosync's membership now (`runtime.members.<id>.status` is
+        /// `joined`); nil from an older haloctl that did not report it.
+        public var members: [String]?
 
         public init(clusterName: String?, tokenMilliseconds: Int?, consensusMilliseconds: Int?, isTwoNode: Bool,
-                    waitsForAll: Bool?, nodes: [String]) {
+                    waitsForAll: Bool?, nodes: [String], members: [String]? = nil) {
             self.clusterName = clusterName
             self.tokenMilliseconds = tokenMilliseconds
             self.consensusMilliseconds = consensusMilliseconds
             self.isTwoNode = isTwoNode
             self.waitsForAll = waitsForAll
             self.nodes = nodes
+            self.members = members
         }
     }
 }
@@ -47,6 +51,7 @@ extension CorosyncFacts {
                 ("two_node", .bool(settings.isTwoNode)),
                 ("wait_for_all", .optional(settings.waitsForAll)),
                 ("nodes", .array(settings.nodes.map(JSONValue.string))),
+                ("members", settings.members.map { .array($0.map(JSONValue.string)) } ?? .null),
             ])
         }
     }
@@ -60,6 +65,7 @@ extension CorosyncFacts {
         self = .running(Settings(
             clusterName: try object.optionalString("cluster_name"), tokenMilliseconds: try object.optionalInt("token_ms"),
             consensusMilliseconds: try object.optionalInt("consensus_ms"), isTwoNode: try object.bool("two_node"),
-            waitsForAll: try object.optionalBool("wait_for_all"), nodes: try object.strings("nodes")))
+            waitsForAll: try object.optionalBool("wait_for_all"), nodes: try object.strings("nodes"),
+            members: object.optionalValue("members") == nil ? nil : try object.strings("members")))
     }
 }
