@@ -24,18 +24,28 @@ import sys
 from evidence import (NODES, Missing, dual_primary, gaps, offsets, read_file, read_text, read_time, record,
                       writer_acks)
 
-ORDER = ["move", "drain", "crash", "link", "vlan", "haloctl-move", "haloctl-drain", "upgrade"]
+ORDER = ["move", "drain", "crash", "link", "vlan", "haloctl-health", "haloctl-move", "haloctl-rehearse", "haloctl-drain",
+         "upgrade"]
 NAMES = {"move": "planned move (crm_resource --move, then clear; halod: its move request)",
          "drain": "node drain (standby node1; halod: its drain request)",
          "crash": "hard crash of node1 (fenced)", "link": "replication link cut, then healed",
          "vlan": "portal VLAN interface down on the active node",
+         "haloctl-health": "check-health finds a broken MTU (haloctl check-health)",
          "haloctl-move": "planned move (haloctl move)", "haloctl-drain": "node drain (haloctl drain node1)",
+         "haloctl-rehearse": "rehearsal, there and back (haloctl rehearse --client: its own writer)",
          "upgrade": "package upgrade in place (apt, both nodes, cluster running)"}
 # The LUNs each event moves or freezes; the others are "not moved" and reported apart. e2e/run
 # writes them into each event's affected.txt (the scale layout has every LUN on node1); an
 # event directory without one gets these (the two-LUN layout).
 AFFECTED = {"move": [1], "drain": [1], "crash": [1], "link": [1, 2], "vlan": [1],
-            "haloctl-move": [1], "haloctl-drain": [1], "upgrade": [1, 2]}
+            "haloctl-health": [], "haloctl-move": [1], "haloctl-rehearse": [1], "haloctl-drain": [1], "upgrade": [1, 2]}
+# Events that bring their own evidence instead of the run's writers: check-health moves nothing
+# (its findings before, with and after a setting broken on purpose are the evidence), and
+# rehearse runs its own verifying writer on the client (its read-back verdict is the evidence).
+# The DRBD and kernel records are judged for them as for every event.
+OWN_EVIDENCE = ("haloctl-health", "haloctl-rehearse")
+# What check-health must report about the MTU broken on purpose (e2e/lib.sh: node2's VLAN 29).
+HEALTH_CHECK = "portal.mtu"
 # What Pacemaker's controller logs when it acts on a resource (an upgrade must cause none).
 CLUSTER_ACTION = re.compile(r"Initiating (start|stop|promote|demote|migrate_to|migrate_from) operation (\S+)")
 # Two Primaries count when their overlap exceeds the clocks' uncertainty plus this margin (the
@@ -167,6 +177,128 @@ def haloctl_evidence(directory, problems, stack="halo"):
     return evidence
 
 
+def haloctl_json(directory, prefix, problems, what):
+    """haloctl's JSON answer and exit status kept as PREFIX.json and PREFIX.exit, or (None, None)
+    with the problem named."""
+    try:
+        code = int(read_text(directory, f"{prefix}.exit").strip())
+        answer = json.loads(read_text(directory, f"{prefix}.json"))
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+    except (Missing, ValueError) as missing:
+        problems.append(f"{what}: haloctl's answer is missing or unreadable ({missing})")
+        return None, None
+    if answer.get("exitCode", code) != code:
+        problems.append(f"{what}: haloctl exited {code} but its JSON says {answer.get('exitCode')}")
+    return answer, code
+
+
+def health_evidence(directory, problems):
+    """check-health before, with and after a setting broken on purpose (broken.txt): the finding
+    (HEALTH_CHECK, warning or worse) absent before, present with it for every LUN and naming
+    the node, gone after, and check-health's exit status at least 1 with it; haloctl refuses
+    the move onto that node while it is broken (move --dry-run, exit 1, the MTU named)."""
+    evidence = {}
+    try:
+        evidence["broken"] = read_text(directory, "broken.txt").strip()
+    except Missing as missing:
+        problems.append(f"what was broken is not recorded ({missing})")
+        return evidence
+    node = evidence["broken"].split()[0] if evidence["broken"] else "?"
+
+    def found(answer):
+        return sorted({f["subject"] for f in answer.get("findings", []) if isinstance(f, dict)
+                       and f.get("check") == HEALTH_CHECK and f.get("severity") in ("warning", "critical")})
+
+    before, before_code = haloctl_json(directory, "health-before", problems, "check-health before")
+    broken, broken_code = haloctl_json(directory, "health-broken", problems, "check-health with it broken")
+    after, after_code = haloctl_json(directory, "health-after", problems, "check-health after")
+    refused, refused_code = haloctl_json(directory, "move-refused", problems, "the move onto the broken node")
+    try:
+        luns = [f"lun{n}" for n in read_text(directory, "luns.txt").split()]
+    except Missing:
+        luns = []
+    if before is not None:
+        evidence["before"] = {"exitCode": before_code, "found": found(before)}
+        if found(before):
+            problems.append(f"check-health reported {HEALTH_CHECK} before anything was broken: {', '.join(found(before))}")
+    if broken is not None:
+        subjects = found(broken)
+        evidence["broken"] = {"what": evidence["broken"], "exitCode": broken_code, "found": subjects}
+        missing = [lun for lun in luns if lun not in subjects]
+        if missing:
+            problems.append(f"check-health did not report {HEALTH_CHECK} for {', '.join(missing)} with {evidence['broken']['what']}")
+        messages = [f.get("message", "") for f in broken.get("findings", []) if isinstance(f, dict) and f.get("check") == HEALTH_CHECK]
+        if subjects and not any(node in message for message in messages):
+            problems.append(f"check-health's {HEALTH_CHECK} findings do not name {node}")
+        if broken_code < 1:
+            problems.append(f"check-health exited {broken_code} with {evidence['broken']['what']} (a warning is at least 1)")
+    if after is not None:
+        evidence["after"] = {"exitCode": after_code, "found": found(after)}
+        if found(after):
+            problems.append(f"check-health still reported {HEALTH_CHECK} after the repair: {', '.join(found(after))}")
+        if before is not None and after_code != before_code:
+            problems.append(f"check-health exited {before_code} before and {after_code} after the repair")
+    if refused is not None:
+        reasons = [r for r in refused.get("refusals", []) if isinstance(r, str)]
+        evidence["moveRefused"] = {"exitCode": refused_code, "refusals": reasons}
+        if refused_code != 1 or not any("MTU" in r for r in reasons):
+            problems.append(f"haloctl move --dry-run onto {node} was not refused for its MTU "
+                            f"(exit {refused_code}, refusals: {'; '.join(reasons) or 'none'})")
+    return evidence
+
+
+def rehearsal_evidence(directory, problems):
+    """haloctl rehearse's report (schema halo.rehearsal/1): both moves done, each timed with its
+    unserved window, and its own writer's verdict on the client — every acknowledged write read
+    back, none lost, corrupt, unreadable or of another LUN, no write error. The client's numbers
+    become the event's."""
+    try:
+        report = json.loads(read_text(directory, "haloctl.json"))
+        if not isinstance(report, dict):
+            raise ValueError("not an object")
+    except (Missing, ValueError) as missing:
+        problems.append(f"the rehearsal's report is missing or unreadable ({missing})")
+        return {}, {}
+    if report.get("schema") != "halo.rehearsal/1":
+        problems.append(f"the rehearsal's report has schema {report.get('schema')!r}, not halo.rehearsal/1")
+    moves = [m for m in report.get("moves", []) if isinstance(m, dict)]
+    evidence = {"moves": [{"from": m.get("from"), "to": m.get("to"), "result": m.get("result"),
+                           "totalMilliseconds": m.get("totalMilliseconds"), "unservedMilliseconds": m.get("unservedMilliseconds")}
+                          for m in moves],
+                "recordedUnservedMilliseconds": report.get("recordedUnservedMilliseconds"),
+                "clientVerdict": report.get("clientVerdict")}
+    if len(moves) != 2 or any(m.get("result") != "moved" for m in moves):
+        problems.append(f"the rehearsal did not move there and back: {[(m.get('to'), m.get('result')) for m in moves]}")
+    if any(not isinstance(m.get("unservedMilliseconds"), int) for m in moves):
+        problems.append("the rehearsal did not measure each move's unserved window")
+    if len(moves) == 2 and moves[0].get("from") != moves[1].get("to"):
+        problems.append(f"the rehearsal went {moves[0].get('from')} → {moves[0].get('to')} but came back to {moves[1].get('to')}")
+    client = report.get("client")
+    verdict = report.get("clientVerdict") or ""
+    if not isinstance(client, dict):
+        problems.append(f"the rehearsal has no read-back verdict from the client ({verdict or 'none'})")
+        return evidence, {}
+    if not verdict.startswith("ok"):
+        problems.append(f"the rehearsal's client verdict: {verdict}")
+    counts = {}
+    for key, label in VERIFY_COUNTERS + (("acknowledged", "acknowledged writes"),):
+        if not isinstance(client.get(key), int):
+            problems.append(f"the rehearsal's client verdict has no {key} count ({label})")
+        else:
+            counts[key] = client[key]
+    for key, label in VERIFY_COUNTERS:
+        if counts.get(key, 0) > 0:
+            problems.append(f"the rehearsal's client: {counts[key]} {label}")
+    if counts.get("acknowledged") == 0:
+        problems.append("the rehearsal's writer acknowledged nothing")
+    gap = client.get("longestGapSeconds")
+    counts["stallSeconds"] = round(gap, 3) if isinstance(gap, (int, float)) else None
+    if counts["stallSeconds"] is None:
+        problems.append("the rehearsal's client verdict has no longest gap")
+    return evidence, counts
+
+
 def upgrade_evidence(directory, clocks, trigger, window_end, problems):
     """An in-place upgrade with the cluster running: every node at the new version, the cluster's
     processes the same before and after (none restarted), and no cluster action on any resource
@@ -246,9 +378,10 @@ def event(directory, stack, name, round_):
         problems.append(f"affected.txt is unreadable ({error})")
         affected = AFFECTED.get(name, [1])
     affected = [n for n in affected if n in luns]
-    if not affected and luns:
+    own = name in OWN_EVIDENCE
+    if not affected and luns and name != "haloctl-health":
         problems.append("the event moved no LUN of the run (affected.txt)")
-    per_lun = {n: lun_result(directory, n, clocks["client"][0], trigger, window_end, problems) for n in luns}
+    per_lun = {} if own else {n: lun_result(directory, n, clocks["client"][0], trigger, window_end, problems) for n in luns}
 
     def worst(key, among):
         values = [per_lun[n].get(key) for n in among]
@@ -269,22 +402,30 @@ def event(directory, stack, name, round_):
         if count:
             problems.append(f"{vm}: {count} split-brain messages of the kernel")
     timeline(directory, clocks, trigger)
-    if name.startswith("haloctl-"):
+    if name.startswith("haloctl-") and name != "haloctl-health":
         result["haloctl"] = haloctl_evidence(directory, problems, stack)
+    if name == "haloctl-health":
+        result["health"] = health_evidence(directory, problems)
+    client = {}
+    if name == "haloctl-rehearse":
+        result["rehearsal"], client = rehearsal_evidence(directory, problems)
     if name == "upgrade":
         result["upgrade"] = upgrade_evidence(directory, clocks, trigger, window_end, problems)
     counts = {key: sum(v.get(key) or 0 for v in per_lun.values()) for key, _ in VERIFY_COUNTERS}
+    if own:
+        counts = {key: client.get(key, 0) for key, _ in VERIFY_COUNTERS}
     outside = max(per_lun.values(), key=lambda v: v.get("outsideGapSeconds") or 0, default={})
     result.update({
         "trigger": trigger, "windowSeconds": round(window_end - trigger, 2),
-        "luns": per_lun, "affected": affected,
-        "stallSeconds": worst("stallSeconds", affected), "servedAgainSeconds": worst("servedAgainSeconds", affected),
+        "luns": per_lun, "affected": affected, "ownEvidence": own,
+        "stallSeconds": client.get("stallSeconds") if own else worst("stallSeconds", affected),
+        "servedAgainSeconds": None if own else worst("servedAgainSeconds", affected),
         "outsideGapSeconds": outside.get("outsideGapSeconds"),
-        "unmoved": {str(n): {"stallSeconds": per_lun[n].get("stallSeconds"),
-                             "servedAgainSeconds": per_lun[n].get("servedAgainSeconds")}
-                    for n in luns if n not in affected},
+        "unmoved": {} if own else {str(n): {"stallSeconds": per_lun[n].get("stallSeconds"),
+                                            "servedAgainSeconds": per_lun[n].get("servedAgainSeconds")}
+                                   for n in luns if n not in affected},
         **counts,
-        "acknowledged": sum(v.get("acknowledged") or 0 for v in per_lun.values()),
+        "acknowledged": client.get("acknowledged", 0) if own else sum(v.get("acknowledged") or 0 for v in per_lun.values()),
         "dualPrimaryOverlapSeconds": None if overlap is None else round(max(overlap, 0.0), 2),
         "dualPrimary": None if overlap is None else overlap > uncertainty,
         "records": {vm: {"how": records[vm]["how"], "coversTo": describe_record(records[vm], trigger),
@@ -393,14 +534,16 @@ def report(out):
             unmoved = [u["stallSeconds"] for r in runs for u in r.get("unmoved", {}).values()]
             outside = [r.get("outsideGapSeconds") for r in runs]
             stall_text = (f"{statistics.median(stalls):.1f} s ({min(stalls):.1f}–{max(stalls):.1f})"
-                          if len(stalls) == len(runs) else "? (not measured in every run)")
+                          if len(stalls) == len(runs) else "— (nothing moves)" if event_name == "haloctl-health"
+                          else "? (not measured in every run)")
             if len(stalls) == len(runs):
                 summary[(event_name, stack)] = statistics.median(stalls)
             unmoved_text = ("—" if not unmoved else "?" if None in unmoved else f"{max(unmoved):.1f} s")
-            outside_text = "?" if None in outside else f"{max(outside):.1f} s"
+            own = all(r.get("ownEvidence") for r in runs)
+            outside_text = "—" if own else "?" if None in outside else f"{max(outside):.1f} s"
             duals = [r.get("dualPrimary") for r in runs]
             dual_text = "YES" if any(duals) else "unknown" if None in duals else "never"
-            served_text = f"{statistics.median(served):.1f} s" if served else "?"
+            served_text = f"{statistics.median(served):.1f} s" if served else "—" if own else "?"
             print(f"| {NAMES[event_name]} | {stack} | {len(runs)} | {stall_text} | "
                   f"{served_text} | {unmoved_text} | {outside_text} | "
                   f"{sum(r.get('writeErrors', 0) for r in runs)} | {sum(r.get('lost', 0) for r in runs)} | "
@@ -427,6 +570,8 @@ def report(out):
     elif name == "uml":
         print("\nUML: each guest process is a host process (system calls trapped by ptrace), a process start "
               "costs 6-14 ms; the protocol timers (corosync, DRBD, open-iscsi) run in real time.")
+    print("haloctl's check-health and rehearse bring their own evidence (no writers of the run): the "
+          "rehearsal's stall and counts are its own writer's on the client, over the whole rehearsal.")
     print("Stall = the longest gap between two acknowledged writes on the client (one clock, exact) that "
           "touches the event's window, from the trigger to the harness seeing every LUN served again; "
           "served again = the end of that gap relative to the trigger (host and client clocks, ± the "
@@ -451,10 +596,35 @@ def halod_comparison(summary):
     return lines
 
 
+def own_evidence_parts(result):
+    """The verdict's account of an event with its own evidence (OWN_EVIDENCE)."""
+    if result["event"] == "haloctl-health":
+        health = result.get("health", {})
+        broken = health.get("broken", {}) if isinstance(health.get("broken"), dict) else {}
+        return [f"check-health with {broken.get('what', '?')}: {HEALTH_CHECK} for {', '.join(broken.get('found', [])) or 'nothing'} "
+                f"(exit {broken.get('exitCode', '?')}; before {health.get('before', {}).get('exitCode', '?')}, "
+                f"after {health.get('after', {}).get('exitCode', '?')}), the move onto it refused "
+                f"(exit {health.get('moveRefused', {}).get('exitCode', '?')})"]
+    moves = result.get("rehearsal", {}).get("moves", [])
+    return [" then ".join(f"{m.get('from')} → {m.get('to')} {m.get('result')} in {seconds((m.get('totalMilliseconds') or 0) / 1000, 1)} s, "
+                          f"unserved {seconds(None if m.get('unservedMilliseconds') is None else m['unservedMilliseconds'] / 1000, 1)} s"
+                          for m in moves) or "no moves",
+            f"its writer's longest stall {seconds(result.get('stallSeconds'))} s"]
+
+
 def verdict_line(result):
     """One event's verdict in one line."""
     problems = result["problems"]
     head = f"{result['stack']}: {result['event']} #{result['round']}: {'FAIL' if problems else 'PASS'}"
+    if result.get("ownEvidence"):
+        parts = own_evidence_parts(result)
+        if problems:
+            return head + " — " + "; ".join(parts) + "; PROBLEMS: " + "; ".join(problems)
+        records = ", ".join(f"{vm} {how['coversTo']}" for vm, how in result["records"].items())
+        if result["event"] == "haloctl-rehearse":
+            parts.append(f"{result['acknowledged']} acknowledged writes read back intact, 0 write errors")
+        parts.append(f"never two Primaries (DRBD records: {records}), no split-brain")
+        return head + " — " + "; ".join(parts)
     moved = ", ".join(f"LUN {n}" for n in result.get("affected", [])) or "no LUN"
     parts = [f"{moved} stall {seconds(result.get('stallSeconds'))} s in the event's window (longest gap "
              f"outside it {seconds(result.get('outsideGapSeconds'))} s), served again "

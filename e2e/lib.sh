@@ -632,9 +632,17 @@ e2e_haloctl_ready() {
         lab_die "haloctl is not installed on node1 (the haloctl package: lab/tests/55-halo.sh with HALO_PACKAGES)"
     for vm in node1 node2; do
         lab_copy "$vm" "$LAB_RUN/id_ed25519" /root/.ssh/id_ed25519
-        lab_sh "$vm" "chmod 0600 /root/.ssh/id_ed25519; grep -q halo-e2e /root/.ssh/config 2>/dev/null ||
-            printf '# halo-e2e: the storage nodes know each other\nHost node1 node2\n  StrictHostKeyChecking accept-new\n' >>/root/.ssh/config" </dev/null
+        lab_sh "$vm" "chmod 0600 /root/.ssh/id_ed25519; grep -q halo-e2e-client /root/.ssh/config 2>/dev/null ||
+            printf '# halo-e2e-client: the storage nodes know each other and the client (rehearse --client)\nHost node1 node2 client\n  StrictHostKeyChecking accept-new\n' >>/root/.ssh/config" </dev/null
     done
+}
+
+# e2e_haloctl_answer PREFIX ARGV... — haloctl on node1 with ARGV (--output json): its JSON into
+# PREFIX.json, stderr into PREFIX.err, exit status into PREFIX.exit (analyze.py judges them).
+e2e_haloctl_answer() {
+    local prefix=$1 rc=0; shift
+    lab_ssh node1 haloctl "$@" --output json </dev/null >"$prefix.json" 2>"$prefix.err" || rc=$?
+    echo "$rc" >"$prefix.exit"
 }
 
 # e2e_haloctl DIR ARGV... — haloctl on node1 with ARGV (--output json): its JSON, stderr and exit
@@ -669,6 +677,49 @@ e2e_restore_haloctl_move() {
         lab_warn "haloctl could not move lun$1 back to ${E2E_HOME[$1]}: $(tail -n 2 "$2/haloctl-back.txt" | tr '\n' ' ')"
     e2e_all_home
 }
+
+# e2e_event_haloctl_health — check-health finds a setting broken on purpose, and the repair:
+# node2's VLAN-29 interface set to MTU 1500 (every LUN has a portal address on VLAN 29; the client
+# logs in on VLAN 24, so no session crosses it, and the portal monitors run at depth 0, which does
+# not check MTUs). check-health before, with it broken (a portal.mtu warning for every LUN, exit
+# 1), after the repair (as before); meanwhile haloctl refuses to move LUN 1 onto node2
+# (move --dry-run). Its own evidence: no writers (analyze.py, OWN_EVIDENCE).
+E2E_HEALTH_VLAN=29
+e2e_arm_haloctl_health() {
+    e2e_haloctl_ready
+    E2E_EXPECT_NODE=
+    e2e_haloctl_answer "$2/health-before" check-health
+}
+e2e_event_haloctl_health() {
+    local dir=$2
+    echo "node2 trunk.$E2E_HEALTH_VLAN mtu 1500" >"$dir/broken.txt"
+    lab_ssh node2 ip link set "trunk.$E2E_HEALTH_VLAN" mtu 1500 </dev/null
+    e2e_haloctl_answer "$dir/health-broken" check-health
+    e2e_haloctl_answer "$dir/move-refused" move lun1 --to node2 --dry-run
+    lab_ssh node2 ip link set "trunk.$E2E_HEALTH_VLAN" mtu "$LAB_TRUNK_MTU" </dev/null
+    e2e_haloctl_answer "$dir/health-after" check-health
+}
+e2e_restore_haloctl_health() {
+    lab_ssh node2 ip link set "trunk.$E2E_HEALTH_VLAN" mtu "$LAB_TRUNK_MTU" </dev/null ||
+        lab_warn "node2: trunk.$E2E_HEALTH_VLAN's MTU could not be set back to $LAB_TRUNK_MTU"
+}
+
+# e2e_event_haloctl_rehearse — haloctl rehearse LUN 1 to the other node and back, with its own
+# verifying writer on the client (--client: halo-writer over ssh, on LUN 1's disk there) for
+# the whole rehearsal: its report (both moves timed, the unserved windows, the writer's
+# read-back verdict) is the evidence (analyze.py, OWN_EVIDENCE), and no constraint or move in
+# progress may be left.
+E2E_REHEARSE_SECONDS=${E2E_REHEARSE_SECONDS:-90}
+e2e_arm_haloctl_rehearse() { e2e_haloctl_ready; E2E_EXPECT_NODE=; E2E_REHEARSE_TO=$(e2e_other "$(e2e_promoted_node 1)"); }
+e2e_event_haloctl_rehearse() {
+    e2e_haloctl "$2" rehearse lun1 --to "$E2E_REHEARSE_TO" --back \
+        --client client --client-device "${E2E_DEV[1]}" --client-writer /usr/local/bin/halo-writer \
+        --client-seconds "$E2E_REHEARSE_SECONDS"
+}
+e2e_restore_haloctl_rehearse() { e2e_all_home; }
+
+# e2e_own_evidence EVENT — the event brings its own evidence instead of the run's writers.
+e2e_own_evidence() { case $1 in haloctl-health|haloctl-rehearse) true ;; *) false ;; esac; }
 
 # e2e_event_haloctl_drain — node1 drained with haloctl: its LUNs move to node2, one at a time,
 # and it stays drained until the restore undrains it.
@@ -723,7 +774,8 @@ e2e_affected() {
     local n
     for n in "${E2E_LUNS[@]}"; do
         case $1 in
-            move|haloctl-move) [ "$n" = 1 ] ;;
+            move|haloctl-move|haloctl-rehearse) [ "$n" = 1 ] ;;
+            haloctl-health) false ;;
             link|upgrade) true ;;
             *) [ "${E2E_HOME[$n]}" = node1 ] ;;
         esac && echo "$n"

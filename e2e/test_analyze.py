@@ -171,6 +171,72 @@ def upgrade(**files):
     return event
 
 
+def health_answer(*warned, node="node2"):
+    """check-health's JSON: portal.mtu passed for every LUN, or a warning for each LUN in `warned`."""
+    findings = []
+    for lun in ("lun1", "lun2"):
+        if lun in warned:
+            findings.append({"node": None, "check": "portal.mtu", "severity": "warning", "subject": lun,
+                             "message": f"the MTU for 198.19.29.5{lun[-1]} (trunk.29) differs: 9000 on node1, 1500 on {node}",
+                             "fix": "set the same MTU on every node's interface (and its parent)"})
+        else:
+            findings.append({"node": None, "check": "portal.mtu", "severity": "ok", "subject": lun,
+                             "message": f"198.19.29.5{lun[-1]} (trunk.29): MTU 9000 on every node"})
+    return json.dumps({"schema": "halo.health/1", "worst": "warning" if warned else "ok", "findings": findings,
+                       "exitCode": 1 if warned else 0}) + "\n"
+
+
+def own_evidence(name):
+    """An event with evidence of its own: no writers of the run, nothing moves in DRBD's records."""
+    event = Event(name=name)
+    event.acks = {1: None, 2: None}
+    event.verify = {1: None, 2: None}
+    event.verify_exit = {1: None, 2: None}
+    event.events2 = {
+        "node1": Event.record("node1", exists(lun1="Primary", lun2="Secondary")),
+        "node2": Event.record("node2", exists(lun1="Secondary", lun2="Primary")),
+    }
+    return event
+
+
+def haloctl_health(**files):
+    """check-health before (clean), with node2's VLAN-29 MTU at 1500 (a warning for both LUNs), after
+    the repair (clean); the move onto node2 refused for its MTU meanwhile."""
+    event = own_evidence("haloctl-health")
+    refused = {"schema": "halo.move/1", "checksPassed": [], "plan": [], "exitCode": 1,
+               "refusals": ["trunk.29 on node2 has MTU 1500, below the serving node's 9000: large frames from the initiators would be lost"]}
+    event.files = {"broken.txt": "node2 trunk.29 mtu 1500\n",
+                   "health-before.json": health_answer(), "health-before.exit": "0\n",
+                   "health-broken.json": health_answer("lun1", "lun2"), "health-broken.exit": "1\n",
+                   "health-after.json": health_answer(), "health-after.exit": "0\n",
+                   "move-refused.json": json.dumps(refused) + "\n", "move-refused.exit": "1\n", **files}
+    return event
+
+
+def rehearsal(moves=None, client=None, verdict="ok: longest stall 1.6 s; 3000 writes acknowledged, 0 lost"):
+    moves = moves if moves is not None else [
+        {"lun": "lun1", "from": "node1", "to": "node2", "result": "moved", "totalMilliseconds": 4100, "unservedMilliseconds": 1500},
+        {"lun": "lun1", "from": "node2", "to": "node1", "result": "moved", "totalMilliseconds": 3900, "unservedMilliseconds": 1400}]
+    client = client if client is not None else {"acknowledged": 3000, "lost": 0, "corrupt": 0, "wrongTag": 0, "unreadable": 0,
+                                                "writeErrors": 0, "longestGapSeconds": 1.6}
+    return json.dumps({"schema": "halo.rehearsal/1", "moves": moves, "recordedUnservedMilliseconds": 2000,
+                       "client": client, "clientVerdict": verdict, "exitCode": 0}) + "\n"
+
+
+def haloctl_rehearse(**files):
+    """haloctl rehearse lun1 --back --client: there and back, its writer's verdict clean; DRBD's
+    records show the two switchovers, one Primary at a time."""
+    event = own_evidence("haloctl-rehearse")
+    event.events2 = {
+        "node1": Event.record("node1", exists(lun1="Primary", lun2="Secondary")
+                              + [(T + 4, "change resource name:lun1 role:Secondary"), (T + 15, "change resource name:lun1 role:Primary")]),
+        "node2": Event.record("node2", exists(lun1="Secondary", lun2="Primary")
+                              + [(T + 5.5, "change resource name:lun1 role:Primary"), (T + 14, "change resource name:lun1 role:Secondary")]),
+    }
+    event.files = {"haloctl.exit": "0\n", "haloctl.json": rehearsal(), "constraints-after.txt": CONSTRAINTS, **files}
+    return event
+
+
 class AnalyzeTest(unittest.TestCase):
     def setUp(self):
         self.out = tempfile.mkdtemp(prefix="halo-analyze-test.")
@@ -300,6 +366,72 @@ class AnalyzeTest(unittest.TestCase):
         status, text, _, _ = self.analyze(Event())
         self.assertEqual(status, 1, "the upgrade is still planned for the Pacemaker profile")
         self.assertIn("upgrade #1: FAIL — no result", text)
+
+    # --- haloctl check-health and rehearse: events with their own evidence --------------------------
+
+    def test_check_health_that_finds_the_broken_mtu_and_its_repair_passes(self):
+        self.plan(events=["haloctl-health"])
+        status, text, report, results = self.analyze(haloctl_health())
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["health"]["broken"]["found"], ["lun1", "lun2"])
+        self.assertIn("portal.mtu for lun1, lun2 (exit 1; before 0, after 0), the move onto it refused (exit 1)", text)
+        self.assertIn("— (nothing moves)", report)
+
+    def test_check_health_that_misses_the_broken_mtu_fails(self):
+        self.assertFails(haloctl_health(**{"health-broken.json": health_answer("lun1"), "health-broken.exit": "1\n"}),
+                         "did not report portal.mtu for lun2")
+
+    def test_check_health_that_exits_0_with_a_warning_fails(self):
+        answer = json.loads(health_answer("lun1", "lun2"))
+        answer["exitCode"] = 0
+        self.assertFails(haloctl_health(**{"health-broken.json": json.dumps(answer), "health-broken.exit": "0\n"}),
+                         "exited 0 with node2 trunk.29 mtu 1500")
+
+    def test_check_health_that_warned_before_anything_was_broken_fails(self):
+        self.assertFails(haloctl_health(**{"health-before.json": health_answer("lun2"), "health-before.exit": "1\n"}),
+                         "before anything was broken: lun2")
+
+    def test_check_health_that_still_warns_after_the_repair_fails(self):
+        self.assertFails(haloctl_health(**{"health-after.json": health_answer("lun1", "lun2"), "health-after.exit": "1\n"}),
+                         "still reported portal.mtu after the repair")
+
+    def test_a_move_onto_the_broken_node_that_is_not_refused_fails_check_health(self):
+        allowed = json.dumps({"schema": "halo.move/1", "refusals": [], "plan": ["promote drbd-lun1 on node2"], "exitCode": 0})
+        self.assertFails(haloctl_health(**{"move-refused.json": allowed, "move-refused.exit": "0\n"}), "was not refused for its MTU")
+
+    def test_check_health_without_its_answer_after_the_repair_fails(self):
+        self.assertFails(haloctl_health(**{"health-after.json": None}), "check-health after", "missing or unreadable")
+
+    def test_a_rehearsal_there_and_back_with_a_clean_client_passes(self):
+        self.plan(events=["haloctl-rehearse"])
+        status, text, _, results = self.analyze(haloctl_rehearse())
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["stallSeconds"], 1.6)
+        self.assertEqual(results[0]["acknowledged"], 3000)
+        self.assertEqual(results[0]["haloctl"], {"exitCode": 0, "constraintsLeft": []})
+        self.assertIn("node1 → node2 moved in 4.1 s, unserved 1.5 s then node2 → node1 moved", text)
+        self.assertIn("3000 acknowledged writes read back intact", text)
+
+    def test_a_rehearsal_whose_client_lost_writes_fails(self):
+        client = {"acknowledged": 3000, "lost": 3, "corrupt": 0, "wrongTag": 0, "unreadable": 0, "writeErrors": 0, "longestGapSeconds": 1.6}
+        self.assertFails(haloctl_rehearse(**{"haloctl.json": rehearsal(client=client, verdict="FAILED: 3 lost")}),
+                         "3 acknowledged writes lost")
+
+    def test_a_rehearsal_without_the_clients_verdict_fails(self):
+        report = json.loads(rehearsal())
+        report["client"] = None
+        report["clientVerdict"] = "FAILED: the writer did not finish cleanly"
+        self.assertFails(haloctl_rehearse(**{"haloctl.json": json.dumps(report)}), "no read-back verdict from the client")
+
+    def test_a_rehearsal_that_did_not_come_back_fails(self):
+        one = json.loads(rehearsal())["moves"][:1]
+        self.assertFails(haloctl_rehearse(**{"haloctl.json": rehearsal(moves=one)}), "did not move there and back")
+
+    def test_a_rehearsal_with_two_primaries_fails(self):
+        event = haloctl_rehearse()
+        event.events2["node2"] = Event.record("node2", exists(lun1="Secondary", lun2="Primary")
+                                              + [(T + 2, "change resource name:lun1 role:Primary"), (T + 14, "change resource name:lun1 role:Secondary")])
+        self.assertFails(event, "two Primaries")
 
     # --- the upgrade in place: versions, processes, the cluster's actions -----------------------------
 

@@ -16,7 +16,11 @@
 # the client writes (nothing may restart or move: the cluster's processes, the controller's
 # actions and the versions are the evidence), and a move with haloctl (exit 0, no constraint
 # left; under halod: no move left in progress), each under the same verdict (the upgrade under
-# Pacemaker only: it checks that no Pacemaker daemon restarted).
+# Pacemaker only: it checks that no Pacemaker daemon restarted); and haloctl's two events with
+# evidence of their own: check-health finding an MTU broken on purpose on node2 (and not before
+# or after; the move onto node2 refused meanwhile), and a rehearsal of LUN 1 there and back with
+# its own verifying writer on the client (both moves timed, every acknowledged write read back,
+# nothing left behind).
 # With --full (HALO_LAB_FULL=1): every event of e2e/run (move, drain, crash, link, vlan; and
 # haloctl-drain with the packages).
 # The side-by-side comparison with the established agents is e2e/run itself (longer).
@@ -39,7 +43,7 @@ lab_full && events=move,drain,crash,link,vlan
 # upgrade to this build in place first, with the cluster running (nothing may restart or move),
 # then haloctl's move (and with --full its drain) under the same writers and verdict.
 if [ -n "${HALO_PACKAGES:-}" ]; then
-    events=haloctl-move,$events
+    events=haloctl-health,haloctl-move,haloctl-rehearse,$events
     # An upgrade needs something older installed: test 55's previous version.
     if lab_debs_in "$HALO_PACKAGES/previous" >/dev/null; then
         events=upgrade,$events
