@@ -4,13 +4,22 @@ extension LIODecision {
     /// The configfs operations from what was observed to the configured target: storage object
     /// (created, enabled, identity set while unexported) → target and TPG → its attributes,
     /// parameters, portals → LUN → ACLs and CHAP → enable. An enabled TPG that needs changes is
-    /// disabled first.
+    /// disabled first. An open TPG (generate_node_acls=1) that must admit only the configured
+    /// initiators is removed and made again: LIO keeps an ACL it generated for every initiator it
+    /// admitted on its own (cache_dynamic_acls, which open access forces on), shows none of them
+    /// in configfs, and lets them log in again after generate_node_acls goes to 0 — even after
+    /// the TPG is disabled and enabled (measured on Debian's 6.1 kernel, the VM lab, 2026-12-06).
+    /// Only removing the TPG forgets them.
     static func start(_ settings: LIOSettings, _ observation: LIOObservation, chap: ChapUsers) -> [LIOStep] {
         let storagePath = storagePath(settings)
         let tpg = tpgPath(settings)
         var target = observation.target ?? LIOTargetState()
         var storageSteps: [LIOStep] = []
         var withdrawals: [LIOStep] = []
+        if target.hasTPG && target.generatesNodeACLs && settings.initiators != nil {
+            withdrawals = tpgRemoval(target, tpg)
+            target = LIOTargetState()
+        }
         var storage = observation.storage
         if let existing = storage, existing.udevPath != settings.backing.path || !existing.isEnabled
             || (settings.backstore == .fileio && existing.emulatesWriteCache != (settings.writeCache == .writeBack)) {
@@ -195,22 +204,31 @@ extension LIODecision {
             let tpg = tpgPath(settings)
             if target.hasTPG {
                 if target.isEnabled { steps.append(.write("\(tpg)/enable", "0")) }
-                for (initiator, acl) in target.acls.sorted(by: { $0.key < $1.key }) {
-                    steps += acl.mappedLUNs.sorted { $0.key < $1.key }.flatMap { number, mapped in
-                        removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(number)", mapped)
-                    }
-                    steps.append(.removeDirectory("\(tpg)/acls/\(initiator)"))
-                }
-                for (number, link) in target.luns.sorted(by: { $0.key < $1.key }) {
-                    if !link.linkName.isEmpty { steps.append(.removeLink("\(tpg)/lun/lun_\(number)/\(link.linkName)")) }
-                    steps.append(.removeDirectory("\(tpg)/lun/lun_\(number)"))
-                }
-                steps += target.portals.sorted().map { .removeDirectory("\(tpg)/np/\($0)") }
-                steps.append(.removeDirectory(tpg))
+                steps += tpgRemoval(target, tpg)
             }
             steps.append(.removeDirectory(targetPath(settings)))
         }
         if observation.storage != nil { steps.append(.removeDirectory(storagePath(settings))) }
+        return steps
+    }
+
+    /// Removes a TPG and everything in it — ACLs with their mapped LUNs, LUN links, portals — once
+    /// it is disabled (the caller disables it first: LIO then drops its sessions). With it go the
+    /// ACLs LIO generated on its own, which no configfs directory shows.
+    static func tpgRemoval(_ target: LIOTargetState, _ tpg: String) -> [LIOStep] {
+        var steps: [LIOStep] = []
+        for (initiator, acl) in target.acls.sorted(by: { $0.key < $1.key }) {
+            steps += acl.mappedLUNs.sorted { $0.key < $1.key }.flatMap { number, mapped in
+                removeMappedLUN("\(tpg)/acls/\(initiator)/lun_\(number)", mapped)
+            }
+            steps.append(.removeDirectory("\(tpg)/acls/\(initiator)"))
+        }
+        for (number, link) in target.luns.sorted(by: { $0.key < $1.key }) {
+            if !link.linkName.isEmpty { steps.append(.removeLink("\(tpg)/lun/lun_\(number)/\(link.linkName)")) }
+            steps.append(.removeDirectory("\(tpg)/lun/lun_\(number)"))
+        }
+        steps += target.portals.sorted().map { .removeDirectory("\(tpg)/np/\($0)") }
+        steps.append(.removeDirectory(tpg))
         return steps
     }
 }

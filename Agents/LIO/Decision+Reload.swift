@@ -2,10 +2,12 @@ import HaloISCSI
 import HaloOCF
 
 /// A reload of ocf:halo:lio: configfs operations, each with its undo (`ReloadStep`). Only the
-/// switch between open access and an initiator list cycles the TPG: LIO keeps the sessions of
-/// initiators it admitted on its own (generated ACLs) when `generate_node_acls` goes to 0, so
-/// the only way to close the ones no longer allowed is to disable the TPG — every initiator logs
-/// in again, as after a restart, but the storage object and the LUN stay.
+/// switch between open access and an initiator list interrupts sessions: to open access the TPG
+/// is disabled and enabled around the change; to an initiator list it is removed and made again
+/// (`start`): LIO keeps an ACL for every initiator it admitted on its own, invisible in configfs,
+/// and would let each of them in again — a disabled and re-enabled TPG still does (measured on
+/// Debian's 6.1 kernel, 2026-12-06). Every initiator logs in again, as after a restart, but the
+/// storage object stays.
 typealias LIOReloadStep = ReloadStep<LIOStep>
 typealias LIOReloadPlan = ReloadPlan<LIOStep>
 
@@ -28,10 +30,12 @@ extension LIODecision {
         let tpg = tpgPath(settings)
         let open = settings.initiators == nil
         if target.generatesNodeACLs != open {
-            let steps = start(settings, observation, chap: chap).map { step in
-                LIOReloadStep(step, undo: step == .write("\(tpg)/enable", "0") ? [.write("\(tpg)/enable", "1")] : nil)
-            }
-            return .success(LIOReloadPlan(steps: steps, cyclesTarget: true))
+            let steps = start(settings, observation, chap: chap)
+            // A TPG that is removed cannot be enabled again: nothing of such a plan is undone.
+            let recreates = steps.contains(.removeDirectory(tpg))
+            return .success(LIOReloadPlan(steps: steps.map { step in
+                LIOReloadStep(step, undo: !recreates && step == .write("\(tpg)/enable", "0") ? [.write("\(tpg)/enable", "1")] : nil)
+            }, cyclesTarget: true))
         }
         var additions: [LIOReloadStep] = []
         var removals: [LIOReloadStep] = []

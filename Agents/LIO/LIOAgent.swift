@@ -143,8 +143,10 @@ public enum LIOAgent: ReloadingAgent {
                 return
             }
             if plan.cyclesTarget {
-                context.logger.warning("switching between open access and an initiator list: the TPG is disabled and enabled again, every initiator logs in again",
-                                       metadata: ["halo.target": "\(settings.target)"])
+                context.logger.warning(settings.initiators == nil
+                    ? "switching to open access: the TPG is disabled and enabled again, every initiator logs in again"
+                    : "switching from open access to an initiator list: the TPG is made again (LIO would go on admitting every initiator it let in on its own), every allowed initiator logs in again",
+                    metadata: ["halo.target": "\(settings.target)"])
             }
             do throws(ReloadFailure<LIOStep>) {
                 try current.effects.apply(plan, credentials: credentials)
@@ -160,7 +162,8 @@ public enum LIOAgent: ReloadingAgent {
             }
             var metadata: Logger.Metadata = ["halo.target": "\(settings.target)", "halo.operations": "\(plan.steps.count)"]
             if !removed.isEmpty && !plan.cyclesTarget { metadata["halo.closed"] = "\(removed.joined(separator: " "))" }
-            context.logger.info(plan.cyclesTarget ? "target reloaded (TPG re-enabled)" : "target reloaded in place: the sessions of allowed initiators kept",
+            context.logger.info(!plan.cyclesTarget ? "target reloaded in place: the sessions of allowed initiators kept"
+                                    : settings.initiators == nil ? "target reloaded (TPG re-enabled)" : "target reloaded (TPG made again)",
                                 metadata: metadata)
         }
     }

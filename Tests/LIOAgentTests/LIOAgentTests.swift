@@ -142,6 +142,27 @@ struct LIOAgentTests {
         ])
     }
 
+    /// An open TPG that must now admit a list: removed and made again, or the initiators LIO
+    /// admitted on its own (cached generated ACLs, not in configfs) would still log in.
+    @Test func start_onAnOpenTPG_withAnInitiatorList_makesTheTPGAgain() throws {
+        var observation = try Self.observe("configured")
+        observation.target?.generatesNodeACLs = true
+        observation.target?.acls = [:]
+        let tpg = "iscsi/iqn.2026-11.lab.test:node1.drbd0/tpgt_1"
+        let steps = LIODecision.start(.lab(), observation, chap: .none)
+        #expect(Array(steps.prefix(4)) == [
+            .write("\(tpg)/enable", "0"), .removeLink("\(tpg)/lun/lun_0/59e1f84545"), .removeDirectory("\(tpg)/lun/lun_0"),
+            .removeDirectory("\(tpg)/np/198.18.1.11:3260"),
+        ])
+        let removed = try #require(steps.firstIndex(of: .removeDirectory(tpg)))
+        #expect(steps[(removed + 1)...].contains(.makeDirectory(tpg)))
+        #expect(steps.contains(.write("\(tpg)/attrib/generate_node_acls", "0")))
+        #expect(steps.contains(.makeDirectory("\(tpg)/acls/iqn.2026-11.lab.test:client")))
+        #expect(steps.last == .write("\(tpg)/enable", "1"))
+        // The same TPG with its list already in place is not touched that way.
+        #expect(!LIODecision.start(.lab(), try Self.observe("configured"), chap: .none).contains(.removeDirectory(tpg)))
+    }
+
     /// The kernel creates a TPG with authentication=1 (seen in the VM lab: logins without CHAP
     /// failed with "the Target is enforcing iSCSI Authentication"), so a new TPG without CHAP
     /// gets an explicit 0.

@@ -127,6 +127,30 @@ struct LIOReloadTests {
                 "the storage object stays")
     }
 
+    /// Open access → an initiator list: LIO keeps an ACL for every initiator it admitted on its
+    /// own (invisible in configfs) and lets it in again after generate_node_acls goes to 0, even
+    /// across a disable and enable (the VM lab, 2026-12-06) — so the TPG is removed and made
+    /// again, and nothing of that is undone.
+    @Test func switchingFromOpenAccessToAList_makesTheTPGAgain_soLIOForgetsWhomItAdmittedOnItsOwn() throws {
+        var open = try LIOAgentTests.healthy()
+        open.target?.generatesNodeACLs = true
+        open.target?.acls = [:]
+        let plan = try LIODecision.reload(Self.settings(), open, chap: .none).get()
+        let steps = plan.steps.map(\.step)
+        #expect(plan.cyclesTarget)
+        #expect(plan.steps.allSatisfy { $0.undo == nil })
+        #expect(steps.first == .write("\(Self.tpg)/enable", "0"))
+        let removed = try #require(steps.firstIndex(of: .removeDirectory(Self.tpg)))
+        let made = try #require(steps.firstIndex(of: .makeDirectory(Self.tpg)))
+        #expect(removed < made)
+        #expect(steps[made...].contains(.write("\(Self.tpg)/attrib/generate_node_acls", "0")))
+        #expect(steps[made...].contains(.makeDirectory("\(Self.tpg)/acls/\(Self.client)")))
+        #expect(steps.last == .write("\(Self.tpg)/enable", "1"))
+        #expect(!steps.contains { if case .write(let path, _) = $0 { path.hasPrefix("core/") } else { false } },
+                "the storage object stays")
+        #expect(!steps.contains(.removeDirectory("iscsi/iqn.2026-11.lab.test:node1.drbd0")), "the target stays")
+    }
+
     static let unreloadable: [(String, LIOSettings, String)] = [
         ("another backing store", settings { $0.backing = BackingPath(path: "/dev/drbd1") },
          "the storage object drbd0 uses /dev/drbd0, not /dev/drbd1: only a restart changes that, not a reload"),

@@ -6,6 +6,8 @@
 #  3. the CHAP secret rotated through a new `chap_file` (reload): the old secret is refused, the
 #     new one logs in;
 #  4. a portal added on another VLAN (reload): discovery and login through it;
+#  5. (after the writer) open access, another initiator logs in and out, then an initiator list
+#     without it (reload): its next login is refused — LIO's generated ACL is gone with the TPG;
 # then the writer's verdict: 0 write errors, every acknowledged write read back, the longest gap
 # between acknowledged writes (measured; a reconnect would be ≥ 2 s: open-iscsi's
 # DefaultTime2Wait), and the client's session never dropped (no connection error in its kernel
@@ -151,4 +153,29 @@ lab_expect "client: its session never dropped (no error of connection$sid:0 in i
     lab_sh client "! journalctl -k -q --no-pager --since '$since' | grep -q 'connection$sid:0: detected conn error'"
 lab_expect "client: the closed session of $OTHER_IQN is in the same log (the check above could fail)" \
     lab_sh client "journalctl -k -q --no-pager --since '$since' | grep -q 'detected conn error'"
-lab_expect_rc "node1: stop" 0 lio stop "${PORTALS[@]}"
+
+# --- 5. open access, then an initiator list again: LIO forgets whom it admitted on its own -----------
+# (after the writer's verdict: both switches make every initiator log in again). Under open access
+# LIO generates an ACL for each initiator that logs in and keeps it, invisible in configfs, after
+# the logout; generate_node_acls=0, even with the TPG disabled and enabled, still lets that
+# initiator in (found here, 2026-12-06). The reload to a list makes the TPG again.
+lab_expect "client: logout of the writer's session" lab_sh client "iscsiadm -m node -T $IQN -p $P1 -I default -u >/dev/null"
+OPEN=("allowed_portals=$P1 $P2" "chap_file=$CHAP_B")
+lab_expect_rc "node1: reload-agent: open access (no initiators)" 0 lio reload-agent "${OPEN[@]}"
+lab_expect_rc "node1: monitor depth 10 after it" 0 lio monitor "${OPEN[@]}" OCF_CHECK_LEVEL=10
+# (step 4's discovery through $P2 rewrote the node record for $P1 without CHAP)
+lab_expect "client as $OTHER_IQN: CHAP B in its node record for $P1" auth other "$SECRET_B"
+lab_expect "client as $OTHER_IQN: login under open access (CHAP B; LIO generates its ACL), then logout" lab_sh client \
+    "iscsiadm -m node -T $IQN -p $P1 -I other --login >/dev/null && iscsiadm -m node -T $IQN -p $P1 -I other -u >/dev/null"
+LISTED=("allowed_portals=$P1 $P2" "initiators=$CLIENT_IQN" "chap_file=$CHAP_B")
+lab_expect_rc "node1: reload-agent: an initiator list without $OTHER_IQN" 0 lio reload-agent "${LISTED[@]}"
+lab_result reload-open-to-list-ms "$LAB_MS"
+said=$LAB_OUT
+lab_expect "client as $OTHER_IQN: login refused (exit 24): the ACL LIO had generated for it is gone" lab_sh client \
+    "iscsiadm -m node -T $IQN -p $P1 -I other --login >/dev/null 2>&1; [ \$? = 24 ]"
+LAB_OUT=$said lab_expect_output "  …the reload said it made the TPG again" "TPG made again"
+lab_expect_rc "node1: monitor depth 10 after it" 0 lio monitor "${LISTED[@]}" OCF_CHECK_LEVEL=10
+lab_expect "client: CHAP B in its node record" auth default "$SECRET_B"
+lab_expect "client: its own login (listed) works, then logout" lab_sh client \
+    "iscsiadm -m node -T $IQN -p $P1 -I default --login >/dev/null && iscsiadm -m node -T $IQN -p $P1 -I default -u >/dev/null"
+lab_expect_rc "node1: stop" 0 lio stop "${LISTED[@]}"
