@@ -231,6 +231,62 @@ class CheckExamplesTests(unittest.TestCase):
         self.assertTrue(any("sets" in p and "portal-lun1" in p for p in self.problems()), self.problems())
 
 
+class PcsCibTests(unittest.TestCase):
+    """check-examples --pcs-cib: the CIB real pcs 0.11.5 wrote from seed-layout.pcs (captured:
+    fixtures/README.md), and copies with one difference each, against seed-layout.crm."""
+
+    CAPTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "seed-layout.pcs-0.11.5.cib.xml")
+
+    def setUp(self):
+        self.directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.directory)
+        self.cib = os.path.join(self.directory, "cib.xml")
+        shutil.copy(self.CAPTURE, self.cib)
+        self.crm = check_examples.CrmConfiguration(os.path.join(REPOSITORY, "Packaging", "examples", "seed-layout.crm"))
+
+    def edit(self, old, new):
+        with open(self.cib) as file:
+            text = file.read()
+        self.assertIn(old, text)
+        with open(self.cib, "w") as file:
+            file.write(text.replace(old, new, 1))
+
+    def problems(self):
+        problems = []
+        check_examples.check_cib(self.crm, check_examples.CibConfiguration(self.cib), problems)
+        return problems
+
+    def test_whatPcsWrote_isTheCrmshExample(self):
+        self.assertEqual(self.problems(), [])
+
+    def test_aParameterPcsWroteOtherwise_isNamed(self):
+        self.edit('name="resource" value="r1"', 'name="resource" value="r9"')
+        self.assertTrue(any("drbd-lun1: parameters" in p for p in self.problems()), self.problems())
+
+    def test_anOperationPcsAddedFromMetaData_isNamed(self):
+        self.edit('<op name="start" timeout="240s"', '<op name="notify" timeout="90s" interval="0s" id="x"/><op name="start" timeout="240s"')
+        self.assertTrue(any("an operation notify" in p and "--no-default-ops" in p for p in self.problems()), self.problems())
+
+    def test_aConstraintWithAnotherRole_isNamedBothWays(self):
+        self.edit('rsc="target-lun1" with-rsc="drbd-lun1-clone" score="INFINITY" rsc-role="Started" with-rsc-role="Promoted"',
+                  'rsc="target-lun1" with-rsc="drbd-lun1-clone" score="INFINITY" rsc-role="Started" with-rsc-role="Unpromoted"')
+        problems = self.problems()
+        self.assertTrue(any("lacks the constraint ('colocation', 'target-lun1', 'Started', 'drbd-lun1-clone', 'Promoted'" in p for p in problems), problems)
+        self.assertTrue(any("has the constraint ('colocation', 'target-lun1', 'Started', 'drbd-lun1-clone', 'Unpromoted'" in p for p in problems), problems)
+
+    def test_aPreferenceRuleWithAnotherScore_isNamed(self):
+        self.edit('score="50"', 'score="40"')
+        self.assertTrue(any("location-rule" in p and "'50'" in p for p in self.problems()), self.problems())
+
+    def test_aCloneMetaAttributePcsLeftOut_isNamed(self):
+        self.edit('name="interleave" value="true"', 'name="interleave" value="false"')
+        self.assertTrue(any("cloned as" in p for p in self.problems()), self.problems())
+
+    def test_anotherDefault_isNamed(self):
+        self.edit('name="resource-stickiness" value="100"', 'name="resource-stickiness" value="0"')
+        self.assertTrue(any("rsc_defaults" in p for p in self.problems()), self.problems())
+
+
 swift_reproducible = load("swift-reproducible")
 
 
