@@ -91,7 +91,7 @@ let package = Package(
         // LIO's configfs and SCST's sysfs (the agents' and haloctl's facts).
         .target(
             name: "HaloISCSI",
-            dependencies: ["HaloOCF", "HaloSystem", "HaloNet"],
+            dependencies: ["HaloOCF", "HaloSystem", "HaloNet", .product(name: "Logging", package: "swift-log")],
             path: "Sources/HaloISCSI"),
         // Test-only: a strict model of SCST's sysfs interface, served over FUSE by
         // halo-scst-model (docs/scst.md). Never installed.

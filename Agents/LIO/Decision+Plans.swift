@@ -65,7 +65,7 @@ extension LIODecision {
     }
 
     /// The backstore's `control` line. fileio needs the size of a file (not of a block device).
-    static func control(_ settings: LIOSettings, _ backing: LIOBackingState?) -> String {
+    static func control(_ settings: LIOSettings, _ backing: BackingState?) -> String {
         switch settings.backstore {
         case .block:
             return "udev_path=\(settings.backing.path)"

@@ -4,33 +4,9 @@ import Logging
 
 /// What `ocf:halo:lio` changes: configfs objects (mkdir, rmdir, links) and attributes, each one
 /// system call, in order, under the node's LIO lock.
-struct LIOEffects {
+struct LIOEffects: TargetEffects {
     let kernel: KernelAttributes
     let logger: Logging.Logger
-
-    struct StepFailure: Error, Hashable {
-        let step: LIOStep
-        let errno: Errno
-    }
-
-    func apply(_ steps: [LIOStep], credentials: borrowing ChapCredentials?) throws(StepFailure) {
-        for step in steps {
-            do {
-                try apply(step, credentials: credentials)
-            } catch {
-                throw StepFailure(step: step, errno: error)
-            }
-            logger.debug("done", metadata: ["halo.step": "\(step)"])
-        }
-    }
-
-    /// Carries out a reload (`ReloadPlan.carryOut`: a refused write undoes the ones before it).
-    func apply(_ plan: LIOReloadPlan, credentials: borrowing ChapCredentials?) throws(ReloadFailure<LIOStep>) {
-        try plan.carryOut { (step) throws(Errno) in
-            try apply(step, credentials: credentials)
-            logger.debug("done", metadata: ["halo.step": "\(step)"])
-        }
-    }
 
     func apply(_ step: LIOStep, credentials: borrowing ChapCredentials?) throws(Errno) {
         let base = LIOView.base

@@ -6,7 +6,7 @@ import Logging
 /// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
 /// CHAP and session parameters — carried out through LIO's configfs directly
 /// (`/sys/kernel/config/target`): no targetcli, no process.
-public enum LIOAgent: ReloadingAgent {
+public enum LIOAgent: TargetAgent {
     public typealias Parameters = LIOParameters
 
     public static let name = "lio"
@@ -39,26 +39,28 @@ public enum LIOAgent: ReloadingAgent {
         let effects: LIOEffects
     }
 
-    /// start and reload-agent around their own plan: the node's LIO lock taken, the target read
-    /// and refused when it cannot work here (`startRefusal`), `change` carried out under the lock;
-    /// then the target read again, which must pass the depth-10 monitor ("`done`, yet: …").
+    public static let stackName = "LIO"
+    public static let lockFile = "lio.lock"
+
+    /// start and reload-agent around their own plan (`TargetAgent.change`): the target read
+    /// under the node's LIO lock and refused when it cannot work here (`startRefusal`); after
+    /// `change`, read again for the depth-10 monitor.
     static func change(_ context: ActionContext<Parameters>, done: String,
                        _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
         let settings = LIOSettings(context.parameters)
-        let credentials = try readCredentials(settings)
-        let users = ChapUsers(credentials)
-        let lock = try lockLIO(context.state, deadline: context.deadline)
         let view = LIOView()
-        let observation = try observe(view, settings, .full, credentials)
-        if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
-        let effects = LIOEffects(kernel: view.kernel, logger: context.logger)
-        try change(Current(settings: settings, users: users, observation: observation, effects: effects), credentials)
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("\(done), yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
+        return try self.change(context, done: done, chapFile: settings.chapFile, read: { (credentials) throws(AgentFailure) in
+            let observation = try observe(view, settings, .full, credentials)
+            if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
+            return Current(settings: settings, users: ChapUsers(credentials), observation: observation,
+                           effects: LIOEffects(kernel: view.kernel, logger: context.logger))
+        }, verify: { (credentials) throws(AgentFailure) in
+            let after = try observe(view, settings, .full, credentials)
+            guard case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(ChapUsers(credentials))) else {
+                return nil
+            }
+            return failure
+        }, change)
     }
 
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
@@ -66,7 +68,7 @@ public enum LIOAgent: ReloadingAgent {
             let settings = current.settings
             let steps = LIODecision.start(settings, current.observation, chap: current.users)
             guard !steps.isEmpty else { return }
-            do throws(LIOEffects.StepFailure) {
+            do throws(StepFailure<LIOStep>) {
                 try current.effects.apply(steps, credentials: credentials)
             } catch {
                 throw LIODecision.failure(error.step, error.errno, settings)
@@ -98,7 +100,7 @@ public enum LIOAgent: ReloadingAgent {
     /// Takes down what `settings` says the resource owns (`LIODecision.stop`): it reads the
     /// target, the storage object's name and its backstore, nothing else.
     static func stop(_ settings: LIOSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
-        let lock = try lockLIO(state, deadline: deadline)
+        let lock = try lock(state, deadline: deadline)
         let view = LIOView()
         let steps = LIODecision.stop(settings, try observe(view, settings, .basic, nil))
         do {
@@ -119,11 +121,7 @@ public enum LIOAgent: ReloadingAgent {
             return try LIODecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
         var credentials: ChapCredentials? = nil
-        let (chap, unreadable) = ChapCredentialsFile.readExpectation(settings.chapFile, credentials: &credentials)
-        if let unreadable {
-            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
-                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
-        }
+        let chap = monitorExpectation(settings.chapFile, logger: context.logger, credentials: &credentials)
         var observation = try observe(view, settings, .full, credentials)
         if level >= .deep, observation.storage != nil {
             observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
@@ -170,19 +168,11 @@ public enum LIOAgent: ReloadingAgent {
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
         let settings = LIOSettings(context.parameters)
-        let credentials = try readCredentials(settings)
+        let credentials = try readCredentials(settings.chapFile)
         if let refusal = LIODecision.startRefusal(settings, try observe(LIOView(), settings, .full, credentials)) { throw refusal }
     }
 
     // MARK: Helpers
-
-    static func lockLIO(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
-        do {
-            return try state.lock("lio.lock", deadline: deadline)
-        } catch {
-            throw .generic(Reason("cannot take the node's LIO lock: \(error)"))
-        }
-    }
 
     static func observe(_ view: LIOView, _ settings: LIOSettings, _ depth: LIOView.Depth,
                         _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> LIOObservation {
@@ -191,10 +181,5 @@ public enum LIOAgent: ReloadingAgent {
         } catch {
             throw AgentFailure.generic(Reason("cannot read LIO's state in /sys/kernel/config/target: \(error)", details: ["halo.errno": error.symbol]))
         }
-    }
-
-    static func readCredentials(_ settings: LIOSettings) throws(AgentFailure) -> ChapCredentials? {
-        guard let path = settings.chapFile else { return nil }
-        return try ChapCredentialsFile.read(path)
     }
 }

@@ -29,7 +29,7 @@ struct LIOView {
         observation.hasHBA = kernel.exists("\(Self.base)/core/\(settings.backstore.hba)")
         observation.storage = try storage("\(Self.base)/core/\(settings.backstore.hba)/\(settings.device.text)", depth: depth)
         observation.target = try target(settings, depth: depth, credentials: credentials)
-        if depth == .full { observation.backing = backing(settings.backing.path) }
+        if depth == .full { observation.backing = BackingState.observe(settings.backing.path, kernel: kernel) }
         return observation
     }
 
@@ -128,32 +128,10 @@ struct LIOView {
         }
     }
 
-    func backing(_ path: String) -> LIOBackingState {
-        do {
-            let info = try FileSystem.info(kernel.resolve(path))
-            let size: UInt64 = info.type == .blockDevice
-                ? ((try? value("/sys/dev/block/\(info.deviceMajor):\(info.deviceMinor)/size")).flatMap { $0.flatMap { UInt64($0) } } ?? 0) * 512
-                : UInt64(max(info.size, 0))
-            return .present(type: info.type, size: size)
-        } catch {
-            return .missing(error)
-        }
-    }
-
     /// One block of the backing store, read as the backstore reads it (block: past the page
-    /// cache; fileio: through it), in `reader`'s child, given up at `deadline`: a backing store
-    /// whose I/O hangs is a `ReadFailure.noAnswer`, not a hung monitor.
-    func deepRead(_ settings: LIOSettings, reader: BoundedReader, deadline: Deadline) -> LIOObservation.DeepRead {
-        let mode: BoundedReader.Mode = switch settings.backstore {
-        case .block: .direct
-        case .fileio: .cached
-        }
-        do {
-            _ = try reader.read(kernel.resolve(settings.backing.path), length: 4096, mode: mode, deadline: deadline)
-            return .readable
-        } catch {
-            return .failed(path: settings.backing.path, error)
-        }
+    /// cache; fileio: through it), given up at `deadline` (`DeepRead.read`).
+    func deepRead(_ settings: LIOSettings, reader: BoundedReader, deadline: Deadline) -> DeepRead {
+        .read(settings.backing.path, direct: settings.backstore == .block, kernel: kernel, reader: reader, deadline: deadline)
     }
 
     /// The attribute's content without the one newline its show function adds, or `nil` when

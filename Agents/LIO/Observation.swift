@@ -1,3 +1,4 @@
+import HaloISCSI
 import HaloSystem
 
 // What ocf:halo:lio reads from LIO's configfs (/sys/kernel/config/target), as values (read in
@@ -13,14 +14,9 @@ struct LIOObservation: Sendable, Hashable {
     var hasHBA = false
     var storage: StorageObjectState?
     var target: LIOTargetState?
-    var backing: LIOBackingState?
+    var backing: BackingState?
     var deepRead: DeepRead?
 
-    enum DeepRead: Sendable, Hashable {
-        case readable
-        /// The read failed, or did not answer in time.
-        case failed(path: String, ReadFailure)
-    }
 }
 
 /// This resource's storage object (`core/<hba>/<name>`).
@@ -84,7 +80,3 @@ struct ChapPair: Sendable, Hashable {
     var outgoingMatches = false
 }
 
-enum LIOBackingState: Sendable, Hashable {
-    case present(type: FileType, size: UInt64)
-    case missing(Errno)
-}

@@ -59,38 +59,28 @@ public struct LIOParameters: ParameterDeclarations {
     let sessionParameters = TargetParameters.sessionParameters(reloadable: true)
 }
 
-/// The parameters as the decisions read them.
+/// The parameters as the decisions read them: the target's definition (shared with
+/// ocf:halo:scst, read as members of its own) and LIO's backstore and write cache.
+@dynamicMemberLookup
 struct LIOSettings: Hashable, Sendable {
-    var target: ISCSIName
-    var lun: Int
-    var device: StorageName
-    var backing: BackingPath
+    var definition: TargetDefinition
     var backstore: LIOBackstore
-    var blockSize: Int
     var writeCache: LIOWriteCache
-    var identity: SCSIIdentity
-    var portals: [PortalAddress]
-    var initiators: [ISCSIName]?
-    var chapFile: String?
-    var sessionParameters: [SessionParameter]
+
+    subscript<Value>(dynamicMember member: WritableKeyPath<TargetDefinition, Value>) -> Value {
+        get { definition[keyPath: member] }
+        set { definition[keyPath: member] = newValue }
+    }
 
     init(target: ISCSIName, lun: Int = 0, device: StorageName, backing: BackingPath, backstore: LIOBackstore = .block,
          blockSize: Int = 512, writeCache: LIOWriteCache = .writeThrough, identity: SCSIIdentity? = nil,
          portals: [PortalAddress] = [], initiators: [ISCSIName]? = nil, chapFile: String? = nil,
          sessionParameters: [SessionParameter] = []) {
-        self.target = target
-        self.lun = lun
-        self.device = device
-        self.backing = backing
+        definition = TargetDefinition(target: target, lun: lun, device: device, backing: backing, blockSize: blockSize,
+                                      identity: identity, portals: portals, initiators: initiators, chapFile: chapFile,
+                                      sessionParameters: sessionParameters)
         self.backstore = backstore
-        self.blockSize = blockSize
         self.writeCache = writeCache
-        self.identity = identity ?? SCSIIdentity.resolve(target: target, lun: lun, overrides: SCSIIdentity.Overrides(
-            vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"), revision: InquiryText(text: "0001")))
-        self.portals = portals
-        self.initiators = initiators
-        self.chapFile = chapFile
-        self.sessionParameters = sessionParameters
     }
 
     init(_ values: ParameterValues<LIOParameters>) {

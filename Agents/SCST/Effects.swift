@@ -11,7 +11,7 @@ import Logging
 /// directory). A write that fails with `EAGAIN` was queued and is still running: the writer
 /// then polls `last_sysfs_mgmt_res` — which itself fails with `EAGAIN` while work is pending —
 /// until it gives the command's result, or the deadline passes.
-struct SCSTEffects {
+struct SCSTEffects: TargetEffects {
     let kernel: KernelAttributes
     let deadline: Deadline
     let settings: SCSTSettings
@@ -21,34 +21,6 @@ struct SCSTEffects {
 
     /// The target's sysfs directory.
     var targetPath: String { "\(Self.base)/targets/iscsi/\(settings.target.text)" }
-
-    /// Carries out `steps` in order; the first refused write ends it.
-    ///
-    /// - Throws: `(step, errno)` of the write SCST refused (`ETIMEDOUT` when a queued command
-    ///   gave no result before the deadline).
-    func apply(_ steps: [SCSTStep], credentials: borrowing ChapCredentials?) throws(StepFailure) {
-        for step in steps {
-            do {
-                try apply(step, credentials: credentials)
-            } catch {
-                throw StepFailure(step: step, errno: error)
-            }
-            logger.debug("done", metadata: ["halo.step": "\(step)"])
-        }
-    }
-
-    /// Carries out a reload (`ReloadPlan.carryOut`: a refused write undoes the ones before it).
-    func apply(_ plan: SCSTReloadPlan, credentials: borrowing ChapCredentials?) throws(ReloadFailure<SCSTStep>) {
-        try plan.carryOut { (step) throws(Errno) in
-            try apply(step, credentials: credentials)
-            logger.debug("done", metadata: ["halo.step": "\(step)"])
-        }
-    }
-
-    struct StepFailure: Error, Hashable {
-        let step: SCSTStep
-        let errno: Errno
-    }
 
     func apply(_ step: SCSTStep, credentials: borrowing ChapCredentials?) throws(Errno) {
         let iqn = settings.target.text

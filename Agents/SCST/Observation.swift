@@ -30,11 +30,6 @@ struct SCSTObservation: Sendable, Hashable {
         var isEnabled: Bool
     }
 
-    enum DeepRead: Sendable, Hashable {
-        case readable
-        /// The read failed, or did not answer in time.
-        case failed(path: String, ReadFailure)
-    }
 }
 
 /// One of this resource's SCST devices.
@@ -111,7 +106,3 @@ struct GroupState: Sendable, Hashable {
 }
 
 /// The backing store as this node sees it.
-enum BackingState: Sendable, Hashable {
-    case present(type: FileType, size: UInt64)
-    case missing(Errno)
-}

@@ -63,43 +63,33 @@ public struct SCSTParameters: ParameterDeclarations {
     let sessionParameters = TargetParameters.sessionParameters(limits: .iscsiScstd, reloadable: true)
 }
 
-/// The parameters as the decisions read them: plain values, so that tests build them directly.
+/// The parameters as the decisions read them: plain values, so that tests build them directly —
+/// the target's definition (shared with ocf:halo:lio, read as members of its own) and SCST's
+/// handler, write cache, initiator group and relative target id.
+@dynamicMemberLookup
 struct SCSTSettings: Hashable, Sendable {
-    var target: ISCSIName
-    var lun: Int
-    var device: StorageName
-    var backing: BackingPath
+    var definition: TargetDefinition
     var handler: SCSTHandler
-    var blockSize: Int
     var writeCache: WriteCachePolicy
-    var identity: SCSIIdentity
-    var portals: [PortalAddress]
-    /// The initiators allowed to see the LUN; `nil`: every initiator.
-    var initiators: [ISCSIName]?
     var group: GroupName
-    var chapFile: String?
     var relativeTargetID: RelativeTargetID?
-    var sessionParameters: [SessionParameter]
+
+    subscript<Value>(dynamicMember member: WritableKeyPath<TargetDefinition, Value>) -> Value {
+        get { definition[keyPath: member] }
+        set { definition[keyPath: member] = newValue }
+    }
 
     init(target: ISCSIName, lun: Int = 0, device: StorageName, backing: BackingPath, handler: SCSTHandler = .blockio,
          blockSize: Int = 512, writeCache: WriteCachePolicy = .writeThrough, identity: SCSIIdentity? = nil,
          portals: [PortalAddress] = [], initiators: [ISCSIName]? = nil, group: GroupName = GroupName(text: "halo"),
          chapFile: String? = nil, relativeTargetID: RelativeTargetID? = nil, sessionParameters: [SessionParameter] = []) {
-        self.target = target
-        self.lun = lun
-        self.device = device
-        self.backing = backing
+        definition = TargetDefinition(target: target, lun: lun, device: device, backing: backing, blockSize: blockSize,
+                                      identity: identity, portals: portals, initiators: initiators, chapFile: chapFile,
+                                      sessionParameters: sessionParameters)
         self.handler = handler
-        self.blockSize = blockSize
         self.writeCache = writeCache
-        self.identity = identity ?? SCSIIdentity.resolve(target: target, lun: lun, overrides: SCSIIdentity.Overrides(
-            vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"), revision: InquiryText(text: "0001")))
-        self.portals = portals
-        self.initiators = initiators
         self.group = group
-        self.chapFile = chapFile
         self.relativeTargetID = relativeTargetID
-        self.sessionParameters = sessionParameters
     }
 
     init(_ values: ParameterValues<SCSTParameters>) {
@@ -119,16 +109,13 @@ struct SCSTSettings: Hashable, Sendable {
     /// so the LUN and the serial). Stop reads nothing else; the backing store is not known.
     static func owned(target: ISCSIName, lun: Int, device: StorageName, serial: UnitSerial?, group: GroupName) -> SCSTSettings {
         SCSTSettings(target: target, lun: lun, device: device, backing: BackingPath(path: "(not validated)"),
-                     identity: SCSIIdentity.resolve(target: target, lun: lun, overrides: SCSIIdentity.Overrides(
-                         serial: serial, vendor: InquiryText(text: "HALO"), product: InquiryText(text: "halo-lun"),
-                         revision: InquiryText(text: "0001"))),
-                     group: group)
+                     identity: TargetDefinition.identity(target: target, lun: lun, serial: serial), group: group)
     }
 
     /// The SCST name of the placeholder exported at LUN 0 when the LUN is another number
     /// (initiators look for LUN 0 first, and SCST shows a LUN set without one as empty): named
     /// after the identity, so it is this resource's and the same on every node.
     var placeholderName: StorageName? {
-        lun == 0 ? nil : StorageName(text: "halo-lun0-\(identity.serial.text)")
+        self.lun == 0 ? nil : StorageName(text: "halo-lun0-\(self.identity.serial.text)")
     }
 }

@@ -8,7 +8,7 @@ import Logging
 ///
 /// The glue of observe → decide → act: each action reads what it needs (`SCSTView`), asks
 /// `SCSTDecision`, and applies the answer (`SCSTEffects`) under the node's SCST lock.
-public enum SCSTAgent: ReloadingAgent {
+public enum SCSTAgent: TargetAgent {
     public typealias Parameters = SCSTParameters
 
     public static let name = "scst"
@@ -47,27 +47,29 @@ public enum SCSTAgent: ReloadingAgent {
         let effects: SCSTEffects
     }
 
-    /// start and reload-agent around their own plan: the node's SCST lock taken, the target read
-    /// and refused when it cannot work here (`startRefusal`), `change` carried out under the lock;
-    /// then the target read again, which must pass the depth-10 monitor ("`done`, yet: …").
+    public static let stackName = "SCST"
+    public static let lockFile = "scst-mgmt.lock"
+
+    /// start and reload-agent around their own plan (`TargetAgent.change`): the target read
+    /// under the node's SCST lock and refused when it cannot work here (`startRefusal`); after
+    /// `change`, read again for the depth-10 monitor.
     static func change(_ context: ActionContext<Parameters>, done: String,
                        _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
         let settings = SCSTSettings(context.parameters)
-        let credentials = try readCredentials(settings)
-        let users = ChapUsers(credentials)
-        let lock = try lockSCST(context.state, deadline: context.deadline)
         let view = SCSTView(deadline: context.deadline)
-        let observation = try observe(view, settings, .full, credentials)
         let node = nodeName(context)
-        if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
-        let effects = SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger)
-        try change(Current(settings: settings, users: users, node: node, observation: observation, effects: effects), credentials)
-        _ = consume lock
-        let after = try observe(view, settings, .full, credentials)
-        if case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(users)) {
-            throw .generic(Reason("\(done), yet: \(failure.reason.summary)", details: failure.reason.details))
-        }
-        return .success
+        return try self.change(context, done: done, chapFile: settings.chapFile, read: { (credentials) throws(AgentFailure) in
+            let observation = try observe(view, settings, .full, credentials)
+            if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
+            return Current(settings: settings, users: ChapUsers(credentials), node: node, observation: observation,
+                           effects: SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger))
+        }, verify: { (credentials) throws(AgentFailure) in
+            let after = try observe(view, settings, .full, credentials)
+            guard case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(ChapUsers(credentials))) else {
+                return nil
+            }
+            return failure
+        }, change)
     }
 
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
@@ -76,7 +78,7 @@ public enum SCSTAgent: ReloadingAgent {
             let steps = SCSTDecision.start(settings, current.observation, chap: current.users, node: current.node)
             if let refusal = SCSTDecision.liveSessionRefusal(settings, current.observation, steps, chap: current.users) { throw refusal }
             guard !steps.isEmpty else { return }
-            do throws(SCSTEffects.StepFailure) {
+            do throws(StepFailure<SCSTStep>) {
                 try current.effects.apply(steps, credentials: credentials)
             } catch {
                 throw SCSTDecision.failure(error.step, error.errno, settings)
@@ -133,7 +135,7 @@ public enum SCSTAgent: ReloadingAgent {
 
     /// Takes down what `settings` says the resource owns (`SCSTDecision.stop`).
     static func stop(_ settings: SCSTSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
-        let lock = try lockSCST(state, deadline: deadline)
+        let lock = try lock(state, deadline: deadline)
         let view = SCSTView(deadline: deadline)
         let observation = try observe(view, settings, .basic, nil)
         let steps = SCSTDecision.stop(settings, observation)
@@ -159,11 +161,7 @@ public enum SCSTAgent: ReloadingAgent {
             return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
         }
         var credentials: ChapCredentials? = nil
-        let (chap, unreadable) = ChapCredentialsFile.readExpectation(settings.chapFile, credentials: &credentials)
-        if let unreadable {
-            context.logger.warning("CHAP accounts not checked: the target keeps its own, and a start on this node fails until chap_file is fixed",
-                                   metadata: ["halo.chap_file": "\(unreadable.reason.summary)"])
-        }
+        let chap = monitorExpectation(settings.chapFile, logger: context.logger, credentials: &credentials)
         var observation = try observe(view, settings, .full, credentials)
         if level >= .deep, observation.device != nil {
             observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
@@ -175,7 +173,7 @@ public enum SCSTAgent: ReloadingAgent {
 
     public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
         let settings = SCSTSettings(context.parameters)
-        let credentials = try readCredentials(settings)
+        let credentials = try readCredentials(settings.chapFile)
         let observation = try observe(SCSTView(deadline: context.deadline), settings, .full, credentials)
         if let refusal = SCSTDecision.startRefusal(settings, observation, node: nodeName(context)) { throw refusal }
     }
@@ -187,14 +185,6 @@ public enum SCSTAgent: ReloadingAgent {
         context.environment.operation.onNode ?? CurrentProcess.nodeName
     }
 
-    static func lockSCST(_ state: StateDirectory, deadline: Deadline) throws(AgentFailure) -> FileLock {
-        do {
-            return try state.lock("scst-mgmt.lock", deadline: deadline)
-        } catch {
-            throw .generic(Reason("cannot take the node's SCST lock: \(error)"))
-        }
-    }
-
     static func observe(_ view: SCSTView, _ settings: SCSTSettings, _ depth: SCSTView.Depth,
                         _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> SCSTObservation {
         do {
@@ -202,11 +192,5 @@ public enum SCSTAgent: ReloadingAgent {
         } catch {
             throw AgentFailure.generic(Reason("cannot read SCST's state in /sys/kernel/scst_tgt: \(error)", details: ["halo.errno": error.symbol]))
         }
-    }
-
-    /// The CHAP credentials, from a file that must be root's and readable by root only.
-    static func readCredentials(_ settings: SCSTSettings) throws(AgentFailure) -> ChapCredentials? {
-        guard let path = settings.chapFile else { return nil }
-        return try ChapCredentialsFile.read(path)
     }
 }

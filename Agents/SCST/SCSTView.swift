@@ -47,7 +47,7 @@ struct SCSTView {
         if let placeholder = settings.placeholderName { observation.placeholder = try device(placeholder.text, depth: .basic) }
         observation.target = try target(settings, depth: depth, credentials: credentials)
         if depth == .full {
-            observation.backing = backing(settings.backing.path)
+            observation.backing = BackingState.observe(settings.backing.path, kernel: kernel)
             observation.otherRelativeIDs = try otherRelativeIDs(except: settings.target.text)
         }
         return observation
@@ -170,33 +170,11 @@ struct SCSTView {
 
     // MARK: The backing store
 
-    func backing(_ path: String) -> BackingState {
-        do {
-            let info = try FileSystem.info(kernel.resolve(path))
-            let size: UInt64 = info.type == .blockDevice
-                ? ((try? value("/sys/dev/block/\(info.deviceMajor):\(info.deviceMinor)/size")).flatMap { $0.flatMap { UInt64($0) } } ?? 0) * 512
-                : UInt64(max(info.size, 0))
-            return .present(type: info.type, size: size)
-        } catch {
-            return .missing(error)
-        }
-    }
-
     /// Reads one block of the backing store the way the handler reads it (depth 20): a block
     /// device past the page cache (vdisk_blockio bypasses it), a file through it (vdisk_fileio
-    /// uses it). The read runs in `reader`'s child, which is given up at `deadline`: a backing
-    /// store whose I/O hangs is a `ReadFailure.noAnswer`, not a hung monitor.
-    func deepRead(_ path: String, handler: SCSTHandler, reader: BoundedReader) -> SCSTObservation.DeepRead {
-        let mode: BoundedReader.Mode = switch handler {
-        case .blockio: .direct
-        case .fileio: .cached
-        }
-        do {
-            _ = try reader.read(kernel.resolve(path), length: 4096, mode: mode, deadline: deadline)
-            return .readable
-        } catch {
-            return .failed(path: path, error)
-        }
+    /// uses it), given up at the deadline (`DeepRead.read`).
+    func deepRead(_ path: String, handler: SCSTHandler, reader: BoundedReader) -> DeepRead {
+        .read(path, direct: handler == .blockio, kernel: kernel, reader: reader, deadline: deadline)
     }
 
     // MARK: Reading with SCST's rules (SCSTSysfs)
