@@ -55,11 +55,7 @@ public enum LIOAgent: TargetAgent {
             return Current(settings: settings, users: ChapUsers(credentials), observation: observation,
                            effects: LIOEffects(kernel: view.kernel, logger: context.logger))
         }, verify: { (credentials) throws(AgentFailure) in
-            let after = try observe(view, settings, .full, credentials)
-            guard case .failure(let failure) = LIODecision.monitor(settings, after, level: .thorough, chap: .configured(ChapUsers(credentials))) else {
-                return nil
-            }
-            return failure
+            LIODecision.monitor(settings, try observe(view, settings, .full, credentials), level: .thorough, chap: .configured(ChapUsers(credentials)))
         }, change)
     }
 

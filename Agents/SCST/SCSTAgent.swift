@@ -64,11 +64,7 @@ public enum SCSTAgent: TargetAgent {
             return Current(settings: settings, users: ChapUsers(credentials), node: node, observation: observation,
                            effects: SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger))
         }, verify: { (credentials) throws(AgentFailure) in
-            let after = try observe(view, settings, .full, credentials)
-            guard case .failure(let failure) = SCSTDecision.monitor(settings, after, level: .thorough, chap: .configured(ChapUsers(credentials))) else {
-                return nil
-            }
-            return failure
+            SCSTDecision.monitor(settings, try observe(view, settings, .full, credentials), level: .thorough, chap: .configured(ChapUsers(credentials)))
         }, change)
     }
 

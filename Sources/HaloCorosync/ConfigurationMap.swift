@@ -75,12 +75,12 @@ public struct ConfigurationMap: ~Copyable {
         return nodes
     }
 
-    /// The nodes of the node list that are members of corosync's membership now: those whose
+    /// Those of `nodes` (the node list) that are members of corosync's membership now: those whose
     /// `runtime.members.<nodeid>.status` is `joined` (a node that left says `left`; one that
     /// never joined has no key).
-    public func joinedNodes() throws(CorosyncError) -> [CorosyncNode] {
+    public func joinedNodes(among nodes: [CorosyncNode]) throws(CorosyncError) -> [CorosyncNode] {
         var joined: [CorosyncNode] = []
-        for node in try nodes() where try string("runtime.members.\(node.id).status") == "joined" {
+        for node in nodes where try string("runtime.members.\(node.id).status") == "joined" {
             joined.append(node)
         }
         return joined

@@ -17,18 +17,18 @@ extension TargetAgent {
     /// start and reload-agent around their own plan: the credentials read (`chapFile`), the
     /// node's lock taken, the target read and refused when it cannot work here (`read`),
     /// `change` carried out under the lock; then the target read again, which must pass the
-    /// depth-10 monitor (`verify` returns its failure: "`done`, yet: …").
+    /// depth-10 monitor (`verify` returns its result; a failure is "`done`, yet: …").
     public static func change<Current>(
         _ context: ActionContext<Parameters>, done: String, chapFile: String?,
         read: (borrowing ChapCredentials?) throws(AgentFailure) -> Current,
-        verify: (borrowing ChapCredentials?) throws(AgentFailure) -> AgentFailure?,
+        verify: (borrowing ChapCredentials?) throws(AgentFailure) -> Result<AgentOutcome, AgentFailure>,
         _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void
     ) throws(AgentFailure) -> AgentOutcome {
         let credentials = try readCredentials(chapFile)
         let lock = try lock(context.state, deadline: context.deadline)
         try change(try read(credentials), credentials)
         _ = consume lock
-        if let failure = try verify(credentials) {
+        if case .failure(let failure) = try verify(credentials) {
             throw .generic(Reason("\(done), yet: \(failure.reason.summary)", details: failure.reason.details))
         }
         return .success

@@ -11,7 +11,7 @@ enum CorosyncReader {
             let map = try ConfigurationMap()
             let settings = try map.settings()
             let nodes = try map.nodes()
-            let members = Set(try map.joinedNodes().map(\.id))
+            let members = Set(try map.joinedNodes(among: nodes).map(\.id))
             return .read(.running(CorosyncFacts.Settings(
                 clusterName: settings.clusterName, tokenMilliseconds: settings.tokenMilliseconds.map(Int.init),
                 consensusMilliseconds: settings.consensusMilliseconds.map(Int.init), isTwoNode: settings.isTwoNode,
@@ -29,7 +29,8 @@ enum CorosyncReader {
     static func members(deadline: Deadline) -> [String]? {
         BoundedCall.run(deadline: deadline) { () -> [String]? in
             do throws(CorosyncError) {
-                return try ConfigurationMap().joinedNodes().map(\.label)
+                let map = try ConfigurationMap()
+                return try map.joinedNodes(among: try map.nodes()).map(\.label)
             } catch {
                 return nil
             }
