@@ -7,7 +7,7 @@
 //   HaloJSON               JSON values: rendering and parsing, without Foundation
 //   HaloSystem             processes, sysfs/procfs, locks, state dir, journal (imports Glibc)
 //   HaloNet                rtnetlink (links, VLANs, addresses, neighbours), ARP and ICMPv6 packets
-//   HaloDRBD               DRBD's state, events2 lines, configuration dumps (pure)
+//   HaloDRBD               DRBD's state (its generic-netlink family, events2 lines), configuration dumps
 //   HaloPacemaker          Pacemaker's tools for the DRBD agent and its fence-peer handler
 //   HaloOCF                the OCF contract: parameters, meta-data, environment, outcomes
 //   CCryptsetup            libcryptsetup's declarations (loaded with dlopen, never linked)
@@ -70,6 +70,7 @@ let package = Package(
             path: "Sources/HaloNet"),
         .target(
             name: "HaloDRBD",
+            dependencies: ["HaloNet", "HaloSystem"],
             path: "Sources/HaloDRBD"),
         .target(
             name: "HaloPacemaker",
@@ -253,7 +254,7 @@ let package = Package(
             path: "Tests/PortalTests"),
         .testTarget(
             name: "DRBDTests",
-            dependencies: ["DRBDAgent", "HaloDRBD", "HaloPacemaker", "HaloOCF", "HaloTesting", "HaloConformance"],
+            dependencies: ["DRBDAgent", "HaloDRBD", "HaloNet", "HaloPacemaker", "HaloOCF", "HaloTesting", "HaloConformance"],
             path: "Tests/DRBDTests"),
         .testTarget(
             name: "ConformanceTests",

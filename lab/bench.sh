@@ -3,6 +3,7 @@
 # resources, in the lab's guests (real DRBD 8.4, dm-crypt, LIO, VLANs), side by side in one run:
 #
 #   drbd    halo drbd monitor (Primary, peer connected)      vs ocf:linbit:drbd monitor
+#           (and, as "before", halo's monitor reading with drbdsetup events2: HALO_DRBD_STATE=events2)
 #   luks    halo luks monitor (an open LUKS2 volume)          vs ocf:heartbeat:crypt monitor
 #   lio     halo lio monitor (one LUN, depth 0)               vs ocf:heartbeat:iSCSITarget +
 #                                                                ocf:heartbeat:iSCSILogicalUnit (lio-t)
@@ -105,6 +106,10 @@ for row in "${rows[@]}"; do
         lab_ssh node1 crm_attribute -t crm_config -n maintenance-mode -v true
         measure drbd halo "halo drbd monitor" "OCF_RESOURCE_INSTANCE=bench-drbd:0 OCF_RESKEY_resource=r0 $DRBD_META" \
             /usr/lib/ocf/resource.d/halo/drbd\ monitor
+        # Before: the same agent reading DRBD's state with drbdsetup events2 (HALO_DRBD_STATE=events2).
+        measure drbd before "halo drbd monitor via drbdsetup events2" \
+            "HALO_DRBD_STATE=events2 OCF_RESOURCE_INSTANCE=bench-drbd:0 OCF_RESKEY_resource=r0 $DRBD_META" \
+            /usr/lib/ocf/resource.d/halo/drbd\ monitor
         measure drbd shell "ocf:linbit:drbd monitor" "OCF_RESOURCE_INSTANCE=bench-linbit:0 OCF_RESKEY_drbd_resource=r0 $DRBD_META" \
             /usr/lib/ocf/resource.d/linbit/drbd\ monitor
         lab_cluster_down
@@ -171,7 +176,7 @@ print("| row | halo | median | established | median | ratio | processes halo / e
 print("|---|---|---:|---|---:|---:|---:|---|")
 for row, sides in rows.items():
     halo = [s for s in sides if s["side"] == "halo"][0]
-    shell = [s for s in sides if s["side"] != "halo"]
+    shell = [s for s in sides if s["side"] not in ("halo", "before")]
     shell_median = sum(s["median"] for s in shell)
     shell_ok = sum(s["ok"] for s in shell)
     shell_failed = sum(s["failed"] for s in shell)
@@ -180,5 +185,10 @@ for row, sides in rows.items():
     print(f"| {row} | {halo['label']} | {halo['median']:.1f} ms | {label} | {medians}{'' if len(shell) == 1 else f' = {shell_median:.1f}'} ms "
           f"| {shell_median / halo['median']:.1f}x | {halo['ok']} / {shell_ok}{f' (+{shell_failed})' if shell_failed else ''} "
           f"| {halo['rc']} / {' '.join(s['rc'] for s in shell)} |")
+for row, sides in rows.items():
+    for before in [s for s in sides if s["side"] == "before"]:
+        after = [s for s in sides if s["side"] == "halo"][0]
+        print(f"\n{row}, before and after in this run: {before['label']} {before['median']:.1f} ms, {before['ok']} processes "
+              f"→ {after['label']} {after['median']:.1f} ms, {after['ok']} processes ({before['median'] / after['median']:.1f}x)")
 print("\nmedians of hyperfine -N runs in node1; ratio = established median / halo median; processes = successful execve per call (strace -f)")
 PY

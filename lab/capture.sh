@@ -81,12 +81,16 @@ cap() {
     lab_capture "$@" && rc=0 || rc=$?
     printf '  %-44s %s  exit %s\n' "$2-$3" "$4" "$rc"
 }
-# snap STATE VM... — the DRBD snapshot set of one state on each node: events2 --now (what
-# ocf:halo:drbd reads), with --statistics, drbdsetup status, /proc/drbd. (drbdadm's dstate/cstate/
-# role/status of the same states are in shared/reference/captures.)
+# snap STATE VM... — the DRBD snapshot set of one state on each node: the kernel's netlink
+# messages as ocf:halo:drbd reads them (`halo-agent drbd-state --capture`), events2 --now (its
+# fallback), with --statistics (the netlink capture's comparison, taken right after it),
+# drbdsetup status, /proc/drbd. (drbdadm's dstate/cstate/role/status of the same states are in
+# shared/reference/captures.)
 snap() {
     local state=$1 vm; shift
     for vm in "$@"; do
+        cap "$DRBD" halo-drbd-netlink "$state" "$vm" '/usr/lib/halo/halo-agent drbd-state --capture'
+        cap "$DRBD" drbdsetup-events2-now-statistics-all "$state" "$vm" 'drbdsetup events2 --now --statistics all'
         cap "$DRBD" drbdsetup-events2-now "$state" "$vm" 'drbdsetup events2 --now r0'
         cap "$DRBD" drbdsetup-events2-now-statistics "$state" "$vm" 'drbdsetup events2 --now --statistics r0'
         cap "$DRBD" drbdsetup-status-verbose-statistics "$state" "$vm" 'drbdsetup status r0 --verbose --statistics'

@@ -29,7 +29,8 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         DRBDEffects(resource: context.parameters.resource, instance: context.instance,
                     tools: DRBDTools(configuration: context.parameters.configuration, runner: context.processes),
                     state: context.state, logger: context.logger, deadline: context.deadline,
-                    writesPromotionScores: context.environment.manager == .pacemaker)
+                    writesPromotionScores: context.environment.manager == .pacemaker,
+                    source: DRBDObservation.Source(environment: CurrentProcess.environment()))
     }
 
     static func requireClone(_ context: ActionContext<Parameters>) throws(AgentFailure) {

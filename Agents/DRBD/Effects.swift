@@ -19,8 +19,13 @@ struct DRBDEffects {
     /// Under halod there is no attribute daemon and halod places the promotion itself.
     var writesPromotionScores = true
 
+    /// Netlink, unless `HALO_DRBD_STATE=events2`.
+    var source = DRBDObservation.Source.netlink
+
     func observe() throws(AgentFailure) -> DRBDObservation {
-        try DRBDObservation.read(resource, attributes: attributes, tools: tools, deadline: deadline)
+        try DRBDObservation.read(resource, attributes: attributes, tools: tools, source: source, deadline: deadline) { error in
+            logger.notice("cannot read DRBD's state over netlink (\(error)): asking drbdsetup events2")
+        }
     }
 
     /// Loads the DRBD module when it is not loaded.

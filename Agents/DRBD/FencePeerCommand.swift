@@ -94,16 +94,12 @@ public enum FencePeerCommand {
         }
     }
 
+    /// This node's state of `resource`: over netlink, drbdsetup if that fails (said on stderr and in the journal).
     static func localState(_ resource: String, deadline: Deadline) throws(AgentFailure) -> DRBDResourceState? {
         let tools = DRBDTools(configuration: "/etc/drbd.conf", runner: ProcessRunner())
-        do {
-            return try Events2.state(of: resource, from: try tools.events2(resource, deadline: deadline))
-        } catch let error as Events2Problem {
-            throw AgentFailure.generic(Reason("\(error)"))
-        } catch let error as AgentFailure {
-            throw error
-        } catch {
-            preconditionFailure("unreachable: \(error)")
+        return try DRBDObservation.state(of: resource, tools: tools, source: .init(environment: CurrentProcess.environment()),
+                                         deadline: deadline) { error in
+            StandardStream.error.write("cannot read DRBD's state over netlink (\(error)): asking drbdsetup events2\n")
         }
     }
 

@@ -39,6 +39,18 @@ public struct Events2Line: Sendable, Hashable {
         }
         self.fields = fields
     }
+
+    /// A line with the given fields (DRBD's netlink messages decoded: `DRBDNetlink`).
+    public init(event: Event, object: String, fields: [(key: String, value: String)]) {
+        self.event = event
+        self.object = object
+        self.fields = fields
+    }
+
+    /// The line as drbdsetup prints it.
+    public var text: String {
+        ([event.rawValue, object] + fields.map { "\($0.key):\($0.value)" }).joined(separator: " ")
+    }
 }
 
 /// Why events2 output could not be read.
@@ -57,13 +69,13 @@ public enum Events2 {
     /// transition gives the final state. Unknown objects and fields are ignored (newer
     /// drbd-utils add them); unknown values of the fields halo decides on are errors.
     public static func state(of resource: String, from text: String) throws(Events2Problem) -> DRBDResourceState? {
+        try state(of: resource, from: try lines(text))
+    }
+
+    /// The resource's state from lines already parsed (or decoded from netlink).
+    public static func state(of resource: String, from lines: [Events2Line]) throws(Events2Problem) -> DRBDResourceState? {
         var state: DRBDResourceState?
-        for rawLine in text.split(separator: "\n") where !rawLine.hasPrefix("#") {
-            guard let line = Events2Line(rawLine) else {
-                throw Events2Problem(line: String(rawLine), problem: "not an events2 line")
-            }
-            if line.object == "-" { continue }
-            guard line["name"] == resource else { continue }
+        for line in lines where line.object != "-" && line["name"] == resource {
             try apply(line, to: &state)
         }
         return state
@@ -73,12 +85,14 @@ public enum Events2 {
     /// --now all`), each as `state(of:from:)` reads it; a resource destroyed by a later line
     /// is left out.
     public static func states(from text: String) throws(Events2Problem) -> [DRBDResourceState] {
+        try states(from: try lines(text))
+    }
+
+    /// Every resource of lines already parsed (or decoded from netlink).
+    public static func states(from lines: [Events2Line]) throws(Events2Problem) -> [DRBDResourceState] {
         var names: [String] = []
         var states: [String: DRBDResourceState] = [:]
-        for rawLine in text.split(separator: "\n") where !rawLine.hasPrefix("#") {
-            guard let line = Events2Line(rawLine) else {
-                throw Events2Problem(line: String(rawLine), problem: "not an events2 line")
-            }
+        for line in lines {
             guard line.object != "-", let name = line["name"] else { continue }
             if states[name] == nil && !names.contains(name) { names.append(name) }
             var state = states[name]
@@ -86,6 +100,18 @@ public enum Events2 {
             states[name] = state
         }
         return names.compactMap { states[$0] }
+    }
+
+    /// The events2 lines of a text; `#` comment lines (the fixtures' headers) are skipped.
+    public static func lines(_ text: String) throws(Events2Problem) -> [Events2Line] {
+        var lines: [Events2Line] = []
+        for rawLine in text.split(separator: "\n") where !rawLine.hasPrefix("#") {
+            guard let line = Events2Line(rawLine) else {
+                throw Events2Problem(line: String(rawLine), problem: "not an events2 line")
+            }
+            lines.append(line)
+        }
+        return lines
     }
 
     static func apply(_ line: Events2Line, to state: inout DRBDResourceState?) throws(Events2Problem) {

@@ -19,5 +19,6 @@ enum Agents {
         PortalAgent.announcerCommand: PortalAgent.runAnnouncer,
         FencePeerCommand.fenceCommand: FencePeerCommand.main,
         FencePeerCommand.unfenceCommand: FencePeerCommand.main,
+        StateCommand.name: StateCommand.main,
     ]
 }

@@ -1,5 +1,5 @@
 /*
- * Linux networking headers for HaloNet: rtnetlink, sock_diag, AF_PACKET, ICMPv6. No logic lives here;
+ * Linux networking headers for HaloNet: rtnetlink, generic netlink, sock_diag, AF_PACKET, ICMPv6. No logic lives here;
  * the inline functions stand in for the kernel headers' function-like macros, which Swift
  * cannot import.
  */
@@ -7,6 +7,7 @@
 #define CHALONET_H
 
 #include <linux/netlink.h>
+#include <linux/genetlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>

@@ -1,21 +1,35 @@
 import HaloDRBD
 import HaloSystem
 
-/// DRBD's two parts of the facts: the resources that are up (`drbdsetup events2 --now
-/// --statistics all`, drbd-utils' machine format) and the configuration (`drbdadm dump all`),
-/// both parsed by HaloDRBD.
+/// DRBD's two parts of the facts: the resources that are up (read from DRBD's netlink family
+/// in this process, `DRBDNetlink`; `drbdsetup events2 --now --statistics all` when that read
+/// fails or a stand-in program is given) and the configuration (`drbdadm dump all`), all parsed
+/// by HaloDRBD.
 struct DRBDReader {
     let drbdsetup: String
     let drbdadm: String
     /// `/sys/module/drbd` exists. When it does not, nothing is up, and drbdsetup is not run:
     /// it would load the module (`modprobe drbd`) to answer.
     let isModuleLoaded: Bool
+    /// The resources as read over netlink, when they were: then drbdsetup is not run.
+    var readInProcess: [DRBDResourceFacts]? = nil
 
     var events: Command { Command(drbdsetup, ["events2", "--now", "--statistics", "all"], outputLimit: 8 << 20) }
     var dump: Command { Command(drbdadm, ["dump", "all"], outputLimit: 8 << 20) }
 
     /// What to run, in the order `readings(from:)` expects the results.
-    var commands: [Command] { isModuleLoaded ? [dump, events] : [dump] }
+    var commands: [Command] { isModuleLoaded && readInProcess == nil ? [dump, events] : [dump] }
+
+    /// Every resource's facts from DRBD's netlink family, on a thread of its own so that a
+    /// kernel that blocks the read costs no more than `deadline`; nil when it failed or did not
+    /// answer in time (then drbdsetup is asked).
+    static func overNetlink(deadline: Deadline) -> [DRBDResourceFacts]? {
+        BoundedCall.run(deadline: deadline) { () -> [DRBDResourceFacts]? in
+            guard let reading = try? DRBDNetlink.read(deadline: deadline),
+                  let states = try? Events2.states(from: reading.lines) else { return nil }
+            return states.map(DRBDResourceFacts.init)
+        } ?? nil
+    }
 
     /// The two readings from the commands' results.
     func readings(from results: [Result<ProcessResult, SpawnError>])
@@ -29,6 +43,7 @@ struct DRBDReader {
             }
         }
         guard isModuleLoaded else { return (.read([]), configuration) }
+        if let readInProcess { return (.read(readInProcess), configuration) }
         let resources = Self.output(of: results[1], doing: "read the resources").flatMap { text -> Reading<[DRBDResourceFacts]> in
             do {
                 return .read(try Events2.states(from: text).map(DRBDResourceFacts.init))

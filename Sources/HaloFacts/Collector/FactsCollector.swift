@@ -7,8 +7,9 @@ import HaloSystem
 /// let facts = FactsCollector().collect(deadline: .after(.seconds(5)))
 /// ```
 /// `collect` never throws and never waits past its deadline: every part is bounded by it, a
-/// part that fails is `.failed(why)` and the others are still read. The two programs it runs
-/// (`drbdsetup events2`, `drbdadm dump`) run side by side while the in-kernel parts (sysfs,
+/// part that fails is `.failed(why)` and the others are still read. DRBD's resources are read
+/// from its netlink family first; the program it runs (`drbdadm dump`, and `drbdsetup events2`
+/// only when the netlink read failed) run side by side while the in-kernel parts (sysfs,
 /// configfs, netlink, adjtimex) and corosync's configuration map are read, so one that hangs
 /// costs the others nothing. Nothing is changed on the node; nothing needs a shell.
 ///
@@ -24,6 +25,9 @@ public struct FactsCollector: Sendable {
         /// drbd-utils' programs, by name (looked up in the minimal `PATH`) or path.
         public var drbdsetup: String
         public var drbdadm: String
+        /// DRBD's resources are read over netlink (drbdsetup only when that fails); false when
+        /// a `drbdsetup` was given (a stand-in in tests): then it is run.
+        public var readsDRBDOverNetlink: Bool
         /// The node's name; `nil`: `uname -n`.
         public var nodeName: String?
         /// The kernel release naming `/lib/modules/<release>`; `nil`: `uname -r`.
@@ -35,10 +39,11 @@ public struct FactsCollector: Sendable {
         /// Reads corosync's configuration map (libcmap); run on a thread of its own.
         var corosync: @Sendable () -> Reading<CorosyncFacts>
 
-        public init(root: String = "/", drbdsetup: String = "drbdsetup", drbdadm: String = "drbdadm",
+        public init(root: String = "/", drbdsetup: String? = nil, drbdadm: String = "drbdadm",
                     nodeName: String? = nil, kernelRelease: String? = nil) {
             self.root = root
-            self.drbdsetup = drbdsetup
+            self.drbdsetup = drbdsetup ?? "drbdsetup"
+            readsDRBDOverNetlink = drbdsetup == nil
             self.drbdadm = drbdadm
             self.nodeName = nodeName
             self.kernelRelease = kernelRelease
@@ -64,7 +69,8 @@ public struct FactsCollector: Sendable {
     /// gives a child that must be killed, 0.5 s at most).
     public func collect(deadline: Deadline) -> NodeFacts {
         let kernel = KernelAttributes(root: sources.root)
-        let drbd = DRBDReader(drbdsetup: sources.drbdsetup, drbdadm: sources.drbdadm, isModuleLoaded: kernel.exists("/sys/module/drbd"))
+        var drbd = DRBDReader(drbdsetup: sources.drbdsetup, drbdadm: sources.drbdadm, isModuleLoaded: kernel.exists("/sys/module/drbd"))
+        if drbd.isModuleLoaded && sources.readsDRBDOverNetlink { drbd.readInProcess = DRBDReader.overNetlink(deadline: deadline) }
         let collectedAt = KernelClock.wallClockMilliseconds()
         // Started first and waited for last: a corosync that does not answer costs only its part.
         let corosync = BoundedCall.start(sources.corosync)

@@ -6,9 +6,12 @@ import CHaloNet
 struct NetlinkRequest {
     private(set) var bytes: [UInt8] = []
     private var nests: [Int] = []
+    /// A dump request (`NLM_F_DUMP`): its answer ends with `NLMSG_DONE`, nothing else.
+    let isDump: Bool
 
     /// Starts a request of `type` with `flags` (`NLM_F_REQUEST` is always added).
     init(type: UInt16, flags: Int32) {
+        isDump = flags & NLM_F_DUMP == NLM_F_DUMP
         var header = nlmsghdr()
         header.nlmsg_type = type
         header.nlmsg_flags = UInt16(flags | NLM_F_REQUEST)
@@ -18,6 +21,12 @@ struct NetlinkRequest {
     /// Appends a C struct's bytes, padded to netlink alignment.
     mutating func append<T>(struct value: T) {
         withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+        pad()
+    }
+
+    /// Appends raw bytes (a family's fixed header), padded to netlink alignment.
+    mutating func append(bytes value: [UInt8]) {
+        bytes.append(contentsOf: value)
         pad()
     }
 
@@ -86,16 +95,17 @@ struct NetlinkReply {
     }
 }
 
-/// A parsed run of netlink attributes (`rtattr`), by type; the first occurrence wins.
+/// A parsed run of netlink attributes (`rtattr`, `nlattr`: the same layout), by type; the first
+/// occurrence wins. Public for the families decoded outside this module (DRBD's, in HaloDRBD).
 ///
 /// A short array searched linearly, not a dictionary: a message has a few dozen attributes,
 /// and instantiating a `Dictionary<UInt16, ArraySlice<UInt8>>` costs the Swift runtime a
 /// conformance lookup — about half a million instructions on the first message of every
 /// agent run, measured with callgrind.
-struct NetlinkAttributes {
+public struct NetlinkAttributes: Sendable {
     private var entries: [(type: UInt16, value: ArraySlice<UInt8>)] = []
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    public init(_ bytes: ArraySlice<UInt8>) {
         var index = bytes.startIndex
         let headerSize = MemoryLayout<rtattr>.size
         while bytes.endIndex - index >= headerSize {
@@ -107,27 +117,32 @@ struct NetlinkAttributes {
         }
     }
 
-    subscript(_ type: Int32) -> ArraySlice<UInt8>? {
+    public subscript(_ type: Int32) -> ArraySlice<UInt8>? {
         let wanted = UInt16(type)
         for entry in entries where entry.type == wanted { return entry.value }
         return nil
     }
 
-    func string(_ type: Int32) -> String? {
+    public func string(_ type: Int32) -> String? {
         self[type].map { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
-    func uint8(_ type: Int32) -> UInt8? { self[type].flatMap { $0.first } }
+    public func uint8(_ type: Int32) -> UInt8? { self[type].flatMap { $0.first } }
 
-    func uint16(_ type: Int32) -> UInt16? {
+    public func uint16(_ type: Int32) -> UInt16? {
         guard let value = self[type], value.count >= 2 else { return nil }
         return value.withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
     }
 
-    func uint32(_ type: Int32) -> UInt32? {
+    public func uint32(_ type: Int32) -> UInt32? {
         guard let value = self[type], value.count >= 4 else { return nil }
         return value.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
     }
 
-    func nested(_ type: Int32) -> NetlinkAttributes? { self[type].map(NetlinkAttributes.init) }
+    public func uint64(_ type: Int32) -> UInt64? {
+        guard let value = self[type], value.count >= 8 else { return nil }
+        return value.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    }
+
+    public func nested(_ type: Int32) -> NetlinkAttributes? { self[type].map(NetlinkAttributes.init) }
 }

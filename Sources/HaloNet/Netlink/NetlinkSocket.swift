@@ -102,7 +102,9 @@ public struct NetlinkSocket: ~Copyable {
                         throw NetlinkError(errno: .tryAgain, operation: operation, kernelMessage: "dump interrupted")
                     }
                     replies.append(reply)
-                    if Int32(reply.flags) & NLM_F_MULTI == 0 { return replies }
+                    // A dump ends with NLMSG_DONE only: DRBD's state dump sends its messages
+                    // without NLM_F_MULTI (its notifications' flags), seen in the lab.
+                    if Int32(reply.flags) & NLM_F_MULTI == 0 && !request.isDump { return replies }
                 }
             }
         }
