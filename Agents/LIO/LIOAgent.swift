@@ -10,10 +10,9 @@ public enum LIOAgent: TargetAgent {
     public typealias Parameters = LIOParameters
 
     public static let name = "lio"
-    public static let description = AgentDescription(
-        name: name,
-        shortDescription: "Exports one LUN as a LIO iSCSI target",
-        longDescription: "Creates a LIO storage object for the backing store with the same SCSI identity ocf:halo:scst gives "
+    public static let description = targetDescription(
+        short: "Exports one LUN as a LIO iSCSI target",
+        long: "Creates a LIO storage object for the backing store with the same SCSI identity ocf:halo:scst gives "
             + "it (so a LUN keeps its identity on either stack), an iSCSI target with TPG 1, its network portals, LUN, "
             + "node ACLs (or open access when no initiators are listed), CHAP and session parameters, and enables the "
             + "TPG. Stop disables the TPG (LIO drops its sessions) and removes only the target and the storage object it "
@@ -21,14 +20,7 @@ public enum LIOAgent: TargetAgent {
             + "backing store. reload-agent applies changed portals, initiators, CHAP credentials and session "
             + "parameters to the running target without disabling it: sessions of initiators still allowed stay, a "
             + "removed initiator's sessions are closed, new secrets and session parameters apply to the next login.",
-        timeouts: [.start: .seconds(60), .stop: .seconds(60), .monitor: .seconds(20), .validateAll: .seconds(20),
-                   .reloadAgent: .seconds(60)],
-        monitors: [
-            MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
-            MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
-        ],
-        monitorLevels: [.basic, .thorough, .deep],
-        validateLevels: [.basic, .thorough])
+        stopTimeout: .seconds(60))
 
     /// What start and reload-agent work from: the settings, the CHAP users and the target as it
     /// runs, read under the node's LIO lock.

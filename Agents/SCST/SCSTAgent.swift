@@ -12,10 +12,9 @@ public enum SCSTAgent: TargetAgent {
     public typealias Parameters = SCSTParameters
 
     public static let name = "scst"
-    public static let description = AgentDescription(
-        name: name,
-        shortDescription: "Exports one LUN as an SCST iSCSI target",
-        longDescription: "Creates an SCST vdisk device for the backing store with a SCSI identity that is the same on every "
+    public static let description = targetDescription(
+        short: "Exports one LUN as an SCST iSCSI target",
+        long: "Creates an SCST vdisk device for the backing store with a SCSI identity that is the same on every "
             + "node (derived from the IQN and the LUN unless configured), an iSCSI target for it with its portals, ACL "
             + "(an initiator group: the LUN never enters the default LUN set then), CHAP and session parameters, "
             + "exports the LUN and enables the target. Every management write of the node goes through one lock and "
@@ -26,14 +25,7 @@ public enum SCSTAgent: TargetAgent {
             + "backing store. reload-agent applies changed portals, initiators, CHAP accounts and session parameters "
             + "to the running target without disabling it: sessions of initiators still allowed stay, a removed "
             + "initiator's sessions are closed, new accounts and session parameters apply to the next login.",
-        timeouts: [.start: .seconds(60), .stop: .seconds(90), .monitor: .seconds(20), .validateAll: .seconds(20),
-                   .reloadAgent: .seconds(60)],
-        monitors: [
-            MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
-            MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
-        ],
-        monitorLevels: [.basic, .thorough, .deep],
-        validateLevels: [.basic, .thorough])
+        stopTimeout: .seconds(90))
 
     // MARK: start, reload-agent
 

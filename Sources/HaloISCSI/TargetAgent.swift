@@ -14,6 +14,22 @@ public protocol TargetAgent: ReloadingAgent {
 }
 
 extension TargetAgent {
+    /// The meta-data both target agents declare alike: their timeouts (stop's differs: SCST
+    /// closes sessions first), a depth-0 monitor every 10 s and a depth-10 one every minute,
+    /// monitor depths 0/10/20, validate-all levels 0/10.
+    public static func targetDescription(short: String, long: String, stopTimeout: Duration) -> AgentDescription {
+        AgentDescription(
+            name: name, shortDescription: short, longDescription: long,
+            timeouts: [.start: .seconds(60), .stop: stopTimeout, .monitor: .seconds(20), .validateAll: .seconds(20),
+                       .reloadAgent: .seconds(60)],
+            monitors: [
+                MonitorRecommendation(interval: .seconds(10), timeout: .seconds(20)),
+                MonitorRecommendation(interval: .seconds(60), timeout: .seconds(30), depth: .thorough),
+            ],
+            monitorLevels: [.basic, .thorough, .deep],
+            validateLevels: [.basic, .thorough])
+    }
+
     /// start and reload-agent around their own plan: the credentials read (`chapFile`), the
     /// node's lock taken, the target read and refused when it cannot work here (`read`),
     /// `change` carried out under the lock; then the target read again, which must pass the
