@@ -39,47 +39,64 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         }
     }
 
+    /// Observe → decide the next step (`DRBDDecision.start`) → do it, until started.
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try requireClone(context)
         let effects = effects(context)
+        let resource = context.parameters.resource
         effects.noteNodeName(context.environment.operation.onNode)
-        try effects.loadModule()
-        if try effects.observe().state == nil {
-            try effects.drbdadm("adjust") { result in
-                .generic(Reason("drbdadm adjust \(context.parameters.resource) failed (\(result.termination)): \(firstLine(result.errorText))"))
+        var done: Set<DRBDDecision.StartStep> = []
+        var observation = try effects.observe()
+        while true {
+            let step = DRBDDecision.start(resource, observation, done: done, scores: context.parameters.scores)
+            switch step {
+            case .loadModule:
+                try effects.loadModule()
+            case .adjust:
+                try effects.drbdadm("adjust") { result in
+                    .generic(Reason("drbdadm adjust \(resource) failed (\(result.termination)): \(firstLine(result.errorText))"))
+                }
+            case .awaitConnection:
+                done.insert(step)
+                observation = try effects.waitForConnection(until: Deadline.after(context.parameters.connectTimeout).earlier(context.deadline.portion(0.5)))
+                continue
+            case .demote:
+                try demote(context)
+            case .finish(let score):
+                effects.apply(score, force: true)
+                return .success
+            case .fail(let failure):
+                throw failure
             }
-        }
-        let wait = Deadline.after(context.parameters.connectTimeout).earlier(context.deadline.portion(0.5))
-        var observation = try effects.waitForConnection(until: wait)
-        guard observation.state != nil else {
-            throw .generic(Reason("drbdadm adjust \(context.parameters.resource) ran, but the resource is not up"))
-        }
-        if observation.state?.role == .primary {
-            // A promotable resource leaves start unpromoted.
-            try demote(context)
+            done.insert(step)
             observation = try effects.observe()
         }
-        effects.apply(DRBDDecision.score(observation.state, scores: context.parameters.scores), force: true)
-        return .success
     }
 
+    /// Observe → decide the next step (`DRBDDecision.stop`) → do it, until down.
     public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let effects = effects(context)
+        var done: Set<DRBDDecision.StopStep> = []
         var observation = try effects.observe()
-        if observation.state?.role == .primary {
-            _ = try demote(context)
+        while true {
+            let step = DRBDDecision.stop(observation.state, done: done)
+            switch step {
+            case .demote:
+                try demote(context)
+            case .down:
+                let before = observation
+                try effects.drbdadm("down") { result in
+                    .generic(Reason("drbdadm down failed: \(firstLine(result.errorText))\(effects.users(before))"))
+                }
+            case .finish:
+                effects.apply(.remove, force: true)
+                return .success
+            case .fail(let reason):
+                throw .generic(Reason(reason + effects.users(observation)))
+            }
+            done.insert(step)
             observation = try effects.observe()
         }
-        if observation.state != nil {
-            try effects.drbdadm("down") { result in
-                .generic(Reason("drbdadm down failed: \(firstLine(result.errorText))\(effects.users(observation))"))
-            }
-            if try effects.observe().state != nil {
-                throw .generic(Reason("\(context.parameters.resource) is still up after drbdadm down\(effects.users(observation))"))
-            }
-        }
-        effects.apply(.remove, force: true)
-        return .success
     }
 
     public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
@@ -96,52 +113,55 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         return outcome
     }
 
+    /// Observe → decide the next step (`DRBDDecision.promote`) → do it. A peer DRBD still shows
+    /// as Primary is waited for, bounded: at most half of the action's time, so a peer that
+    /// really stays Primary still gets a reasoned refusal (and the back-off) within the timeout.
     public static func promote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try requireClone(context)
         let started = ContinuousClock.now
         let effects = effects(context)
         effects.noteNodeName(context.environment.operation.onNode)
-        var observation = try effects.observe()
-        if observation.state?.role == .primary { return .success }
-        // Bounded: at most half of the action's time, so a peer that really stays Primary still
-        // gets a reasoned refusal (and the back-off) within the timeout.
         let peerWait = context.deadline.portion(0.5)
-        func peerStillPrimary() -> Bool {
-            DRBDDecision.waitForPeerToLeavePrimary(observation.state, dualPrimary: context.parameters.dualPrimary)
-        }
+        var done: Set<DRBDDecision.PromoteStep> = []
+        var state = try effects.observe().state
         var dropped = false
-        if peerStillPrimary(), context.environment.manager == .halod,
-           dropConnectionToFencedPeers(context, effects: effects) {
-            dropped = true
-            observation = try effects.observe()
-        }
+        var saidWaiting = false
         // Listened for again once the promote is done or refused — not before: a `connect` is
         // a drbdadm run on the failover path, and the fenced peer is not back for minutes.
         defer { if dropped { listenForPeers(context, effects: effects) } }
-        if peerStillPrimary() {
-            context.logger.notice("the peer still shows as Primary: waiting for DRBD to see it demoted or gone")
-        }
-        while peerStillPrimary() && peerWait.remaining() > .zero {
-            Pause.for(.milliseconds(250))
-            observation = try effects.observe()
-        }
-        if let refusal = DRBDDecision.refusalToPromote(observation.state) {
-            throw backOff(Reason(refusal), since: started, context: context, effects: effects)
-        }
-        let result = try effects.tools.drbdadm("primary", context.parameters.resource, deadline: context.deadline)
-        guard result.succeeded else {
-            let why: String
-            switch result.exitStatus {
-            case 17: why = "DRBD refused promotion without access to UpToDate data"
-            case 11: why = "DRBD refused promotion: the peer is Primary, or the device is held open"
-            default: why = "drbdadm primary failed (\(result.termination))"
+        while true {
+            let step = DRBDDecision.promote(state, done: done, dualPrimary: context.parameters.dualPrimary,
+                                            mayDropPeer: context.environment.manager == .halod, mayWait: peerWait.remaining() > .zero,
+                                            scores: context.parameters.scores)
+            switch step {
+            case .alreadyPrimary:
+                return .success
+            case .dropFencedPeer:
+                dropped = dropConnectionToFencedPeers(context, effects: effects)
+            case .waitForPeer:
+                if !saidWaiting {
+                    context.logger.notice("the peer still shows as Primary: waiting for DRBD to see it demoted or gone")
+                    saidWaiting = true
+                }
+                Pause.for(.milliseconds(250))
+            case .primary:
+                let result = try effects.tools.drbdadm("primary", context.parameters.resource, deadline: context.deadline)
+                guard result.succeeded else {
+                    let why = DRBDDecision.promoteFailure(exitStatus: result.exitStatus, termination: "\(result.termination)",
+                                                          said: firstLine(result.errorText))
+                    throw backOff(Reason(why), since: started, context: context, effects: effects)
+                }
+            case .finish(let score):
+                // Written only when it changed (an UpToDate Secondary already has the best score): a
+                // crm_attribute call is seconds on a loaded node, and promote is on the failover path.
+                effects.apply(score, force: false)
+                return .success
+            case .refuse(let refusal):
+                throw backOff(Reason(refusal), since: started, context: context, effects: effects)
             }
-            throw backOff(Reason("\(why): \(firstLine(result.errorText))"), since: started, context: context, effects: effects)
+            if step != .waitForPeer { done.insert(step) }
+            state = try effects.observe().state
         }
-        // Written only when it changed (an UpToDate Secondary already has the best score): a
-        // crm_attribute call is seconds on a loaded node, and promote is on the failover path.
-        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: false)
-        return .success
     }
 
     /// Under halod, a peer DRBD still shows as Primary is gone when halod's agreed state has every
@@ -198,17 +218,29 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         return .generic(reason)
     }
 
+    /// Observe → decide (`DRBDDecision.demote`) → do it.
     @discardableResult
     public static func demote(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         let effects = effects(context)
-        let observation = try effects.observe()
-        guard let state = observation.state, state.role == .primary else { return .success }
-        try effects.drbdadm("secondary") { result in
-            let why = result.exitStatus == 11 ? "the device is held open" : "drbdadm secondary failed (\(result.termination))"
-            return .generic(Reason("cannot demote \(context.parameters.resource): \(why)\(effects.users(observation))"))
+        var done: Set<DRBDDecision.DemoteStep> = []
+        var observation = try effects.observe()
+        while true {
+            switch DRBDDecision.demote(observation.state, done: done) {
+            case .secondary:
+                let before = observation
+                try effects.drbdadm("secondary") { result in
+                    .generic(Reason(DRBDDecision.demoteFailure(resource: context.parameters.resource, exitStatus: result.exitStatus,
+                                                               termination: "\(result.termination)") + effects.users(before)))
+                }
+                done.insert(.secondary)
+                observation = try effects.observe()
+            case .finish:
+                if done.contains(.secondary) {
+                    effects.apply(DRBDDecision.score(observation.state, scores: context.parameters.scores), force: false)
+                }
+                return .success
+            }
         }
-        effects.apply(DRBDDecision.score(try effects.observe().state, scores: context.parameters.scores), force: false)
-        return .success
     }
 
     public static func notify(_ context: ActionContext<Parameters>, _ notification: Notification) throws(AgentFailure) -> AgentOutcome {

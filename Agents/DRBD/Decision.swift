@@ -89,3 +89,116 @@ enum DRBDDecision {
         return nil
     }
 }
+
+// MARK: - The actions' next step
+
+/// What start, stop, promote and demote do next, decided from what was observed and what the
+/// action has done so far: the agent observes, asks, does that one step, observes again — so
+/// a state that changes under an action (a peer connecting, DRBD noticing a fenced peer) is
+/// decided on as it is, and every branch is table-tested on captured states.
+extension DRBDDecision {
+    enum StartStep: Hashable, Sendable {
+        case loadModule
+        /// `drbdadm adjust`: bring the resource up from its configuration.
+        case adjust
+        /// Wait (a bounded share of start) for every connection to be Connected.
+        case awaitConnection
+        /// A promotable resource leaves start unpromoted.
+        case demote
+        /// Started: write the score.
+        case finish(ScoreDecision)
+        case fail(AgentFailure)
+    }
+
+    static func start(_ resource: String, _ observation: DRBDObservation, done: Set<StartStep>, scores: PromotionScores) -> StartStep {
+        guard observation.version != nil else {
+            return done.contains(.loadModule) ? .fail(.notInstalled("the drbd kernel module is not loaded after modprobe drbd"))
+                : .loadModule
+        }
+        guard let state = observation.state else {
+            if !done.contains(.adjust) { return .adjust }
+            // drbdadm adjust returned: the wait gives a resource coming up late its chance.
+            if !done.contains(.awaitConnection) { return .awaitConnection }
+            return .fail(.generic(Reason("drbdadm adjust \(resource) ran, but the resource is not up")))
+        }
+        let connected = !state.connections.isEmpty && state.connections.allSatisfy { $0.state == .connected }
+        if !connected && !done.contains(.awaitConnection) { return .awaitConnection }
+        if state.role == .primary && !done.contains(.demote) { return .demote }
+        return .finish(score(state, scores: scores))
+    }
+
+    enum StopStep: Hashable, Sendable {
+        case demote
+        /// `drbdadm down`.
+        case down
+        /// Stopped: remove the score.
+        case finish
+        /// Still up after `down`: the reason, to which the agent adds the devices' users.
+        case fail(String)
+    }
+
+    static func stop(_ state: DRBDResourceState?, done: Set<StopStep>) -> StopStep {
+        guard let state else { return .finish }
+        if state.role == .primary && !done.contains(.demote) { return .demote }
+        if !done.contains(.down) { return .down }
+        return .fail("\(state.name) is still up after drbdadm down")
+    }
+
+    enum DemoteStep: Hashable, Sendable {
+        /// `drbdadm secondary`.
+        case secondary
+        /// Not Primary (any more): write the score when `secondary` ran.
+        case finish
+    }
+
+    static func demote(_ state: DRBDResourceState?, done: Set<DemoteStep>) -> DemoteStep {
+        guard let state, state.role == .primary, !done.contains(.secondary) else { return .finish }
+        return .secondary
+    }
+
+    enum PromoteStep: Hashable, Sendable {
+        /// Primary already: nothing to write either.
+        case alreadyPrimary
+        /// Under halod, with every other node of the LUN fenced: drop DRBD's connection to the
+        /// peer it still shows as Primary instead of waiting for DRBD's ping to notice.
+        case dropFencedPeer
+        /// Wait a moment and observe again: the peer still shows as Primary.
+        case waitForPeer
+        /// `drbdadm primary`.
+        case primary
+        /// Promoted: write the score if it changed.
+        case finish(ScoreDecision)
+        /// Refused, with the back-off.
+        case refuse(String)
+    }
+
+    /// - Parameter mayDropPeer: halod runs the stacks and the peer's connection was not dropped yet.
+    /// - Parameter mayWait: the share of promote's time for the peer to leave Primary is not used up.
+    static func promote(_ state: DRBDResourceState?, done: Set<PromoteStep>, dualPrimary: Bool, mayDropPeer: Bool,
+                        mayWait: Bool, scores: PromotionScores) -> PromoteStep {
+        if done.contains(.primary) { return .finish(score(state, scores: scores)) }
+        if state?.role == .primary { return .alreadyPrimary }
+        if waitForPeerToLeavePrimary(state, dualPrimary: dualPrimary) {
+            if mayDropPeer && !done.contains(.dropFencedPeer) { return .dropFencedPeer }
+            if mayWait { return .waitForPeer }
+        }
+        if let refusal = refusalToPromote(state) { return .refuse(refusal) }
+        return .primary
+    }
+
+    /// Why `drbdadm primary` failed, from its exit status (captured: 17 without access to
+    /// UpToDate data, 11 when the peer is Primary or the device is held open).
+    static func promoteFailure(exitStatus: Int32?, termination: String, said: String) -> String {
+        let why = switch exitStatus {
+        case 17: "DRBD refused promotion without access to UpToDate data"
+        case 11: "DRBD refused promotion: the peer is Primary, or the device is held open"
+        default: "drbdadm primary failed (\(termination))"
+        }
+        return "\(why): \(said)"
+    }
+
+    /// Why `drbdadm secondary` failed (captured: 11 when the device is held open).
+    static func demoteFailure(resource: String, exitStatus: Int32?, termination: String) -> String {
+        "cannot demote \(resource): " + (exitStatus == 11 ? "the device is held open" : "drbdadm secondary failed (\(termination))")
+    }
+}
