@@ -118,8 +118,7 @@ enum LIODecision {
     }
 
     static func identityDifference(_ settings: LIOSettings, _ storage: StorageObjectState) -> String? {
-        identityAttributes(settings).first { observed(storage, $0.attribute) != $0.value }
-            .map { "\($0.attribute) is '\(observed(storage, $0.attribute))', not '\($0.value)'" }
+        SCSIIdentity.firstDifference(identityAttributes(settings)) { observed(storage, $0) }
     }
 
     // MARK: start refusals

@@ -6,7 +6,7 @@ import Logging
 /// `ocf:halo:lio`: `ocf:halo:scst`'s target definition — one LUN, its identity, portals, ACL,
 /// CHAP and session parameters — carried out through LIO's configfs directly
 /// (`/sys/kernel/config/target`): no targetcli, no process.
-public enum LIOAgent: TargetAgent {
+public enum LIOAgent: TargetStack {
     public typealias Parameters = LIOParameters
 
     public static let name = "lio"
@@ -22,34 +22,8 @@ public enum LIOAgent: TargetAgent {
             + "removed initiator's sessions are closed, new secrets and session parameters apply to the next login.",
         stopTimeout: .seconds(60))
 
-    /// What start and reload-agent work from: the settings, the CHAP users and the target as it
-    /// runs, read under the node's LIO lock.
-    struct Current {
-        let settings: LIOSettings
-        let users: ChapUsers
-        let observation: LIOObservation
-        let effects: LIOEffects
-    }
-
     public static let stackName = "LIO"
     public static let lockFile = "lio.lock"
-
-    /// start and reload-agent around their own plan (`TargetAgent.change`): the target read
-    /// under the node's LIO lock and refused when it cannot work here (`startRefusal`); after
-    /// `change`, read again for the depth-10 monitor.
-    static func change(_ context: ActionContext<Parameters>, done: String,
-                       _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
-        let settings = LIOSettings(context.parameters)
-        let view = LIOView()
-        return try self.change(context, done: done, chapFile: settings.chapFile, read: { (credentials) throws(AgentFailure) in
-            let observation = try observe(view, settings, .full, credentials)
-            if let refusal = LIODecision.startRefusal(settings, observation) { throw refusal }
-            return Current(settings: settings, users: ChapUsers(credentials), observation: observation,
-                           effects: LIOEffects(kernel: view.kernel, logger: context.logger))
-        }, verify: { (credentials) throws(AgentFailure) in
-            LIODecision.monitor(settings, try observe(view, settings, .full, credentials), level: .thorough, chap: .configured(ChapUsers(credentials)))
-        }, change)
-    }
 
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try change(context, done: "configured") { (current, credentials) throws(AgentFailure) in
@@ -57,16 +31,12 @@ public enum LIOAgent: TargetAgent {
             let steps = LIODecision.start(settings, current.observation, chap: current.users)
             guard !steps.isEmpty else { return }
             do throws(StepFailure<LIOStep>) {
-                try current.effects.apply(steps, credentials: credentials)
+                try effects(current, context).apply(steps, credentials: credentials)
             } catch {
                 throw LIODecision.failure(error.step, error.errno, settings)
             }
             context.logger.info("target configured", metadata: ["halo.target": "\(settings.target)", "halo.operations": "\(steps.count)"])
         }
-    }
-
-    public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        try stop(LIOSettings(context.parameters), state: context.state, deadline: context.deadline, logger: context.logger)
     }
 
     /// Stop with parameters that do not validate: what the resource owns is named by the
@@ -87,34 +57,11 @@ public enum LIOAgent: TargetAgent {
 
     /// Takes down what `settings` says the resource owns (`LIODecision.stop`): it reads the
     /// target, the storage object's name and its backstore, nothing else.
-    static func stop(_ settings: LIOSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
-        let lock = try lock(state, deadline: deadline)
+    public static func stop(_ settings: LIOSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
         let view = LIOView()
-        let steps = LIODecision.stop(settings, try observe(view, settings, .basic, nil))
-        do {
-            try LIOEffects(kernel: view.kernel, logger: logger).apply(steps, credentials: nil)
-        } catch {
-            if !LIODecision.stop(settings, try observe(view, settings, .basic, nil)).isEmpty {
-                throw LIODecision.failure(error.step, error.errno, settings)
-            }
-        }
-        _ = consume lock
+        _ = try stop(settings, view: view, effects: LIOEffects(kernel: view.kernel, logger: logger), state: state, deadline: deadline,
+                     decide: { LIODecision.stop(settings, $0) }, failure: { LIODecision.failure($0.step, $0.errno, settings) })
         return .success
-    }
-
-    public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
-        let settings = LIOSettings(context.parameters)
-        let view = LIOView()
-        guard level >= .thorough else {
-            return try LIODecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
-        }
-        var credentials: ChapCredentials? = nil
-        let chap = monitorExpectation(settings.chapFile, logger: context.logger, credentials: &credentials)
-        var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.storage != nil {
-            observation.deepRead = view.deepRead(settings, reader: context.reader, deadline: context.deadline)
-        }
-        return try LIODecision.monitor(settings, observation, level: level, chap: chap).get()
     }
 
     /// Applies changed reloadable parameters to the running target (`LIODecision.reload`): the
@@ -135,7 +82,7 @@ public enum LIOAgent: TargetAgent {
                     metadata: ["halo.target": "\(settings.target)"])
             }
             do throws(ReloadFailure<LIOStep>) {
-                try current.effects.apply(plan, credentials: credentials)
+                try effects(current, context).apply(plan, credentials: credentials)
             } catch {
                 throw LIODecision.reloadFailure(error, settings)
             }
@@ -154,20 +101,31 @@ public enum LIOAgent: TargetAgent {
         }
     }
 
-    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
-        let settings = LIOSettings(context.parameters)
-        let credentials = try readCredentials(settings.chapFile)
-        if let refusal = LIODecision.startRefusal(settings, try observe(LIOView(), settings, .full, credentials)) { throw refusal }
+    // MARK: TargetStack: monitor, validate-all and the reads are the shared glue's
+
+    public static func settings(_ parameters: ParameterValues<Parameters>) -> LIOSettings { LIOSettings(parameters) }
+    public static func view(_ context: ActionContext<Parameters>) -> LIOView { LIOView() }
+    static func effects(_ current: TargetChange<Self>, _ context: ActionContext<Parameters>) -> LIOEffects {
+        LIOEffects(kernel: current.view.kernel, logger: context.logger)
+    }
+    public static let stateLocation = "LIO's state in /sys/kernel/config/target"
+
+    public static func read(_ view: LIOView, _ settings: LIOSettings, depth: TargetDepth,
+                     credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
+        try view.observe(settings, depth: depth, credentials: credentials)
     }
 
-    // MARK: Helpers
+    public static func monitorDecision(_ settings: LIOSettings, _ observation: LIOObservation, level: CheckLevel,
+                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
+        LIODecision.monitor(settings, observation, level: level, chap: chap)
+    }
 
-    static func observe(_ view: LIOView, _ settings: LIOSettings, _ depth: LIOView.Depth,
-                        _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> LIOObservation {
-        do {
-            return try view.observe(settings, depth: depth, credentials: credentials)
-        } catch {
-            throw AgentFailure.generic(Reason("cannot read LIO's state in /sys/kernel/config/target: \(error)", details: ["halo.errno": error.symbol]))
-        }
+    public static func startRefusal(_ settings: LIOSettings, _ observation: LIOObservation, context: ActionContext<Parameters>) -> AgentFailure? {
+        LIODecision.startRefusal(settings, observation)
+    }
+
+    public static func deepRead(_ view: LIOView, _ settings: LIOSettings, _ observation: LIOObservation,
+                         context: ActionContext<Parameters>) -> DeepRead? {
+        observation.storage == nil ? nil : view.deepRead(settings, reader: context.reader, deadline: context.deadline)
     }
 }

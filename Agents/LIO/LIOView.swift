@@ -5,7 +5,7 @@ import HaloSystem
 /// on a node, a fixture tree in tests. Attributes, directory listings and links only.
 /// The tree's layout and its reading rules are `LIOConfigfs`'s (HaloISCSI), shared with haloctl's
 /// facts; what this agent looks at, for its one target and storage object, is here.
-struct LIOView {
+public struct LIOView {
     let configfs: LIOConfigfs
     var kernel: KernelAttributes { configfs.kernel }
 
@@ -16,10 +16,7 @@ struct LIOView {
         configfs = LIOConfigfs(root: root)
     }
 
-    enum Depth {
-        case basic
-        case full
-    }
+    typealias Depth = TargetDepth
 
     func observe(_ settings: LIOSettings, depth: Depth, credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
         var observation = LIOObservation()

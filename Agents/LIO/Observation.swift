@@ -5,7 +5,7 @@ import HaloSystem
 // LIOView.swift). Only this resource's objects are read: its storage object by name, its target
 // by IQN.
 
-struct LIOObservation: Sendable, Hashable {
+public struct LIOObservation: TargetObservation, Hashable {
     /// `/sys/kernel/config/target` exists (target_core_mod is loaded, configfs mounted).
     var isLoaded = false
     /// `/sys/kernel/config/target/iscsi` exists (iscsi_target_mod is loaded).
@@ -15,7 +15,7 @@ struct LIOObservation: Sendable, Hashable {
     var storage: StorageObjectState?
     var target: LIOTargetState?
     var backing: BackingState?
-    var deepRead: DeepRead?
+    public var deepRead: DeepRead?
 
 }
 

@@ -61,16 +61,10 @@ public struct LIOParameters: ParameterDeclarations {
 
 /// The parameters as the decisions read them: the target's definition (shared with
 /// ocf:halo:scst, read as members of its own) and LIO's backstore and write cache.
-@dynamicMemberLookup
-struct LIOSettings: Hashable, Sendable {
-    var definition: TargetDefinition
+public struct LIOSettings: TargetSettings, Hashable {
+    public var definition: TargetDefinition
     var backstore: LIOBackstore
     var writeCache: LIOWriteCache
-
-    subscript<Value>(dynamicMember member: WritableKeyPath<TargetDefinition, Value>) -> Value {
-        get { definition[keyPath: member] }
-        set { definition[keyPath: member] = newValue }
-    }
 
     init(target: ISCSIName, lun: Int = 0, device: StorageName, backing: BackingPath, backstore: LIOBackstore = .block,
          blockSize: Int = 512, writeCache: LIOWriteCache = .writeThrough, identity: SCSIIdentity? = nil,

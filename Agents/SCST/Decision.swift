@@ -178,8 +178,7 @@ enum SCSTDecision {
     }
 
     static func identityDifference(_ identity: SCSIIdentity, _ state: IdentityState) -> String? {
-        identityAttributes(identity).first { observedIdentity(state, $0.attribute) != $0.value }
-            .map { "\($0.attribute) is '\(observedIdentity(state, $0.attribute))', not '\($0.value)'" }
+        SCSIIdentity.firstDifference(identityAttributes(identity)) { observedIdentity(state, $0) }
     }
 
     static func degradation(_ settings: SCSTSettings, _ observation: SCSTObservation) -> Reason? {

@@ -5,7 +5,7 @@ import HaloSystem
 // the objects this resource owns are read in full: its device(s) by name, its target by IQN.
 
 /// Everything the decisions look at.
-struct SCSTObservation: Sendable, Hashable {
+public struct SCSTObservation: TargetObservation, Hashable {
     /// `/sys/kernel/scst_tgt` exists (the scst module is loaded).
     var isLoaded = false
     /// The handlers SCST has (`handlers/*`): a handler module that is not loaded is missing.
@@ -21,7 +21,7 @@ struct SCSTObservation: Sendable, Hashable {
     /// The backing store (level 10, start).
     var backing: BackingState?
     /// The outcome of reading one block of the backing store (level 20).
-    var deepRead: DeepRead?
+    public var deepRead: DeepRead?
 
     struct ISCSIDriver: Sendable, Hashable {
         /// `open_state` is `open`: iscsi-scstd is connected.

@@ -66,18 +66,12 @@ public struct SCSTParameters: ParameterDeclarations {
 /// The parameters as the decisions read them: plain values, so that tests build them directly —
 /// the target's definition (shared with ocf:halo:lio, read as members of its own) and SCST's
 /// handler, write cache, initiator group and relative target id.
-@dynamicMemberLookup
-struct SCSTSettings: Hashable, Sendable {
-    var definition: TargetDefinition
+public struct SCSTSettings: TargetSettings, Hashable {
+    public var definition: TargetDefinition
     var handler: SCSTHandler
     var writeCache: WriteCachePolicy
     var group: GroupName
     var relativeTargetID: RelativeTargetID?
-
-    subscript<Value>(dynamicMember member: WritableKeyPath<TargetDefinition, Value>) -> Value {
-        get { definition[keyPath: member] }
-        set { definition[keyPath: member] = newValue }
-    }
 
     init(target: ISCSIName, lun: Int = 0, device: StorageName, backing: BackingPath, handler: SCSTHandler = .blockio,
          blockSize: Int = 512, writeCache: WriteCachePolicy = .writeThrough, identity: SCSIIdentity? = nil,

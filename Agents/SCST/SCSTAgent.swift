@@ -8,7 +8,7 @@ import Logging
 ///
 /// The glue of observe → decide → act: each action reads what it needs (`SCSTView`), asks
 /// `SCSTDecision`, and applies the answer (`SCSTEffects`) under the node's SCST lock.
-public enum SCSTAgent: TargetAgent {
+public enum SCSTAgent: TargetStack {
     public typealias Parameters = SCSTParameters
 
     public static let name = "scst"
@@ -29,45 +29,17 @@ public enum SCSTAgent: TargetAgent {
 
     // MARK: start, reload-agent
 
-    /// What start and reload-agent work from: the settings, the CHAP users, this node's name and
-    /// the target as it runs, read under the node's SCST lock.
-    struct Current {
-        let settings: SCSTSettings
-        let users: ChapUsers
-        let node: String
-        let observation: SCSTObservation
-        let effects: SCSTEffects
-    }
-
     public static let stackName = "SCST"
     public static let lockFile = "scst-mgmt.lock"
-
-    /// start and reload-agent around their own plan (`TargetAgent.change`): the target read
-    /// under the node's SCST lock and refused when it cannot work here (`startRefusal`); after
-    /// `change`, read again for the depth-10 monitor.
-    static func change(_ context: ActionContext<Parameters>, done: String,
-                       _ change: (Current, borrowing ChapCredentials?) throws(AgentFailure) -> Void) throws(AgentFailure) -> AgentOutcome {
-        let settings = SCSTSettings(context.parameters)
-        let view = SCSTView(deadline: context.deadline)
-        let node = nodeName(context)
-        return try self.change(context, done: done, chapFile: settings.chapFile, read: { (credentials) throws(AgentFailure) in
-            let observation = try observe(view, settings, .full, credentials)
-            if let refusal = SCSTDecision.startRefusal(settings, observation, node: node) { throw refusal }
-            return Current(settings: settings, users: ChapUsers(credentials), node: node, observation: observation,
-                           effects: SCSTEffects(kernel: view.kernel, deadline: context.deadline, settings: settings, logger: context.logger))
-        }, verify: { (credentials) throws(AgentFailure) in
-            SCSTDecision.monitor(settings, try observe(view, settings, .full, credentials), level: .thorough, chap: .configured(ChapUsers(credentials)))
-        }, change)
-    }
 
     public static func start(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try change(context, done: "configured") { (current, credentials) throws(AgentFailure) in
             let settings = current.settings
-            let steps = SCSTDecision.start(settings, current.observation, chap: current.users, node: current.node)
+            let steps = SCSTDecision.start(settings, current.observation, chap: current.users, node: nodeName(context))
             if let refusal = SCSTDecision.liveSessionRefusal(settings, current.observation, steps, chap: current.users) { throw refusal }
             guard !steps.isEmpty else { return }
             do throws(StepFailure<SCSTStep>) {
-                try current.effects.apply(steps, credentials: credentials)
+                try effects(current, context).apply(steps, credentials: credentials)
             } catch {
                 throw SCSTDecision.failure(error.step, error.errno, settings)
             }
@@ -81,13 +53,13 @@ public enum SCSTAgent: TargetAgent {
     public static func reloadAgent(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
         try change(context, done: "reloaded") { (current, credentials) throws(AgentFailure) in
             let settings = current.settings
-            let plan = try SCSTDecision.reload(settings, current.observation, chap: current.users, node: current.node).get()
+            let plan = try SCSTDecision.reload(settings, current.observation, chap: current.users, node: nodeName(context)).get()
             guard !plan.steps.isEmpty else {
                 context.logger.info("reloaded: the target already is as configured", metadata: ["halo.target": "\(settings.target)"])
                 return
             }
             do throws(ReloadFailure<SCSTStep>) {
-                try current.effects.apply(plan, credentials: credentials)
+                try effects(current, context).apply(plan, credentials: credentials)
             } catch {
                 throw error.failure(refused: SCSTDecision.failure(error.stopped, error.errno, settings).reason)
             }
@@ -99,10 +71,6 @@ public enum SCSTAgent: TargetAgent {
     }
 
     // MARK: stop
-
-    public static func stop(_ context: ActionContext<Parameters>) throws(AgentFailure) -> AgentOutcome {
-        try stop(SCSTSettings(context.parameters), state: context.state, deadline: context.deadline, logger: context.logger)
-    }
 
     /// Stop with parameters that do not validate: what the resource owns is named by the
     /// target's IQN, the device name and (for a LUN other than 0, whose placeholder is named
@@ -122,48 +90,13 @@ public enum SCSTAgent: TargetAgent {
     }
 
     /// Takes down what `settings` says the resource owns (`SCSTDecision.stop`).
-    static func stop(_ settings: SCSTSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
-        let lock = try lock(state, deadline: deadline)
+    public static func stop(_ settings: SCSTSettings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome {
         let view = SCSTView(deadline: deadline)
-        let observation = try observe(view, settings, .basic, nil)
-        let steps = SCSTDecision.stop(settings, observation)
         let effects = SCSTEffects(kernel: view.kernel, deadline: deadline, settings: settings, logger: logger)
-        do {
-            try effects.apply(steps, credentials: nil)
-        } catch {
-            // Gone meanwhile (iscsi-scstd exited, someone else removed it) is stopped all the same.
-            let now = try observe(view, settings, .basic, nil)
-            if !SCSTDecision.stop(settings, now).isEmpty { throw SCSTDecision.failure(error.step, error.errno, settings) }
-        }
-        _ = consume lock
+        let steps = try stop(settings, view: view, effects: effects, state: state, deadline: deadline,
+                             decide: { SCSTDecision.stop(settings, $0) }, failure: { SCSTDecision.failure($0.step, $0.errno, settings) })
         if steps.contains(.deleteTarget) { logger.info("target removed", metadata: ["halo.target": "\(settings.target)"]) }
         return .success
-    }
-
-    // MARK: monitor
-
-    public static func monitor(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) -> AgentOutcome {
-        let settings = SCSTSettings(context.parameters)
-        let view = SCSTView(deadline: context.deadline)
-        guard level >= .thorough else {
-            return try SCSTDecision.monitor(settings, try observe(view, settings, .basic, nil), level: level).get()
-        }
-        var credentials: ChapCredentials? = nil
-        let chap = monitorExpectation(settings.chapFile, logger: context.logger, credentials: &credentials)
-        var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep, observation.device != nil {
-            observation.deepRead = view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
-        }
-        return try SCSTDecision.monitor(settings, observation, level: level, chap: chap).get()
-    }
-
-    // MARK: validate-all
-
-    public static func validateEnvironment(_ context: ActionContext<Parameters>, level: CheckLevel) throws(AgentFailure) {
-        let settings = SCSTSettings(context.parameters)
-        let credentials = try readCredentials(settings.chapFile)
-        let observation = try observe(SCSTView(deadline: context.deadline), settings, .full, credentials)
-        if let refusal = SCSTDecision.startRefusal(settings, observation, node: nodeName(context)) { throw refusal }
     }
 
     // MARK: Helpers
@@ -173,12 +106,31 @@ public enum SCSTAgent: TargetAgent {
         context.environment.operation.onNode ?? CurrentProcess.nodeName
     }
 
-    static func observe(_ view: SCSTView, _ settings: SCSTSettings, _ depth: SCSTView.Depth,
-                        _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> SCSTObservation {
-        do {
-            return try view.observe(settings, depth: depth, credentials: credentials)
-        } catch {
-            throw AgentFailure.generic(Reason("cannot read SCST's state in /sys/kernel/scst_tgt: \(error)", details: ["halo.errno": error.symbol]))
-        }
+    // MARK: TargetStack: monitor, validate-all and the reads are the shared glue's
+
+    public static func settings(_ parameters: ParameterValues<Parameters>) -> SCSTSettings { SCSTSettings(parameters) }
+    public static func view(_ context: ActionContext<Parameters>) -> SCSTView { SCSTView(deadline: context.deadline) }
+    static func effects(_ current: TargetChange<Self>, _ context: ActionContext<Parameters>) -> SCSTEffects {
+        SCSTEffects(kernel: current.view.kernel, deadline: context.deadline, settings: current.settings, logger: context.logger)
+    }
+    public static let stateLocation = "SCST's state in /sys/kernel/scst_tgt"
+
+    public static func read(_ view: SCSTView, _ settings: SCSTSettings, depth: TargetDepth,
+                     credentials: borrowing ChapCredentials?) throws(Errno) -> SCSTObservation {
+        try view.observe(settings, depth: depth, credentials: credentials)
+    }
+
+    public static func monitorDecision(_ settings: SCSTSettings, _ observation: SCSTObservation, level: CheckLevel,
+                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
+        SCSTDecision.monitor(settings, observation, level: level, chap: chap)
+    }
+
+    public static func startRefusal(_ settings: SCSTSettings, _ observation: SCSTObservation, context: ActionContext<Parameters>) -> AgentFailure? {
+        SCSTDecision.startRefusal(settings, observation, node: nodeName(context))
+    }
+
+    public static func deepRead(_ view: SCSTView, _ settings: SCSTSettings, _ observation: SCSTObservation,
+                         context: ActionContext<Parameters>) -> DeepRead? {
+        observation.device == nil ? nil : view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
     }
 }

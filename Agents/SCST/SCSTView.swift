@@ -10,7 +10,7 @@ import HaloSystem
 ///
 /// The tree's layout and SCST's reading rules are `SCSTSysfs`'s (HaloISCSI), shared with
 /// haloctl's facts; what this agent looks at, for its one target and device, is here.
-struct SCSTView {
+public struct SCSTView {
     let sysfs: SCSTSysfs
     var kernel: KernelAttributes { sysfs.kernel }
     var deadline: Deadline { sysfs.deadline }
@@ -21,13 +21,9 @@ struct SCSTView {
         sysfs = SCSTSysfs(root: root, deadline: deadline)
     }
 
-    /// What to read.
-    enum Depth {
-        /// Depth-0 monitor: presence, enablement, LUN mappings.
-        case basic
-        /// Depth-10 monitor and start: also device attributes, portals, CHAP, parameters, backing.
-        case full
-    }
+    /// What to read (depth 0: presence, enablement, LUN mappings; full: also device attributes,
+    /// portals, CHAP, parameters, backing).
+    typealias Depth = TargetDepth
 
     /// Reads the observation for `settings`.
     ///
