@@ -229,7 +229,8 @@ let package = Package(
             path: "Tests/HaloCtlTests"),
         .testTarget(
             name: "HalodTests",
-            dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloJSON", "HaloSystem", "HaloPacemaker", "HaloTesting", "halod"],
+            dependencies: ["HaloDaemon", "HaloControl", "HaloCluster", "HaloCorosync", "HaloDRBD", "HaloJSON", "HaloSystem", "HaloPacemaker",
+                           "HaloTesting", "halod"],
             path: "Tests/HalodTests"),
         .testTarget(
             name: "HaloFactsTests",

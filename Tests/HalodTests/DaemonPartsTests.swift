@@ -2,6 +2,8 @@
 import HaloCluster
 import HaloControl
 import HaloCorosync
+@testable import HaloDRBD
+import Glibc
 import HaloJSON
 import HaloPacemaker
 import HaloSystem
@@ -95,5 +97,56 @@ struct DaemonPartsTests {
         #expect(problems.count == 2)
         #expect(problems.contains { $0.contains("\"storage1\" in corosync's nodelist but \"node1\"") })
         #expect(problems.contains { $0.contains("corosync id 2") })
+    }
+}
+
+@Suite("halod's facts: each LUN's DRBD disk")
+struct FactsReaderTests {
+    static let configuration = DaemonPartsTests.configuration("""
+        [[lun.resource]]
+        id = "d1"
+        agent = "ocf:halo:drbd"
+        params = { resource = "lun1" }
+        """)
+
+    /// Services the reader until a read finishes (bounded).
+    static func read(_ reader: FactsReader) -> [LUNName: DiskFact]? {
+        let deadline = Deadline.after(.seconds(20))
+        while !deadline.hasPassed() {
+            var fds = reader.pollRequests().map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+            _ = poll(&fds, nfds_t(fds.count), 50)
+            if let facts = reader.service(ready: fds.filter { $0.revents != 0 }.map { ($0.fd, PollEvents.readable) }) { return facts }
+        }
+        return nil
+    }
+
+    @Test("with the module loaded, DRBD's netlink family is asked on a thread; when it cannot answer, drbdsetup; neither here: unknown, never UpToDate",
+          .enabled(if: (try? FileSystem.info("/sys/module/drbd")) == nil, "this kernel has DRBD: its real state would answer"))
+    func netlinkFirst_thenDrbdsetup_thenUnknown() throws {
+        let reader = FactsReader(configuration: Self.configuration, moduleLoaded: { true })
+        #expect(reader.readsDRBD)
+        #expect(reader.service(ready: []) == nil)  // the read started: on its thread
+        #expect(reader.pollRequests().count == 1)
+        let facts = try #require(Self.read(reader))
+        #expect(facts[LUNName("lun1")] == .unknown)
+    }
+
+    @Test("without the module, drbdsetup is asked: a missing one is unknown")
+    func withoutTheModule_drbdsetupIsAsked() throws {
+        let reader = FactsReader(configuration: Self.configuration, moduleLoaded: { false })
+        let facts = try #require(Self.read(reader))
+        #expect(facts[LUNName("lun1")] == .unknown)
+    }
+
+    @Test("the states read decide each LUN's fact")
+    func statesDecide() throws {
+        let reader = FactsReader(configuration: Self.configuration, moduleLoaded: { false })
+        var state = DRBDResourceState(name: "lun1", role: .secondary)
+        state.devices = [.init(volume: 0, disk: .upToDate)]
+        #expect(reader.facts(from: [state])[LUNName("lun1")] == .upToDate)
+        state.devices = [.init(volume: 0, disk: .outdated)]
+        #expect(reader.facts(from: [state])[LUNName("lun1")] == .outdated)
+        #expect(reader.facts(from: [])[LUNName("lun1")] == .unknown)
+        #expect(reader.facts(from: nil)[LUNName("lun1")] == .unknown)
     }
 }

@@ -54,6 +54,10 @@ public enum BoundedCall {
         /// Its value, or nil when `deadline` passes first (then the call is left to finish on
         /// its own, and its value is dropped).
         public func wait(until deadline: Deadline) -> Value? { call.wait(until: deadline) }
+
+        /// Readable once the call returned: for a caller's own poll loop (then `wait` with a
+        /// deadline that has passed collects the value without waiting).
+        public var descriptor: Int32 { call.signal.read }
     }
 
     /// The type-erased side the thread sees.
