@@ -5,7 +5,8 @@
 # node2's promote refused while node1 is Primary (reason, back-off); demote/stop idempotent; a
 # promote refused on Outdated data (reason names it); monitor 9 when the Primary loses its disk
 # (detach); a split brain leaves both StandAlone → 191 (Primary) / 190 (Secondary) with a
-# reason; the real ocf-tester (promotable) and halo-conformance pass.
+# reason; the real ocf-tester (promotable) and halo-conformance pass. What the agent reads over
+# netlink is compared with drbdsetup's events2 lines on both nodes (Primary/Secondary).
 # Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
 # Leaves both nodes without DRBD configured.
 # lab-backends: uml qemu
@@ -22,6 +23,24 @@ drbd() {
     lab_agent "$vm" drbd "$action" OCF_RESOURCE_INSTANCE="${INSTANCE[$vm]}" resource=r0 promote_backoff=2s "${META[@]}" "$@"
 }
 cstate() { lab_ssh "$1" drbdadm cstate r0 2>/dev/null; }
+# same_as_drbdsetup VM — what the agent reads over netlink (`halo-agent drbd-state r0`, the
+# events2 lines it decodes) is what `drbdsetup events2 --now --statistics r0` prints now: the
+# same objects, and every field halo prints has drbdsetup's value.
+same_as_drbdsetup() {
+    local halo drbdsetup
+    halo=$(lab_ssh "$1" /usr/lib/halo/halo-agent drbd-state r0) || return 1
+    drbdsetup=$(lab_ssh "$1" drbdsetup events2 --now --statistics r0) || return 1
+    /usr/bin/python3 - "$halo" "$drbdsetup" <<'PY'
+import sys
+mine, theirs = ([line.split() for line in text.strip().splitlines()] for text in sys.argv[1:3])
+fields = lambda words: dict(word.split(":", 1) for word in words[2:])
+same = len(mine) == len(theirs) > 1 and all(
+    a[:2] == b[:2] and all(fields(b).get(key) == value for key, value in fields(a).items()) for a, b in zip(mine, theirs))
+if not same:
+    print("halo-agent drbd-state r0:\n" + sys.argv[1] + "\ndrbdsetup events2 --now --statistics r0:\n" + sys.argv[2])
+sys.exit(0 if same else 1)
+PY
+}
 dstate() { lab_ssh "$1" drbdadm dstate r0 2>/dev/null; }
 
 cleanup() {
@@ -71,6 +90,9 @@ lab_expect "node1 Primary, node2 Secondary" [ "$(lab_ssh node1 drbdadm role r0)"
 lab_expect_rc "node1: monitor (running promoted)" 8 drbd node1 monitor
 lab_result monitor-primary-ms "$LAB_MS"
 lab_expect_rc "node1: monitor depth 20 (reads a block through /dev/drbd0)" 8 drbd node1 monitor OCF_CHECK_LEVEL=20
+for vm in "${LAB_NODES[@]}"; do
+    lab_expect "$vm: DRBD's state over netlink (halo-agent drbd-state) is what drbdsetup events2 prints" same_as_drbdsetup "$vm"
+done
 lab_expect_rc "node1: promote again (idempotent)" 0 drbd node1 promote
 lab_expect_rc "node2: monitor" 0 drbd node2 monitor
 lab_expect_rc "node2: promote while node1 is Primary is refused" 1 drbd node2 promote
