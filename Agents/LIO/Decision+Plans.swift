@@ -36,7 +36,7 @@ extension LIODecision {
                              .write("\(storagePath)/enable", "1")]
         }
         let exported = !target.luns.isEmpty
-        let identity = identityAttributes(settings).filter { attribute in storage.map { observed($0, attribute.attribute) } != attribute.value }
+        let identity = identityAttributes(settings).filter { attribute in storage?[keyPath: attribute.observed] != attribute.value }
         let blockSize = storage?.blockSize ?? 512
         if (!identity.isEmpty || blockSize != settings.blockSize) && exported && storage != nil {
             withdrawals += unmap(target, tpg)

@@ -102,23 +102,15 @@ enum LIODecision {
         return nil
     }
 
-    /// The identity attributes of the storage object as LIO names them, with their values.
-    static func identityAttributes(_ settings: LIOSettings) -> [(attribute: String, value: String)] {
-        [("wwn/vpd_unit_serial", settings.identity.serial.text), ("wwn/vendor_id", settings.identity.vendor.text),
-         ("wwn/product_id", settings.identity.product.text), ("wwn/revision", settings.identity.revision.text)]
-    }
-
-    static func observed(_ storage: StorageObjectState, _ attribute: String) -> String {
-        switch attribute {
-        case "wwn/vpd_unit_serial": storage.serial
-        case "wwn/vendor_id": storage.vendor
-        case "wwn/product_id": storage.product
-        default: storage.revision
-        }
+    /// The identity attributes of the storage object as LIO names them, with their values and
+    /// where `LIOView` puts what LIO shows.
+    static func identityAttributes(_ settings: LIOSettings) -> [(attribute: String, value: String, observed: KeyPath<StorageObjectState, String>)] {
+        [("wwn/vpd_unit_serial", settings.identity.serial.text, \.serial), ("wwn/vendor_id", settings.identity.vendor.text, \.vendor),
+         ("wwn/product_id", settings.identity.product.text, \.product), ("wwn/revision", settings.identity.revision.text, \.revision)]
     }
 
     static func identityDifference(_ settings: LIOSettings, _ storage: StorageObjectState) -> String? {
-        SCSIIdentity.firstDifference(identityAttributes(settings)) { observed(storage, $0) }
+        SCSIIdentity.firstDifference(identityAttributes(settings), in: storage)
     }
 
     // MARK: start refusals
@@ -139,5 +131,17 @@ enum LIODecision {
         default:
             return nil
         }
+    }
+}
+
+// The decisions the shared glue (HaloISCSI's TargetStack) asks for.
+extension LIOAgent {
+    public static func monitorDecision(_ settings: LIOSettings, _ observation: LIOObservation, level: CheckLevel,
+                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
+        LIODecision.monitor(settings, observation, level: level, chap: chap)
+    }
+
+    public static func startRefusal(_ settings: LIOSettings, _ observation: LIOObservation, context: ActionContext<Parameters>) -> AgentFailure? {
+        LIODecision.startRefusal(settings, observation)
     }
 }

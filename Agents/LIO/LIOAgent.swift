@@ -109,23 +109,4 @@ public enum LIOAgent: TargetStack {
         LIOEffects(kernel: current.view.kernel, logger: context.logger)
     }
     public static let stateLocation = "LIO's state in /sys/kernel/config/target"
-
-    public static func read(_ view: LIOView, _ settings: LIOSettings, depth: TargetDepth,
-                     credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
-        try view.observe(settings, depth: depth, credentials: credentials)
-    }
-
-    public static func monitorDecision(_ settings: LIOSettings, _ observation: LIOObservation, level: CheckLevel,
-                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
-        LIODecision.monitor(settings, observation, level: level, chap: chap)
-    }
-
-    public static func startRefusal(_ settings: LIOSettings, _ observation: LIOObservation, context: ActionContext<Parameters>) -> AgentFailure? {
-        LIODecision.startRefusal(settings, observation)
-    }
-
-    public static func deepRead(_ view: LIOView, _ settings: LIOSettings, _ observation: LIOObservation,
-                         context: ActionContext<Parameters>) -> DeepRead? {
-        observation.storage == nil ? nil : view.deepRead(settings, reader: context.reader, deadline: context.deadline)
-    }
 }

@@ -5,7 +5,7 @@ import HaloSystem
 /// on a node, a fixture tree in tests. Attributes, directory listings and links only.
 /// The tree's layout and its reading rules are `LIOConfigfs`'s (HaloISCSI), shared with haloctl's
 /// facts; what this agent looks at, for its one target and storage object, is here.
-public struct LIOView {
+public struct LIOView: TargetView {
     let configfs: LIOConfigfs
     var kernel: KernelAttributes { configfs.kernel }
 
@@ -18,7 +18,7 @@ public struct LIOView {
 
     typealias Depth = TargetDepth
 
-    func observe(_ settings: LIOSettings, depth: Depth, credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
+    public func observe(_ settings: LIOSettings, depth: TargetDepth, credentials: borrowing ChapCredentials?) throws(Errno) -> LIOObservation {
         var observation = LIOObservation()
         guard kernel.exists(Self.base) else { return observation }
         observation.isLoaded = true
@@ -127,8 +127,10 @@ public struct LIOView {
 
     /// One block of the backing store, read as the backstore reads it (block: past the page
     /// cache; fileio: through it), given up at `deadline` (`DeepRead.read`).
-    func deepRead(_ settings: LIOSettings, reader: BoundedReader, deadline: Deadline) -> DeepRead {
-        .read(settings.backing.path, direct: settings.backstore == .block, kernel: kernel, reader: reader, deadline: deadline)
+    /// Only with the storage object there.
+    public func deepRead(_ settings: LIOSettings, _ observation: LIOObservation, reader: BoundedReader, deadline: Deadline) -> DeepRead? {
+        guard observation.storage != nil else { return nil }
+        return .read(settings.backing.path, direct: settings.backstore == .block, kernel: kernel, reader: reader, deadline: deadline)
     }
 
     /// The attribute's content without the one newline its show function adds, or `nil` when

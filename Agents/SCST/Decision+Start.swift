@@ -124,7 +124,7 @@ extension SCSTDecision {
             let fresh = current == nil
             let changes = identityAttributes(settings.identity).filter { attribute in
                 fresh ? attribute.attribute != "t10_dev_id" && !(attribute.attribute == "eui64_id" && attribute.value.isEmpty)
-                    : observedIdentity(current!.identity, attribute.attribute) != attribute.value
+                    : current!.identity[keyPath: attribute.observed] != attribute.value
             }
             if !changes.isEmpty && !fresh {
                 for lun in target.luns(of: name) { steps.append(.deleteLUN(group: lun.group, lun: lun.lun)) }

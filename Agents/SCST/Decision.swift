@@ -157,33 +157,34 @@ enum SCSTDecision {
         }
     }
 
-    /// The identity attributes SCST should show, by attribute name.
-    static func identityAttributes(_ identity: SCSIIdentity) -> [(attribute: String, value: String)] {
-        [("usn", identity.serial.text), ("t10_dev_id", identity.t10DeviceID.text), ("vend_specific_id", identity.serial.text),
-         ("t10_vend_id", identity.vendor.text), ("prod_id", identity.product.text), ("prod_rev_lvl", identity.revision.text),
-         ("naa_id", identity.naa.hex), ("eui64_id", identity.eui64?.hex ?? "")]
-    }
-
-    static func observedIdentity(_ state: IdentityState, _ attribute: String) -> String {
-        switch attribute {
-        case "usn": state.usn
-        case "t10_dev_id": state.t10DeviceID
-        case "vend_specific_id": state.vendorSpecificID
-        case "t10_vend_id": state.vendor
-        case "prod_id": state.product
-        case "prod_rev_lvl": state.revision
-        case "naa_id": state.naa
-        default: state.eui64
-        }
+    /// The identity attributes SCST should show, by attribute name, and where `SCSTView` puts
+    /// what SCST shows.
+    static func identityAttributes(_ identity: SCSIIdentity) -> [(attribute: String, value: String, observed: KeyPath<IdentityState, String>)] {
+        [("usn", identity.serial.text, \.usn), ("t10_dev_id", identity.t10DeviceID.text, \.t10DeviceID),
+         ("vend_specific_id", identity.serial.text, \.vendorSpecificID), ("t10_vend_id", identity.vendor.text, \.vendor),
+         ("prod_id", identity.product.text, \.product), ("prod_rev_lvl", identity.revision.text, \.revision),
+         ("naa_id", identity.naa.hex, \.naa), ("eui64_id", identity.eui64?.hex ?? "", \.eui64)]
     }
 
     static func identityDifference(_ identity: SCSIIdentity, _ state: IdentityState) -> String? {
-        SCSIIdentity.firstDifference(identityAttributes(identity)) { observedIdentity(state, $0) }
+        SCSIIdentity.firstDifference(identityAttributes(identity), in: state)
     }
 
     static func degradation(_ settings: SCSTSettings, _ observation: SCSTObservation) -> Reason? {
         guard settings.handler == .blockio, let device = observation.device, case .present(_, let size)? = observation.backing,
               size != device.size else { return nil }
         return "\(settings.backing) has \(size) bytes, \(settings.device) exports \(device.size): resize with SCST's resync_size, or restart"
+    }
+}
+
+// The decisions the shared glue (HaloISCSI's TargetStack) asks for.
+extension SCSTAgent {
+    public static func monitorDecision(_ settings: SCSTSettings, _ observation: SCSTObservation, level: CheckLevel,
+                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
+        SCSTDecision.monitor(settings, observation, level: level, chap: chap)
+    }
+
+    public static func startRefusal(_ settings: SCSTSettings, _ observation: SCSTObservation, context: ActionContext<Parameters>) -> AgentFailure? {
+        SCSTDecision.startRefusal(settings, observation, node: nodeName(context))
     }
 }

@@ -114,23 +114,4 @@ public enum SCSTAgent: TargetStack {
         SCSTEffects(kernel: current.view.kernel, deadline: context.deadline, settings: current.settings, logger: context.logger)
     }
     public static let stateLocation = "SCST's state in /sys/kernel/scst_tgt"
-
-    public static func read(_ view: SCSTView, _ settings: SCSTSettings, depth: TargetDepth,
-                     credentials: borrowing ChapCredentials?) throws(Errno) -> SCSTObservation {
-        try view.observe(settings, depth: depth, credentials: credentials)
-    }
-
-    public static func monitorDecision(_ settings: SCSTSettings, _ observation: SCSTObservation, level: CheckLevel,
-                                chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure> {
-        SCSTDecision.monitor(settings, observation, level: level, chap: chap)
-    }
-
-    public static func startRefusal(_ settings: SCSTSettings, _ observation: SCSTObservation, context: ActionContext<Parameters>) -> AgentFailure? {
-        SCSTDecision.startRefusal(settings, observation, node: nodeName(context))
-    }
-
-    public static func deepRead(_ view: SCSTView, _ settings: SCSTSettings, _ observation: SCSTObservation,
-                         context: ActionContext<Parameters>) -> DeepRead? {
-        observation.device == nil ? nil : view.deepRead(settings.backing.path, handler: settings.handler, reader: context.reader)
-    }
 }

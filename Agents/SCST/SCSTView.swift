@@ -10,7 +10,7 @@ import HaloSystem
 ///
 /// The tree's layout and SCST's reading rules are `SCSTSysfs`'s (HaloISCSI), shared with
 /// haloctl's facts; what this agent looks at, for its one target and device, is here.
-public struct SCSTView {
+public struct SCSTView: TargetView {
     let sysfs: SCSTSysfs
     var kernel: KernelAttributes { sysfs.kernel }
     var deadline: Deadline { sysfs.deadline }
@@ -29,7 +29,7 @@ public struct SCSTView {
     ///
     /// - Parameter credentials: compared in place with the target's CHAP accounts (full depth).
     /// - Throws: the `errno` of a read that failed for another reason than the object's absence.
-    func observe(_ settings: SCSTSettings, depth: Depth, credentials: borrowing ChapCredentials?) throws(Errno) -> SCSTObservation {
+    public func observe(_ settings: SCSTSettings, depth: TargetDepth, credentials: borrowing ChapCredentials?) throws(Errno) -> SCSTObservation {
         var observation = SCSTObservation()
         guard kernel.exists(Self.base) else { return observation }
         observation.isLoaded = true
@@ -168,9 +168,10 @@ public struct SCSTView {
 
     /// Reads one block of the backing store the way the handler reads it (depth 20): a block
     /// device past the page cache (vdisk_blockio bypasses it), a file through it (vdisk_fileio
-    /// uses it), given up at the deadline (`DeepRead.read`).
-    func deepRead(_ path: String, handler: SCSTHandler, reader: BoundedReader) -> DeepRead {
-        .read(path, direct: handler == .blockio, kernel: kernel, reader: reader, deadline: deadline)
+    /// uses it), given up at `deadline` (`DeepRead.read`); only with the device there.
+    public func deepRead(_ settings: SCSTSettings, _ observation: SCSTObservation, reader: BoundedReader, deadline: Deadline) -> DeepRead? {
+        guard observation.device != nil else { return nil }
+        return .read(settings.backing.path, direct: settings.handler == .blockio, kernel: kernel, reader: reader, deadline: deadline)
     }
 
     // MARK: Reading with SCST's rules (SCSTSysfs)

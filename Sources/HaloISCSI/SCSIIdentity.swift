@@ -80,9 +80,12 @@ public struct SCSIIdentity: Sendable, Hashable {
 
 extension SCSIIdentity {
     /// The first identity attribute whose observed value is not the wanted one, in words
-    /// ("wwn/vendor_id is 'LIO-ORG', not 'HALO'"), or nil when all are as wanted; each stack
-    /// names its attributes and reads them its own way.
-    public static func firstDifference(_ wanted: [(attribute: String, value: String)], observed: (String) -> String) -> String? {
-        wanted.first { observed($0.attribute) != $0.value }.map { "\($0.attribute) is '\(observed($0.attribute))', not '\($0.value)'" }
+    /// ("wwn/vendor_id is 'LIO-ORG', not 'HALO'"), or nil when all are as wanted. Each stack
+    /// names its attributes, and says where its read of the device puts each (`observed`).
+    public static func firstDifference<State>(
+        _ attributes: [(attribute: String, value: String, observed: KeyPath<State, String>)], in state: State
+    ) -> String? {
+        attributes.first { state[keyPath: $0.observed] != $0.value }
+            .map { "\($0.attribute) is '\(state[keyPath: $0.observed])', not '\($0.value)'" }
     }
 }

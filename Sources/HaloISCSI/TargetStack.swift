@@ -31,24 +31,32 @@ public enum TargetDepth: Sendable, Hashable {
     case full
 }
 
+/// The reader of a target stack's kernel interface (LIO's configfs, SCST's sysfs).
+public protocol TargetView {
+    associatedtype Settings: TargetSettings
+    associatedtype Observation: TargetObservation
+
+    /// Reads the target at `depth`; `credentials` are compared in place with the stack's.
+    func observe(_ settings: Settings, depth: TargetDepth, credentials: borrowing ChapCredentials?) throws(Errno) -> Observation
+    /// Depth 20: one block of the backing store, read as the stack reads it; nil when there is
+    /// no storage to read.
+    func deepRead(_ settings: Settings, _ observation: Observation, reader: BoundedReader, deadline: Deadline) -> DeepRead?
+}
+
 /// A target agent as the glue both ocf:halo:scst and ocf:halo:lio share sees it: how it reads
-/// its settings and its stack (`read`), what its monitor and start refusal decide, and the
-/// depth-20 read. From these, `monitor`, `validateEnvironment` and `observe` are the same code
+/// its settings, the reader of its stack (`TargetView`), and what its monitor and start refusal
+/// decide. From these, `monitor`, `validateEnvironment` and `observe` are the same code
 /// for both stacks.
 public protocol TargetStack: TargetAgent {
     associatedtype Settings: TargetSettings
     associatedtype Observation: TargetObservation
-    /// The reader of the stack's kernel interface.
-    associatedtype View
+    associatedtype View: TargetView where View.Settings == Settings, View.Observation == Observation
 
     static func settings(_ parameters: ParameterValues<Parameters>) -> Settings
     static func view(_ context: ActionContext<Parameters>) -> View
     /// Where the stack's state is, for the message of a read that failed
     /// ("LIO's state in /sys/kernel/config/target").
     static var stateLocation: String { get }
-    /// Reads the target at `depth`; `credentials` are compared in place with the stack's.
-    static func read(_ view: View, _ settings: Settings, depth: TargetDepth,
-                     credentials: borrowing ChapCredentials?) throws(Errno) -> Observation
     static func monitorDecision(_ settings: Settings, _ observation: Observation, level: CheckLevel,
                                 chap: ChapExpectation) -> Result<AgentOutcome, AgentFailure>
     /// Whether the target cannot be started here (checked by start, reload and validate-all).
@@ -56,9 +64,6 @@ public protocol TargetStack: TargetAgent {
                              context: ActionContext<Parameters>) -> AgentFailure?
     /// Takes down what `settings` names (stop, and a stop whose other parameters do not validate).
     static func stop(_ settings: Settings, state: StateDirectory, deadline: Deadline, logger: Logger) throws(AgentFailure) -> AgentOutcome
-    /// Depth 20's block read of the backing store; nil when there is no storage to read.
-    static func deepRead(_ view: View, _ settings: Settings, _ observation: Observation,
-                         context: ActionContext<Parameters>) -> DeepRead?
 }
 
 /// What start and reload-agent work from: the settings, the CHAP users and the target as it
@@ -90,11 +95,11 @@ extension TargetStack {
         }, change)
     }
 
-    /// `read`, a failure of which is the agent's generic failure with the errno's symbol.
+    /// The view's read, a failure of which is the agent's generic failure with the errno's symbol.
     public static func observe(_ view: View, _ settings: Settings, _ depth: TargetDepth,
                                _ credentials: borrowing ChapCredentials?) throws(AgentFailure) -> Observation {
         do {
-            return try read(view, settings, depth: depth, credentials: credentials)
+            return try view.observe(settings, depth: depth, credentials: credentials)
         } catch {
             throw AgentFailure.generic(Reason("cannot read \(stateLocation): \(error)", details: ["halo.errno": error.symbol]))
         }
@@ -135,7 +140,7 @@ extension TargetStack {
         var credentials: ChapCredentials? = nil
         let chap = monitorExpectation(settings.chapFile, logger: context.logger, credentials: &credentials)
         var observation = try observe(view, settings, .full, credentials)
-        if level >= .deep { observation.deepRead = deepRead(view, settings, observation, context: context) }
+        if level >= .deep { observation.deepRead = view.deepRead(settings, observation, reader: context.reader, deadline: context.deadline) }
         return try monitorDecision(settings, observation, level: level, chap: chap).get()
     }
 

@@ -269,7 +269,7 @@ struct LIOAgentTests {
         var settings = LIOSettings.lab()
         settings.backstore = .fileio
         settings.backing = BackingPath(path: directory.file("lun.img"))
-        let read = LIOView().deepRead(settings, reader: .builtHaloAgent, deadline: .after(.milliseconds(900)))
+        let read = LIOView().deepRead(settings, LIOObservation(storage: StorageObjectState()), reader: .builtHaloAgent, deadline: .after(.milliseconds(900)))
         guard case .failed(let path, .noAnswer) = read else {
             Issue.record("expected no answer: \(read)")
             return

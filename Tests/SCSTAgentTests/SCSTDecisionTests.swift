@@ -20,7 +20,7 @@ extension SCSTObservation {
         var observation = SCSTObservation(isLoaded: true, handlers: ["vdisk_blockio", "vdisk_fileio", "vdisk_nullio", "vcdrom"],
                                           iscsi: ISCSIDriver(isDaemonConnected: true, isEnabled: true))
         var identity = IdentityState()
-        for (attribute, value) in SCSTDecision.identityAttributes(settings.identity) {
+        for (attribute, value, _) in SCSTDecision.identityAttributes(settings.identity) {
             switch attribute {
             case "usn": identity.usn = value
             case "t10_dev_id": identity.t10DeviceID = value
