@@ -66,8 +66,9 @@ public enum DRBDNetlink {
             }
             if let line = try line(kind, message, layout: layout) { lines.append(line) }
         }
-        // No resource, no message at all; otherwise the kernel ends its snapshot with this one.
-        guard finished || messages.isEmpty else { throw DRBDNetlinkProblem("the dump ended without DRBD_INITIAL_STATE_DONE") }
+        // The kernel ends its snapshot with this one, resources or none (captured): without it
+        // the dump was cut short, and a resource missing from it would read as "not configured".
+        guard finished else { throw DRBDNetlinkProblem("the dump ended without DRBD_INITIAL_STATE_DONE") }
         return lines + [Events2Line(event: .exists, object: "-", fields: [])]
     }
 

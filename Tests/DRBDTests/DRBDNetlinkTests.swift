@@ -155,10 +155,11 @@ struct DRBDNetlinkTests {
         }
         // A command that is no state notification.
         #expect(throws: DRBDNetlinkProblem.self) { try DRBDNetlink.lines(from: [Self.message(30, [])], layout: .drbd84) }
-        // Cut short: messages, but not the end of the snapshot.
+        // Cut short: messages, but not the end of the snapshot; or nothing at all (the kernel
+        // sends the end even with no resource: the unconfigured captures).
         #expect(throws: DRBDNetlinkProblem.self) { try DRBDNetlink.lines(from: Array(Self.drbd9.dropLast()), layout: .drbd9) }
-        // Nothing at all: no resource.
-        #expect(try DRBDNetlink.lines(from: [], layout: .drbd84).map(\.text) == ["exists -"])
+        #expect(throws: DRBDNetlinkProblem.self) { try DRBDNetlink.lines(from: [], layout: .drbd84) }
+        #expect(try DRBDNetlink.lines(from: [Self.drbd9.last!], layout: .drbd9).map(\.text) == ["exists -"])
     }
 
     @Test func aLine_printsAsItParses() throws {
