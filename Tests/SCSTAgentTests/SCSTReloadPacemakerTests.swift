@@ -15,11 +15,12 @@ struct SCSTReloadPacemakerTests {
     static let target = "iqn.2026-11.lab.test:lun1"
     static let client = "iqn.2026-11.lab.test:client"
 
-    /// The node's record of `resource`'s last non-recurring operation: (operation, call id).
-    func last(_ node: PacemakerNode, _ resource: String) throws -> (operation: String?, call: String?) {
+    /// The node's record of `resource`'s last non-recurring operation: (operation, call id, its
+    /// result code).
+    func last(_ node: PacemakerNode, _ resource: String) throws -> (operation: String?, call: String?, rc: String?) {
         let status = try XMLElement.parse(try node.run(["cibadmin", "--query", "--scope", "status"]).outputText)
         let op = status.descendants("lrm_rsc_op").first { $0["id"] == "\(resource)_last_0" }
-        return (op?["operation"], op?["call-id"])
+        return (op?["operation"], op?["call-id"], op?["rc-code"])
     }
 
     /// The controller's and executor's log of the node.
@@ -57,10 +58,14 @@ struct SCSTReloadPacemakerTests {
         try node.run(["cibadmin", "--create", "--scope", "resources", "--xml-pipe"], input: """
             <primitive id="target-lun1" class="ocf" provider="halo" type="scst">\
             <instance_attributes id="target-lun1-params">\(pairs.joined())</instance_attributes>\
-            <operations><op id="target-lun1-monitor-10s" name="monitor" interval="10s" timeout="20s"/></operations></primitive>
+            <operations><op id="target-lun1-monitor-10s" name="monitor" interval="10s" timeout="20s"/>\
+            <op id="target-lun1-start-0" name="start" interval="0" timeout="60s"/></operations></primitive>
             """)
-        #expect(try wait(.seconds(60)) { try last(node, "target-lun1").operation == "start" }, "\(log(node).suffix(3000))")
+        // The start timeout the agent's meta-data recommends: Pacemaker's default (20 s) can pass
+        // while this machine runs the whole test suite beside it.
+        #expect(try wait(.seconds(90)) { try last(node, "target-lun1").operation == "start" }, "\(log(node).suffix(3000))")
         let started = try last(node, "target-lun1")
+        try #require(started.rc == "0", "the start failed (rc \(started.rc ?? "none")): \(log(node).suffix(3000))")
         try bed.model.control("sessions", "login \(Self.target) \(Self.client) 198.18.1.22 198.18.1.21")
         let writes = try bed.model.writeCount()
 
