@@ -44,13 +44,11 @@ struct DRBDObservation: Sendable, Hashable {
             do {
                 // nil: the family is not registered although sysfs showed the module — it is
                 // being unloaded or loaded; drbdsetup answers for that moment.
-                if let reading = try DRBDNetlink.read(deadline: deadline) {
-                    return try Events2.state(of: resource, from: reading.lines)
+                if let states = try DRBDNetlink.states(deadline: deadline) {
+                    return states.first { $0.name == resource }
                 }
-            } catch let error as DRBDReadError {
-                fallback(error)
             } catch {
-                throw .generic(Reason("\(error)"))
+                fallback(error)
             }
         }
         let output = try tools.events2(resource, deadline: deadline)

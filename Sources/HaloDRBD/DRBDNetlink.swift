@@ -219,6 +219,16 @@ public enum DRBDNetlink {
         }
     }
 
+    /// Every resource's state, read as `read` reads it; nil when the family is not registered.
+    public static func states(deadline: Deadline) throws(DRBDReadError) -> [DRBDResourceState]? {
+        guard let reading = try read(deadline: deadline) else { return nil }
+        do {
+            return try Events2.states(from: reading.lines)
+        } catch {
+            throw .undecodable(DRBDNetlinkProblem("\(error)"))
+        }
+    }
+
     /// One read: the family, the messages as received, and their lines.
     public struct Reading: Sendable {
         public let family: GenericNetlinkFamily

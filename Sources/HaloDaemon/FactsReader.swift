@@ -70,10 +70,7 @@ final class FactsReader {
             guard now >= nextRead else { return nil }
             nextRead = now + interval
             if !netlinkBlocked && moduleLoaded() {
-                thread = BoundedCall.start {
-                    guard let reading = try? DRBDNetlink.read(deadline: .after(Self.readLimit)) else { return nil }
-                    return try? Events2.states(from: reading.lines)
-                }
+                thread = BoundedCall.start { (try? DRBDNetlink.states(deadline: .after(Self.readLimit))) ?? nil }
                 threadStarted = now
                 return nil
             }

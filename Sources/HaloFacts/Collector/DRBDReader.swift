@@ -24,11 +24,7 @@ struct DRBDReader {
     /// kernel that blocks the read costs no more than `deadline`; nil when it failed or did not
     /// answer in time (then drbdsetup is asked).
     static func overNetlink(deadline: Deadline) -> [DRBDResourceFacts]? {
-        BoundedCall.run(deadline: deadline) { () -> [DRBDResourceFacts]? in
-            guard let reading = try? DRBDNetlink.read(deadline: deadline),
-                  let states = try? Events2.states(from: reading.lines) else { return nil }
-            return states.map(DRBDResourceFacts.init)
-        } ?? nil
+        BoundedCall.run(deadline: deadline) { ((try? DRBDNetlink.states(deadline: deadline)) ?? nil)?.map(DRBDResourceFacts.init) } ?? nil
     }
 
     /// The two readings from the commands' results.
