@@ -31,7 +31,7 @@ struct DRBDObservation: Sendable, Hashable {
 
     /// Observes the resource. A missing module means "not running" without running anything.
     static func read(_ resource: String, attributes: KernelAttributes, tools: DRBDTools, source: Source,
-                     deadline: Deadline, fallback: (DRBDReadError) -> Void = { _ in }) throws(AgentFailure) -> DRBDObservation {
+                     deadline: Deadline, fallback: (DRBDReadError) -> Void) throws(AgentFailure) -> DRBDObservation {
         guard let version = moduleVersion(attributes) else { return DRBDObservation(version: nil, state: nil) }
         return DRBDObservation(version: version, state: try state(of: resource, tools: tools, source: source, deadline: deadline,
                                                                    fallback: fallback))
