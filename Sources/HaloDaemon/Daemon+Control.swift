@@ -29,7 +29,7 @@ extension Daemon {
             let localStacks = stacks.stacks.values.sorted { $0.configuration.name < $1.configuration.name }.map { stack in
                 LocalStackStatus(
                     lun: stack.configuration.name,
-                    goal: StackGoal.of(stack.configuration.name, for: corosync.localNode, in: machine.state,
+                    goal: StackGoal.of(stack.configuration.name, for: corosync.localNode, in: machine.stateForStacks,
                                        isConfigured: configuration.lun(stack.configuration.name) != nil),
                     resources: zip(stack.configuration.resources, stack.local.resources).map { ($0.id, $0.role, $1) },
                     operation: stack.local.operation.map { "\(stack.configuration.resources[$0.resource].id) \($0.action.rawValue)" },

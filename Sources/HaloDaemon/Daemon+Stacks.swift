@@ -77,7 +77,7 @@ extension Daemon {
     func driveStacks() {
         var goals: [LUNName: StackGoal] = [:]
         for name in stacks.stacks.keys {
-            let goal = StackGoal.of(name, for: corosync.localNode, in: machine.state, isConfigured: configuration.lun(name) != nil)
+            let goal = StackGoal.of(name, for: corosync.localNode, in: machine.stateForStacks, isConfigured: configuration.lun(name) != nil)
             goals[name] = stopping != nil && goal == .serve ? .standby : goal
         }
         stacks.advance(goals: goals)

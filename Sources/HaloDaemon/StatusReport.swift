@@ -123,7 +123,7 @@ struct StatusReport {
 
     func safetyName(_ safety: NodeSafety) -> String {
         switch safety {
-        case .unseen: "never seen: to be fenced unless it joins"
+        case .unseen: "not seen running: to be fenced unless its halod joins"
         case .running: "running"
         case .stopped(.leftCleanly): "left cleanly"
         case .stopped(.fenced): "fenced"

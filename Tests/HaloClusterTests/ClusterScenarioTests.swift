@@ -348,4 +348,77 @@ struct ClusterScenarioTests {
         lost.settle()
         #expect(lost.replies.last?.1 == .peersFenced)
     }
+
+    /// The history ClusterPropertyTests.threeNodes found (seed
+    /// 02FeipeRa8pJOfOtWASSegzN7zXZ0UZvY08/KlJ5aSg=), told step by step: a fence vouches for the
+    /// node as it was when it was powered off, not for what it did after it came back elsewhere.
+    @Test("a node fenced, rebooted into the other partition, then back in the ring without its halod: fenced again before its LUN moves")
+    func fencedNodeBackFromTheOtherPartition_isFencedAgain() {
+        var cluster = Fixtures.running()
+        cluster.kill(3)
+        cluster.partition([[2], [1, 3]])
+        cluster.settle()
+        #expect(cluster.fenceRuns.map(\.victim) == [3], "node1 fenced node3 (the attempt began while node1 had quorum)")
+        #expect(cluster.state(1)?.nodes[3]?.safety == .stopped(.fenced))
+        #expect(cluster.owner(of: "lun3", at: 1) == 3, "node1 alone has no quorum: lun3 stays assigned")
+
+        // node3 boots into node2's side, where lun3 is still its own — but node3 is lost there
+        // (to be fenced), so it starts nothing. (node2 cannot fence anyone meanwhile.)
+        cluster.nodes[3]!.fenceFails = true
+        cluster.nodes[1]!.fenceFails = true
+        cluster.powerOn(3)
+        cluster.startHalod(3)
+        cluster.settle(for: .seconds(5))
+        #expect(cluster.owner(of: "lun3", at: 3) == 3)
+        #expect(cluster.servers(of: "lun3") == [], "a node to be fenced starts nothing")
+        // Before that rule it served lun3 there, and then its halod died with the stack running:
+        // the state the next step must guard against, whatever led to it.
+        cluster.crashHalod(3)
+        cluster.leftover[3] = ["lun3"]
+        cluster.nodes[1]!.fenceFails = false
+
+        // The network moves node3's corosync to node1's side: quorate, and node1's state says
+        // node3 was fenced. node3 is back without its halod: it may serve lun3.
+        cluster.partition([[2], [1, 3]])
+        cluster.settle(for: .seconds(20))
+        guard case .unseen = cluster.state(1)?.nodes[3]?.safety else {
+            Issue.record("node3 back in the ring without its halod is not to be fenced: \(String(describing: cluster.state(1)?.nodes[3]?.safety))")
+            return
+        }
+        #expect(cluster.servers(of: "lun3") == [3], "node1 does not take lun3 while node3 may serve it")
+        #expect(cluster.state(1)?.luns["lun3"]?.reason == .waitingForFence(3))
+        #expect(cluster.logs.contains { $0.message.contains("back in the ring without its halod") && $0.metadata["halo.node"] == "3" })
+
+        // After the startup delay node1 fences it: nobody serves lun3 (node1 alone has no
+        // quorum to take it) until node3 is back with its halod.
+        cluster.nodes[3]!.fenceFails = false
+        cluster.settle()
+        #expect(cluster.fenceRuns.last?.victim == 3 && cluster.fenceRuns.last?.succeeded == true)
+        #expect(cluster.servers(of: "lun3") == [])
+        cluster.powerOn(3)
+        cluster.startHalod(3)
+        cluster.settle()
+        #expect(cluster.servers(of: "lun3").count == 1)
+    }
+
+    @Test("a node back in the ring whose halod joins within the startup delay is not fenced")
+    func nodeBackWithItsHalod_isNotFenced() {
+        var cluster = Fixtures.running()
+        cluster.stopHalod(3)
+        cluster.settle()
+        cluster.kill(3)  // a maintenance reboot after a clean stop
+        cluster.settle()
+        #expect(cluster.state(1)?.nodes[3]?.safety == .stopped(.leftCleanly))
+        cluster.powerOn(3)
+        cluster.settle(for: .seconds(10))
+        guard case .unseen = cluster.state(1)?.nodes[3]?.safety else {
+            Issue.record("node3's corosync is back without its halod: it is to be fenced unless its halod joins")
+            return
+        }
+        cluster.startHalod(3)
+        cluster.settle()
+        #expect(cluster.fenceRuns.isEmpty)
+        #expect(cluster.state(1)?.nodes[3]?.safety == .running)
+        #expect(cluster.servers(of: "lun3") == [1], "placement is sticky: lun3 stays on node1")
+    }
 }

@@ -1,4 +1,5 @@
 import HaloCluster
+import Testing
 
 /// A deterministic model of what halod runs on: nodes with corosync and halod, a network that
 /// partitions and heals, CPG's agreed order with extended virtual synchrony (the messages of a
@@ -6,7 +7,8 @@ import HaloCluster
 /// votequorum's majority (or two_node), fence devices that power nodes off or fail, and timers.
 ///
 /// Each `ClusterMachine` is driven exactly as the daemon drives it; the tests read the machines'
-/// states and what the simulated world did.
+/// states and what the simulated world did. It is deterministic (nothing depends on the order of
+/// a dictionary, which differs between processes): a history replays exactly.
 struct ClusterSimulator {
     struct Node {
         let id: NodeID
@@ -53,10 +55,18 @@ struct ClusterSimulator {
     /// Fence starts by victim, with the reason the victim's last departure had then.
     var lastDeparture: [NodeID: Departure.Kind] = [:]
     var replies: [(RequestID, IntentOutcome)] = []
+    /// The LUN stacks each node's halod serves: after every event its machine handles, what
+    /// `StackGoal` says (the daemon's rule) — serve: started, standby or absent: stopped, hold:
+    /// as they were. A change is announced, as the daemon's probes announce it. (Starting and
+    /// stopping take no time here; the old node's announcement is what orders a move.)
+    var stacks: [NodeID: Set<LUNName>] = [:]
     /// What a node whose halod died without leaving still serves: its LUN stacks keep running
-    /// until the node is powered off (a clean stop stops them first).
+    /// until the node is powered off or a new halod there takes them over (a clean stop stops
+    /// them first).
     var leftover: [NodeID: Set<LUNName>] = [:]
     var logs: [ClusterLogEntry] = []
+    /// The members kept sending without end (a livelock): the run failed.
+    var didNotSettle = false
     var disks: [LUNName: DiskFact]
 
     init(configuration: ClusterConfiguration) {
@@ -81,6 +91,8 @@ struct ClusterSimulator {
         nextPID += 1
         let me = MemberID(node: node, process: nextPID)
         nodes[node]!.halod = (nextPID, ClusterMachine(me: me, software: "sim"))
+        // Its probes find what the halod before it left running: from now on it manages them.
+        stacks[node] = leftover.removeValue(forKey: node)
         perform(me, local: .configuration(configuration))
         perform(me, local: .facts(facts(of: node)))
         perform(me, local: .quorum(quorumReport(for: n.component)))
@@ -92,6 +104,7 @@ struct ClusterSimulator {
         guard let me = member(node) else { return }
         flush(nodes[node]!.component)
         nodes[node]!.halod = nil
+        stacks[node] = nil
         lastDeparture[node] = .clean
         changeGroup(nodes[node]!.component, joined: [], left: [(me, .clean)])
     }
@@ -100,7 +113,7 @@ struct ClusterSimulator {
     mutating func crashHalod(_ node: NodeID) {
         guard let me = member(node) else { return }
         flush(nodes[node]!.component)
-        leftover[node, default: []].formUnion(believed(by: node))
+        leftover[node, default: []].formUnion(stacks.removeValue(forKey: node) ?? [])
         nodes[node]!.halod = nil
         lastDeparture[node] = .processDown
         changeGroup(nodes[node]!.component, joined: [], left: [(me, .processDown)])
@@ -109,9 +122,10 @@ struct ClusterSimulator {
     /// The node loses power: corosync and halod are gone.
     mutating func kill(_ node: NodeID) {
         guard nodes[node]?.isUp == true else { return }
-        for component in Set(nodes.values.map(\.component)) { flush(component) }
+        for component in Set(nodes.values.map(\.component)).sorted() { flush(component) }
         nodes[node]!.isUp = false
         nodes[node]!.halod = nil
+        stacks[node] = nil
         leftover[node] = nil
         lastDeparture[node] = .nodeDown
         formComponents()
@@ -120,7 +134,7 @@ struct ClusterSimulator {
     /// Powers a node on: corosync starts (halod does not, until `startHalod`).
     mutating func powerOn(_ node: NodeID) {
         guard nodes[node]?.isUp == false else { return }
-        for component in Set(nodes.values.map(\.component)) { flush(component) }
+        for component in Set(nodes.values.map(\.component)).sorted() { flush(component) }
         nodes[node]!.isUp = true
         nodes[node]!.component = -1
         formComponents(joining: node)
@@ -128,7 +142,7 @@ struct ClusterSimulator {
 
     /// Cuts the network into the given groups of nodes (nodes not named stay with the first).
     mutating func partition(_ sides: [[NodeID]]) {
-        for component in Set(nodes.values.map(\.component)) { flush(component) }
+        for component in Set(nodes.values.map(\.component)).sorted() { flush(component) }
         for (index, side) in sides.enumerated() {
             for node in side { nodes[node]?.component = index + 1000 }
         }
@@ -137,7 +151,7 @@ struct ClusterSimulator {
 
     /// Heals every partition.
     mutating func heal() {
-        for component in Set(nodes.values.map(\.component)) { flush(component) }
+        for component in Set(nodes.values.map(\.component)).sorted() { flush(component) }
         for node in nodes.keys where nodes[node]!.isUp { nodes[node]!.component = 0 }
         formComponents(keepAssignment: true)
     }
@@ -164,10 +178,9 @@ struct ClusterSimulator {
         perform(me, local: .facts(self.facts(of: node)))
     }
 
-    /// What the node's probes find: its disks, and the stacks that run (those its halod
-    /// serves, and those left from a halod that died).
+    /// What the node's probes find: its disks, and the stacks that run.
     func facts(of node: NodeID) -> LocalFacts {
-        LocalFacts(disks: machineDisks[node] ?? disks, running: believed(by: node).union(leftover[node] ?? []))
+        LocalFacts(disks: machineDisks[node] ?? disks, running: (stacks[node] ?? []).union(leftover[node] ?? []))
     }
     var machineDisks: [NodeID: [LUNName: DiskFact]] = [:]
 
@@ -201,9 +214,18 @@ struct ClusterSimulator {
     /// Runs until nothing is pending but timers and fence jobs due later than `limit` from now.
     mutating func settle(for limit: Duration = .seconds(600)) {
         let end = now + limit
+        var deliveries = 0
         while true {
             if let component = queues.filter({ !$0.value.isEmpty }).keys.min() {
                 deliverOne(component)
+                deliveries += 1
+                // Members that keep sending to each other without end (a livelock) fail the run.
+                if deliveries > 100_000 {
+                    Issue.record("the cluster does not settle: 100000 messages delivered without a pause")
+                    didNotSettle = true
+                        queues = [:]
+                    return
+                }
                 continue
             }
             let nextFence = fenceJobs.indices.min { fenceJobs[$0].due < fenceJobs[$1].due }
@@ -232,7 +254,17 @@ struct ClusterSimulator {
 
     /// Delivers everything pending in a component (what EVS does before a configuration change).
     mutating func flush(_ component: Int) {
-        while !(queues[component]?.isEmpty ?? true) { deliverOne(component) }
+        var deliveries = 0
+        while !(queues[component]?.isEmpty ?? true) {
+            deliverOne(component)
+            deliveries += 1
+            if deliveries > 100_000 {
+                Issue.record("the cluster does not settle: 100000 messages delivered without a pause")
+                didNotSettle = true
+                queues[component] = []
+                return
+            }
+        }
     }
 
     private mutating func completeFence(_ index: Int) {
@@ -255,24 +287,32 @@ struct ClusterSimulator {
         let actions = halod.machine.handle(event)
         nodes[member.node]!.halod = halod
         execute(actions, from: member)
+        updateStacks(member)
     }
 
     mutating func perform(_ member: MemberID, agreed event: AgreedEvent) {
         guard var halod = nodes[member.node]?.halod, halod.pid == member.process else { return }
-        let before = believed(by: member.node)
         let actions = halod.machine.handle(event)
-        // A member that drops its state (it lost a merge) keeps its stacks running until fenced.
-        if halod.machine.state == nil { leftover[member.node, default: []].formUnion(before) }
         nodes[member.node]!.halod = halod
         execute(actions, from: member)
-        // Once the cluster knows what this node runs (its announcement is in the state with an
-        // agreed policy), the node stops the stacks it is not assigned (part 2's job) and says so.
-        if let state = halod.machine.state, state.agreement != nil, state.nodes[member.node]?.announcement != nil,
-           let strays = leftover[member.node], !strays.isEmpty {
-            leftover[member.node] = strays.intersection(believed(by: member.node))
-            leftover[member.node] = nil
-            perform(member, local: .facts(facts(of: member.node)))
+        updateStacks(member)
+    }
+
+    /// Starts and stops the member's stacks as `StackGoal` says, and announces a change.
+    private mutating func updateStacks(_ member: MemberID) {
+        guard let machine = machine(member.node), self.member(member.node) == member else { return }
+        let before = stacks[member.node] ?? []
+        var running = before
+        for lun in configuration.luns.map(\.name) {
+            switch StackGoal.of(lun, for: member.node, in: machine.stateForStacks, isConfigured: true) {
+            case .serve: running.insert(lun)
+            case .standby, .absent: running.remove(lun)
+            case .hold: break
+            }
         }
+        guard running != before else { return }
+        stacks[member.node] = running
+        perform(member, local: .facts(facts(of: member.node)))
     }
 
     private mutating func execute(_ actions: [ClusterAction], from member: MemberID) {
@@ -326,7 +366,7 @@ struct ClusterSimulator {
         views = newViews
         queues = queues.filter { newViews[$0.key] != nil }
         let oldComponentOf: [MemberID: Int] = Dictionary(oldViews.flatMap { key, members in members.map { ($0, key) } }, uniquingKeysWith: { a, _ in a })
-        for (component, members) in newViews {
+        for (component, members) in newViews.sorted(by: { $0.key < $1.key }) {
             for member in members {
                 let previous = oldComponentOf[member].flatMap { oldViews[$0] } ?? []
                 let left = previous.filter { !members.contains($0) }.map { Departure(member: $0, kind: .nodeDown) }
@@ -336,7 +376,7 @@ struct ClusterSimulator {
             }
             _ = component
         }
-        for node in nodes.values where node.isUp {
+        for node in nodeIDs.map({ nodes[$0]! }) where node.isUp {
             if let me = member(node.id) { perform(me, local: .quorum(quorumReport(for: node.component))) }
         }
     }
@@ -355,17 +395,11 @@ struct ClusterSimulator {
 
     // MARK: What tests look at
 
-    /// The LUNs a node's halod believes it serves.
-    func believed(by node: NodeID) -> Set<LUNName> {
-        guard let state = state(node) else { return [] }
-        return Set(state.luns.filter { $0.value.owner == node }.keys)
-    }
-
-    /// The nodes that serve `lun`: powered on, and either their halod's state names them
-    /// owner or their halod died while it did.
+    /// The nodes that serve `lun`: powered on, with its stack running (under their halod, or
+    /// left by a halod that died).
     func servers(of lun: LUNName) -> [NodeID] {
         nodes.values.filter { $0.isUp }.compactMap { node in
-            believed(by: node.id).contains(lun) || leftover[node.id]?.contains(lun) == true ? node.id : nil
+            stacks[node.id]?.contains(lun) == true || leftover[node.id]?.contains(lun) == true ? node.id : nil
         }.sorted()
     }
 

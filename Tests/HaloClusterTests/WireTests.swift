@@ -43,11 +43,15 @@ struct WireTests {
     }
 
     @Test("another protocol version, broken JSON and unknown types are refused with the reason")
-    func refusals() {
-        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":2,"type":"quorum","ring":1,"quorate":true,"nodes":[]}"#.utf8)) }
-        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":1,"type":"quorum""#.utf8)) }
-        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":1,"type":"launch"}"#.utf8)) }
-        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":1,"type":"quorum","ring":-1,"quorate":true,"nodes":[]}"#.utf8)) }
+    func refusals() throws {
+        let valid = #"{"v":2,"type":"quorum","ring":1,"quorate":true,"nodes":[]}"#
+        #expect(try ClusterMessage(decoding: Array(valid.utf8)) == .quorum(QuorumReport(ring: 1, isQuorate: true, nodes: [])))
+        // Version 1's states lack the ring's nodes: its members are refused, not half-understood.
+        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":1,"type":"quorum","ring":1,"quorate":true,"nodes":[]}"#.utf8)) }
+        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":3,"type":"quorum","ring":1,"quorate":true,"nodes":[]}"#.utf8)) }
+        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":2,"type":"quorum""#.utf8)) }
+        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":2,"type":"launch"}"#.utf8)) }
+        #expect(throws: WireError.self) { try ClusterMessage(decoding: Array(#"{"v":2,"type":"quorum","ring":-1,"quorate":true,"nodes":[]}"#.utf8)) }
     }
 
     @Test("JSON: parsing what rendering writes, escapes, and the limits")

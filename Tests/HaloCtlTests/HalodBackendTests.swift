@@ -105,3 +105,20 @@ struct HalodBackendTests {
         }
     }
 }
+
+/// How haloctl reads a node of halod's status (the shape StatusReport.nodeJSON writes).
+@Suite("haloctl reads halod's node states")
+struct HalodNodeStateTests {
+    @Test("a node with a fencing to do is unclean, whatever its state says; the others by their fields")
+    func states() throws {
+        let fencing = #""fencing":{"failedAttempts":0,"lastError":null,"inProgress":null}"#
+        func state(_ fields: String) throws -> NodeState { HalodViewBuilder.state(try JSONValue.parse("{\(fields)}")) }
+        #expect(try state(#""state":"lost: to be fenced","member":false,"#+fencing) == .unclean)
+        #expect(try state(#""state":"not seen running: to be fenced unless its halod joins","member":false,"#+fencing) == .unclean)
+        #expect(try state(#""state":"fenced","member":false"#) == .fenced)
+        #expect(try state(#""state":"left cleanly","member":false"#) == .offline)
+        #expect(try state(#""state":"running","member":true,"inSync":false"#) == .pending)
+        #expect(try state(#""state":"running","member":true,"inSync":true,"drained":true"#) == .drained)
+        #expect(try state(#""state":"running","member":true,"inSync":true,"drained":false"#) == .online)
+    }
+}

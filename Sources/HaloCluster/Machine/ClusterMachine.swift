@@ -80,6 +80,11 @@ public struct ClusterMachine: Sendable {
     /// Whether a synchronisation round is in progress.
     public var isSynchronising: Bool { round != nil }
 
+    /// The state this node's LUN stacks follow (`StackGoal.of`): none — so they hold — while a
+    /// merge decides which partition's state is kept. Until then the members of one group hold
+    /// states of different lineages, which may each give the same LUN to their own node.
+    public var stateForStacks: ClusterState? { round?.isMerge == true ? nil : state }
+
     // MARK: The agreed stream
 
     /// Handles one event of the agreed stream.

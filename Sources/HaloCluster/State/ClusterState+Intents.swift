@@ -17,8 +17,8 @@ extension ClusterState {
             }
             if let problem = ineligibility(of: target, for: lun, policy: policy) { return .refused("\(targetName) cannot take \(lun): \(problem)") }
             if record.owner == target { return .accepted("\(lun) is already served by \(targetName)") }
-            if let owner = record.owner, case .lost = nodes[owner]?.safety {
-                return .refused("\(lun)'s node \(policy.nodes[owner] ?? String(describing: owner)) is lost and not fenced yet")
+            if let owner = record.owner, nodes[owner]?.fenceTask != nil {
+                return .refused("\(lun)'s node \(policy.nodes[owner] ?? String(describing: owner)) must be fenced first: it may still serve the LUN")
             }
             record.pendingMove = target
             luns[lun] = record

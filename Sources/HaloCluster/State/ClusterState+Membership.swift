@@ -77,15 +77,33 @@ extension ClusterState {
 
     /// Applies a node's quorum verdict: the newest ring wins; a verdict for an older ring than
     /// the one known is stale and ignored.
+    ///
+    /// A fence, or a clean leave, vouches for the node as it was then. A node whose corosync
+    /// comes back to the ring after it was away, and whose halod is not a member, may have
+    /// spent the time in another partition — taken LUNs there, then lost its halod while the
+    /// stacks kept running — so it is to be fenced again (after the startup delay, unless its
+    /// halod joins) before any LUN moves on its account.
     mutating func applyQuorum(_ report: QuorumReport) -> [ClusterLogEntry] {
         guard report.ring >= quorum.ring else { return [] }
+        var log: [ClusterLogEntry] = []
+        if report.ring > quorum.ring {
+            let previous = Set(quorum.nodes)
+            for node in report.nodes.sorted() where !previous.contains(node) {
+                guard var record = nodes[node], record.member == nil, case .stopped(let why) = record.safety else { continue }
+                record.safety = .unseen(FenceTask(failure: sequence))
+                nodes[node] = record
+                log.append(.init(.warning, "node back in the ring without its halod: it is fenced unless its halod joins",
+                                 node: node, ["halo.was": why.rawValue, "halo.ring": String(report.ring)]))
+            }
+        }
         let could = quorum.allowsActions
         quorum.ring = report.ring
         quorum.isQuorate = report.isQuorate
+        quorum.nodes = report.nodes.sorted()
         if let awaited = quorum.awaitingRingAbove, report.ring > awaited { quorum.awaitingRingAbove = nil }
         if report.isQuorate { lastQuorateRing = max(lastQuorateRing, report.ring) }
-        guard could != quorum.allowsActions else { return [] }
-        return [quorum.allowsActions
+        guard could != quorum.allowsActions else { return log }
+        return log + [quorum.allowsActions
             ? .init(.notice, "the cluster is quorate", ["halo.ring": String(report.ring)])
             : .init(.warning, "the cluster lost quorum: no fencing, no placement until it is back", ["halo.ring": String(report.ring)])]
     }

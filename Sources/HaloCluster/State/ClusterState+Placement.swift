@@ -35,9 +35,9 @@ extension ClusterState {
             let eligible = preference.filter { ineligibility(of: $0, for: lun, policy: policy) == nil }
             let before = record
             if record.blocked != nil {
-                // Nowhere until the configuration changes or an operator clears it; a lost owner
-                // still holds it until fenced.
-                if let owner = record.owner, case .lost = nodes[owner]?.safety {
+                // Nowhere until the configuration changes or an operator clears it; an owner to
+                // be fenced still holds it until fenced.
+                if let owner = record.owner, nodes[owner]?.fenceTask != nil {
                     record.reason = .waitingForFence(owner)
                 } else {
                     record.owner = nil
@@ -50,7 +50,8 @@ extension ClusterState {
             if let target = record.pendingMove, !eligible.contains(target) { record.pendingMove = nil }
             if let owner = record.owner {
                 switch nodes[owner]?.safety {
-                case .lost:
+                case .lost, .unseen:
+                    // It may be serving the LUN: it stays assigned there until fenced.
                     record.reason = .waitingForFence(owner)
                 case .stopped(let why) where nodes[owner]?.member == nil || nodes[owner]?.fencedMember != nil:
                     record.owner = nil
@@ -85,10 +86,11 @@ extension ClusterState {
                     }
                 }
                 // A member that runs the LUN's stack already (found by its probes, say after
-                // every halod restarted) keeps it: starting it elsewhere would serve it twice.
-                let runningOn = preference.filter { node in
-                    guard let record = nodes[node], let member = record.member, synced.contains(member) else { return false }
-                    return record.announcement?.running.contains(lun) ?? false
+                // every halod restarted) keeps it, when it can serve it. (One that cannot would
+                // lose it again at the next event — the rule above — and so on without end:
+                // the LUN goes to a node that can, which starts it once the other has stopped.)
+                let runningOn = eligible.filter { node in
+                    nodes[node]?.announcement?.running.contains(lun) ?? false
                 }
                 if let blocking {
                     record.reason = .unplaced(.waitingForFence(blocking))
@@ -127,7 +129,7 @@ extension PlacementReason {
         case .reassigned(let node): "reassigned from node \(node), which left"
         case .failedBack: "failed back to a preferred node"
         case .adopted: "found running there"
-        case .waitingForFence(let node): "its node \(node) is lost: waiting for it to be fenced"
+        case .waitingForFence(let node): "its node \(node) may still serve it: waiting for it to be fenced"
         case .unplaced(.noDecisions): "no decisions: no quorum or no agreed configuration"
         case .unplaced(.noEligibleNode): "no node can take it"
         case .unplaced(.waitingForFence(let node)): "waiting for node \(node) to be fenced"

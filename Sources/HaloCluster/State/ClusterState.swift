@@ -33,7 +33,7 @@ public struct ClusterState: Sendable, Hashable {
     public static func genesis(members: [MemberID], lineage: UInt64) -> ClusterState {
         var state = ClusterState(
             lineage: lineage, sequence: 0, members: members.sorted(), synced: Set(members), nodes: [:],
-            quorum: QuorumView(ring: 0, isQuorate: false, awaitingRingAbove: nil), lastQuorateRing: 0, luns: [:], fenceHistory: [], agreement: nil)
+            quorum: QuorumView(ring: 0, isQuorate: false, nodes: [], awaitingRingAbove: nil), lastQuorateRing: 0, luns: [:], fenceHistory: [], agreement: nil)
         for member in members {
             state.nodes[member.node] = NodeRecord(member: member, safety: .running, announcement: nil, isDrained: false, fencedMember: nil)
         }
@@ -74,8 +74,9 @@ public struct NodeRecord: Sendable, Hashable {
 
 /// Whether a node may hold LUN stacks, as far as the cluster knows.
 public enum NodeSafety: Sendable, Hashable {
-    /// Configured, but not a member since this lineage began: it may hold LUNs from before,
-    /// so it is fenced (after the startup delay) unless it joins.
+    /// Configured, but not a member since this lineage began — or its corosync came back to
+    /// the ring after it was stopped, without its halod: it may hold LUNs from before or from
+    /// another partition, so it is fenced (after the startup delay) unless its halod joins.
     case unseen(FenceTask)
     /// A member in sync: it holds what it is assigned.
     case running
@@ -124,6 +125,9 @@ public struct QuorumView: Sendable, Hashable {
     /// The ring of the latest verdict.
     public var ring: UInt64
     public var isQuorate: Bool
+    /// The nodes of that ring, sorted: a node's corosync that comes back to the ring after it
+    /// was away may have served LUNs elsewhere meanwhile (`applyQuorum`).
+    public var nodes: [NodeID]
     /// After a node-level membership change, the old ring: until a verdict for a newer ring
     /// arrives, the cluster does not act (the old verdict is about a membership that is gone).
     public var awaitingRingAbove: UInt64?

@@ -3,7 +3,7 @@ import HaloJSON
 extension ClusterMessage {
     /// The wire protocol's version; a member that receives another version ignores the
     /// message and says so (a rolling upgrade across versions is refused, not guessed at).
-    public static let protocolVersion = 1
+    public static let protocolVersion = 2
 
     /// The message as bytes for the group: compact JSON.
     public var encoded: [UInt8] { Array(json.rendered(style: .compact).utf8) }

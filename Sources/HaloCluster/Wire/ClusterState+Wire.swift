@@ -10,6 +10,7 @@ extension ClusterState {
             ("members", .array(members.map(\.json))),
             ("synced", .array(synced.sorted().map(\.json))),
             ("quorum", .object([("ring", quorum.ring.countJSON), ("quorate", .bool(quorum.isQuorate)),
+                                ("nodes", .array(quorum.nodes.map(\.json))),
                                 ("awaitingRingAbove", quorum.awaitingRingAbove.map(\.countJSON) ?? .null)])),
             ("lastQuorateRing", lastQuorateRing.countJSON),
             ("agreement", agreement.map { .object([("digest", .string($0.digest)), ("policy", $0.policy.json)]) } ?? .null),
@@ -28,8 +29,10 @@ extension ClusterState {
         for member in try fields.array("members") { members.append(try MemberID(json: member)) }
         for member in try fields.array("synced") { synced.insert(try MemberID(json: member)) }
         let quorumFields = try JSONFields(try fields.value("quorum"), "quorum")
+        var ringNodes: [NodeID] = []
+        for node in try quorumFields.array("nodes") { ringNodes.append(try NodeID(json: node)) }
         let quorum = QuorumView(
-            ring: try quorumFields.count("ring"), isQuorate: try quorumFields.bool("quorate"),
+            ring: try quorumFields.count("ring"), isQuorate: try quorumFields.bool("quorate"), nodes: ringNodes,
             awaitingRingAbove: quorumFields.optional("awaitingRingAbove") == nil ? nil : try quorumFields.count("awaitingRingAbove"))
         var agreement: PolicyAgreement?
         if let value = fields.optional("agreement") {

@@ -230,7 +230,8 @@ struct HalodViewBuilder {
 
     static func state(_ node: JSONValue) -> NodeState {
         let state = node["state"]?.stringValue ?? ""
-        if state.hasPrefix("lost") || state.hasPrefix("never seen") { return .unclean }
+        // A node to be fenced (lost, or not seen running) has its fencing described.
+        if case .object = node["fencing"] { return .unclean }
         if state == "fenced" { return .fenced }
         if node["member"]?.boolValue != true { return .offline }
         if node["inSync"]?.boolValue != true { return .pending }

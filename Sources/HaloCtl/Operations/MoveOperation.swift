@@ -115,7 +115,16 @@ public struct MoveOperation {
             try cleanUp(ticket, step: step)
             notes.append("interrupted")
         }
-        let final = (try? manager.view(deadline: Deadline.after(.seconds(20))))?.lun(lun.name) ?? last?.lun(lun.name)
+        var final = (try? manager.view(deadline: Deadline.after(.seconds(20))))?.lun(lun.name) ?? last?.lun(lun.name)
+        if result == .failed, let unsettled = final, !Self.isSettled(unsettled) {
+            // The manager places the LUN by its own rules again: say where it ends up, not a
+            // moment of the way back (bounded: 30 s, then what is known).
+            let (_, settled) = watcher.wait(until: Deadline.after(.seconds(30)), status: { elapsed in
+                "  \(pad(seconds(elapsed)))  \(lun.name): \(manager.kind.displayName) places it again"
+            }, check: { view in view.lun(lun.name).map(Self.isSettled) == true ? .reached : nil })
+            progress.endLive()
+            final = settled?.lun(lun.name) ?? final
+        }
         return Outcome(lun: lun.name, from: lun.servingNode, to: node, result: result, steps: steps,
                        total: started.duration(to: .now), unserved: unserved, finalState: Self.describe(final), notes: notes)
     }
@@ -128,6 +137,9 @@ public struct MoveOperation {
     // MARK: - Reading the view
 
     static func servedAnywhere(_ lun: LUNView) -> Bool { lun.servingNode != nil && lun.isServedByManager }
+
+    /// Served somewhere, with no action of the manager pending on any of its layers.
+    static func isSettled(_ lun: LUNView) -> Bool { servedAnywhere(lun) && !lun.layers.contains { !$0.pending.isEmpty } }
 
     static func isMonitored(_ lun: LUNView, on node: String) -> Bool {
         lun.layers.filter { $0.roles[node] != nil }.allSatisfy { $0.monitoredOn.contains(node) }
