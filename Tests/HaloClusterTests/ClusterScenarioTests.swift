@@ -421,4 +421,22 @@ struct ClusterScenarioTests {
         #expect(cluster.state(1)?.nodes[3]?.safety == .running)
         #expect(cluster.servers(of: "lun3") == [1], "placement is sticky: lun3 stays on node1")
     }
+
+    /// Found by the two-node random histories: a node that runs a LUN it can no longer serve
+    /// adopted it at one event (its announcement said running) and lost it at the next (it cannot
+    /// serve it), starting and stopping it without end.
+    @Test("a LUN running where it cannot be served is stopped there, not adopted again and again")
+    func runningWhereItCannotBeServed_isNotAdopted() {
+        var cluster = Fixtures.running(Fixtures.twoNodes)
+        #expect(cluster.servers(of: "lun1") == [1])
+        cluster.setDisk("lun1", .outdated, on: 2)
+        cluster.setDisk("lun1", .outdated, on: 1)
+        cluster.settle()
+        #expect(!cluster.didNotSettle)
+        #expect(cluster.servers(of: "lun1") == [])
+        #expect(cluster.state(1)?.luns["lun1"]?.reason == .unplaced(.noEligibleNode))
+        cluster.setDisk("lun1", .notReplicated, on: 2)
+        cluster.settle()
+        #expect(cluster.servers(of: "lun1") == [2])
+    }
 }
