@@ -117,7 +117,7 @@ struct ClusterPropertyTests {
         }
     }
 
-    /// Random histories per test: 300 in the default run (seconds); HALO_PROPERTY_COUNT=20000
+    /// Random histories per test: 300 in the default run (seconds); HALO_PROPERTY_COUNT=10000
     /// runs them at length.
     static let count = getenv("HALO_PROPERTY_COUNT").flatMap { Int(String(cString: $0)) } ?? 300
 

@@ -86,9 +86,10 @@ extension ClusterState {
     mutating func applyQuorum(_ report: QuorumReport) -> [ClusterLogEntry] {
         guard report.ring >= quorum.ring else { return [] }
         var log: [ClusterLogEntry] = []
+        let ringNodes = report.nodes.sorted()
         if report.ring > quorum.ring {
             let previous = Set(quorum.nodes)
-            for node in report.nodes.sorted() where !previous.contains(node) {
+            for node in ringNodes where !previous.contains(node) {
                 guard var record = nodes[node], record.member == nil, case .stopped(let why) = record.safety else { continue }
                 record.safety = .unseen(FenceTask(failure: sequence))
                 nodes[node] = record
@@ -99,7 +100,7 @@ extension ClusterState {
         let could = quorum.allowsActions
         quorum.ring = report.ring
         quorum.isQuorate = report.isQuorate
-        quorum.nodes = report.nodes.sorted()
+        quorum.nodes = ringNodes
         if let awaited = quorum.awaitingRingAbove, report.ring > awaited { quorum.awaitingRingAbove = nil }
         if report.isQuorate { lastQuorateRing = max(lastQuorateRing, report.ring) }
         guard could != quorum.allowsActions else { return log }
