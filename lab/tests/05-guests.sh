@@ -3,6 +3,7 @@
 # and machine-id, the cluster units disabled, no default route anywhere, and the fence agent
 # reaches the lab's fence service.
 # lab-backends: uml qemu
+# lab-default-run: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

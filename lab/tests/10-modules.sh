@@ -2,6 +2,7 @@
 # lab/tests/10-modules.sh — the guests' Debian kernel loads the modules halo drives: DRBD 8.4,
 # dm-crypt, 802.1Q VLANs and the LIO iSCSI target.
 # lab-backends: uml qemu
+# lab-default-run: uml qemu
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

@@ -12,6 +12,8 @@
 #   3. apt install the previous version (RELEASE~lab1: the same binaries), which the agent tests
 #      run and the e2e's upgrade event (lab/tests/70-e2e.sh) upgrades in place with the cluster
 #      running.
+#   Both nodes at the same time (each guest is one host process); each node's lines are shown
+#   together.
 # Without it: the tree scripts/test laid out (HALO_INSTALL_DIR), or, when the lab runs alone, a
 # release build made here with scripts/install, copied in.
 # Then every agent's meta-data passes halo-conformance --metadata-only in the guest (schemas,
@@ -31,12 +33,20 @@ snapshot() {
         -o -path /var/lib/ucf -o -path /var/lib/man-db \) -prune -o -print | LC_ALL=C sort" </dev/null
 }
 
+# The .deb files copied into a node (one node at a time: the copies share the host's file server).
+stage_debs() {
+    local vm=$1
+    lab_expect "$vm: the packages staged in /var/tmp/halo-debs/current" lab_stage_debs "$vm" "$packages" /var/tmp/halo-debs/current
+    if lab_debs_in "$packages/previous" >/dev/null; then
+        lab_expect "$vm: the previous version $from staged" lab_stage_debs "$vm" "$packages/previous" /var/tmp/halo-debs/previous
+    fi
+}
+
 # What an admin does, on one node: install the packages, look, purge, look again; then the
 # previous version (when there is one) for the agent tests and the e2e's upgrade.
 install_with_apt() {
-    local vm=$1 before after t0 from
+    local vm=$1 before after t0
     lab_expect "$vm: no halo package left from an earlier run" lab_apt_purge "$vm"
-    lab_expect "$vm: the packages staged in /var/tmp/halo-debs/current" lab_stage_debs "$vm" "$packages" /var/tmp/halo-debs/current
     before=$(snapshot "$vm")
     t0=$(lab_now_ms)
     lab_expect "$vm: apt install ./halo-agents_*.deb ./halod_*.deb ./haloctl_*.deb" lab_apt_install "$vm" /var/tmp/halo-debs/current
@@ -67,8 +77,6 @@ install_with_apt() {
     lab_expect "$vm: dpkg knows no halo package any more" \
         lab_sh "$vm" '! dpkg-query -W -f "\${db:Status-Abbrev}\n" halo-agents halod haloctl 2>/dev/null | grep -q "^[a-z][a-z]"'
     if lab_debs_in "$packages/previous" >/dev/null; then
-        from=$(dpkg-deb -f "$(lab_debs_in "$packages/previous" | head -n 1)" Version)
-        lab_expect "$vm: the previous version $from staged" lab_stage_debs "$vm" "$packages/previous" /var/tmp/halo-debs/previous
         lab_expect "$vm: apt install the previous version $from (the e2e's upgrade event upgrades it in place)" \
             lab_apt_install "$vm" /var/tmp/halo-debs/previous
     else
@@ -108,7 +116,27 @@ if [ -n "$packages" ]; then
     lab_step "installing the packages with apt: $(xargs -n 1 basename <<<"$current" | tr '\n' ' ')"
     agents=$(dpkg-deb -c "$agents_deb" |
         awk '$6 ~ /^\.\/usr\/lib\/ocf\/resource.d\/halo\/./ {sub(".*/", "", $6); print $6}' | LC_ALL=C sort | tr '\n' ' ')
-    for vm in "${LAB_NODES[@]}"; do install_with_apt "$vm"; done
+    from=
+    if lab_debs_in "$packages/previous" >/dev/null; then
+        from=$(dpkg-deb -f "$(lab_debs_in "$packages/previous" | head -n 1)" Version)
+    fi
+    for vm in "${LAB_NODES[@]}"; do stage_debs "$vm"; done
+    # The nodes install, purge and install again at the same time (each guest is one host
+    # process: apt in two guests takes about as long as in one); each node's lines are shown
+    # together when both are done, and a node that failed fails the test.
+    logs=$(mktemp -d /tmp/halo-lab-55.XXXXXX)
+    pids=()
+    for vm in "${LAB_NODES[@]}"; do
+        ( install_with_apt "$vm" ) >"$logs/$vm.log" 2>&1 &
+        pids+=($!)
+    done
+    failed=0
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || failed=1
+        cat "$logs/${LAB_NODES[$i]}.log"
+    done
+    rm -rf "$logs"
+    [ $failed = 0 ] || exit 1
     # The lab's own tools (not packaged: the conformance runner and the verifying writer), from
     # the tree scripts/test laid out beside the packages (the packages' content plus the tools).
     if [ -n "$tree" ]; then

@@ -14,15 +14,15 @@
 # With the packages (HALO_PACKAGES, which scripts/test sets; test 55 installed their previous
 # version): first the upgrade to this build with apt on both nodes while the cluster serves and
 # the client writes (nothing may restart or move: the cluster's processes, the controller's
-# actions and the versions are the evidence), and a move with haloctl (exit 0, no constraint
-# left; under halod: no move left in progress), each under the same verdict (the upgrade under
-# Pacemaker only: it checks that no Pacemaker daemon restarted); and haloctl's two events with
+# actions and the versions are the evidence), under the same verdict (under Pacemaker only: it
+# checks that no Pacemaker daemon restarted); and haloctl's two events with
 # evidence of their own: check-health finding an MTU broken on purpose on node2 (and not before
 # or after; the move onto node2 refused meanwhile), and a rehearsal of LUN 1 there and back with
 # its own verifying writer on the client (both moves timed, every acknowledged write read back,
 # nothing left behind).
 # With --full (HALO_LAB_FULL=1): every event of e2e/run (move, drain, crash, link, vlan; and
-# haloctl-drain with the packages).
+# with the packages haloctl-move — a move with haloctl under the run's writers: exit 0, no
+# constraint left, under halod no move left in progress — and haloctl-drain).
 # The side-by-side comparison with the established agents is e2e/run itself (longer).
 # lab-timeout: 2700
 set -euo pipefail
@@ -41,9 +41,12 @@ events=move,crash
 lab_full && events=move,drain,crash,link,vlan
 # With the packages installed by test 55 (HALO_PACKAGES, the previous version on the nodes): the
 # upgrade to this build in place first, with the cluster running (nothing may restart or move),
-# then haloctl's move (and with --full its drain) under the same writers and verdict.
+# then (with --full) haloctl's move and drain under the same writers and verdict.
 if [ -n "${HALO_PACKAGES:-}" ]; then
-    events=haloctl-health,haloctl-move,haloctl-rehearse,$events
+    # haloctl's move under the run's writers: with --full (the rehearsal's two moves, with a
+    # writer and a verdict of their own, run in every run).
+    events=haloctl-health,haloctl-rehearse,$events
+    lab_full && events=haloctl-move,$events
     # An upgrade needs something older installed: test 55's previous version.
     if lab_debs_in "$HALO_PACKAGES/previous" >/dev/null; then
         events=upgrade,$events
