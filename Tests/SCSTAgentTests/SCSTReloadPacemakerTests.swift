@@ -16,11 +16,13 @@ struct SCSTReloadPacemakerTests {
     static let client = "iqn.2026-11.lab.test:client"
 
     /// The node's record of `resource`'s last non-recurring operation: (operation, call id, its
-    /// result code).
-    func last(_ node: PacemakerNode, _ resource: String) throws -> (operation: String?, call: String?, rc: String?) {
+    /// result code, whether it is still in progress). Pacemaker records an operation it has begun
+    /// (`record-pending`, on by default since 2.1) with op-status -1 and rc-code 193: a record
+    /// of the start is not yet its result.
+    func last(_ node: PacemakerNode, _ resource: String) throws -> (operation: String?, call: String?, rc: String?, pending: Bool) {
         let status = try XMLElement.parse(try node.run(["cibadmin", "--query", "--scope", "status"]).outputText)
         let op = status.descendants("lrm_rsc_op").first { $0["id"] == "\(resource)_last_0" }
-        return (op?["operation"], op?["call-id"], op?["rc-code"])
+        return (op?["operation"], op?["call-id"], op?["rc-code"], op?["op-status"] == "-1")
     }
 
     /// The controller's and executor's log of the node.
@@ -63,7 +65,8 @@ struct SCSTReloadPacemakerTests {
             """)
         // The start timeout the agent's meta-data recommends: Pacemaker's default (20 s) can pass
         // while this machine runs the whole test suite beside it.
-        #expect(try wait(.seconds(90)) { try last(node, "target-lun1").operation == "start" }, "\(log(node).suffix(3000))")
+        #expect(try wait(.seconds(90)) { let op = try last(node, "target-lun1"); return op.operation == "start" && !op.pending },
+                "\(log(node).suffix(3000))")
         let started = try last(node, "target-lun1")
         try #require(started.rc == "0", "the start failed (rc \(started.rc ?? "none")): \(log(node).suffix(3000))")
         try bed.model.control("sessions", "login \(Self.target) \(Self.client) 198.18.1.22 198.18.1.21")
