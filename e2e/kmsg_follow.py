@@ -9,7 +9,10 @@ rest of the run while the messages, the harness's marks among them, were in the 
 journald, woken by its other sources, read them 70 s late). This reader waits for that wake-up
 at most 0.1 s and then reads what the buffer holds anyway (a non-blocking read needs no wake-up).
 
-Records the kernel overwrote before they were read are reported as a line of their own (the
+Its first line, "# kmsg: following", says it reads from here on: the harness writes its begin
+mark only after it (a Python start in a loaded UML guest took over 1.3 s, and a mark written
+before the reader had opened /dev/kmsg was missed). Records the kernel overwrote before they were
+read are reported as a line of their own (the
 read fails with EPIPE once; the next read goes on with the oldest record left). It ends when
 whoever reads its output has gone (the recorder's ssh ended: sshd closed the pipe), not an hour
 later: an idle reader would never learn it by writing.
@@ -21,6 +24,7 @@ import select
 import sys
 
 POLL_SECONDS = 0.1
+READY = "# kmsg: following"
 
 
 def line(record):
@@ -38,6 +42,8 @@ def line(record):
 def follow(path="/dev/kmsg", out=sys.stdout):
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     os.lseek(descriptor, 0, os.SEEK_END)
+    out.write(READY + "\n")
+    out.flush()
     poller = select.poll()
     poller.register(descriptor, select.POLLIN)
     try:

@@ -485,6 +485,9 @@ e2e_record_start() {
     for vm in "${LAB_NODES[@]}"; do
         e2e_wait_for_line 60 "$dir/events2-$vm.txt" ' exists -$' ||
             lab_warn "$vm: no DRBD state in its record within 60 s (the event will not pass without it)"
+        # The reader reads from where it opened /dev/kmsg: the mark must come after that.
+        e2e_wait_for_line 60 "$dir/kernel-$vm.txt" '^# kmsg: following' ||
+            lab_warn "$vm: its kernel recorder did not start within 60 s (the event will not pass without it)"
         e2e_kernel_mark "$vm" "$dir/kernel-$vm.txt" begins
     done
 }

@@ -14,7 +14,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kmsg_follow import follow, line  # noqa: E402
+from kmsg_follow import READY, follow, line  # noqa: E402
 
 # Captured on the build host (Linux 6.18) with:
 #   python3 -c "import os; fd = os.open('/dev/kmsg', os.O_RDONLY | os.O_NONBLOCK); print(repr(os.read(fd, 8192)))"
@@ -61,7 +61,11 @@ class KmsgFollowTest(unittest.TestCase):
     def test_a_message_written_now_is_followed(self):
         lines = Lines()
         threading.Thread(target=follow, kwargs={"out": lines}, daemon=True).start()
-        time.sleep(0.3)  # past its seek to the end
+        # Its first line says it reads from here on (the harness writes its mark after it).
+        deadline = time.monotonic() + 5
+        while READY not in lines.text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(lines.text().startswith(READY + "\n"), lines.text())
         mark = f"halo-e2e-test: {uuid.uuid4()}"
         with open("/dev/kmsg", "w") as kmsg:
             kmsg.write(mark + "\n")
