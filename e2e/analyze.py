@@ -569,7 +569,8 @@ def report(out):
         print("\nTCG software emulation stretches every absolute time; the ratios are the comparison.")
     elif name == "uml":
         print("\nUML: each guest process is a host process (system calls trapped by ptrace), a process start "
-              "costs 6-14 ms; the protocol timers (corosync, DRBD, open-iscsi) run in real time.")
+              "costs 6-14 ms on a host with hardware virtualisation and 130-180 ms under a nested PVM hypervisor "
+              "(lab/README.md); the protocol timers (corosync, DRBD, open-iscsi) run in real time.")
     print("haloctl's check-health and rehearse bring their own evidence (no writers of the run): the "
           "rehearsal's stall and counts are its own writer's on the client, over the whole rehearsal.")
     print("Stall = the longest gap between two acknowledged writes on the client (one clock, exact) that "

@@ -129,6 +129,12 @@ struct StackPlannerTests {
         OutcomeRow(exit: .code(0), action: .monitor, role: .promotable, was: .promoted, state: .failedPromoted, failure: .soft),
         OutcomeRow(exit: .code(9), action: .monitor, role: .promotable, was: .promoted, state: .failedPromoted, failure: .soft),
         OutcomeRow(exit: .code(4), action: .monitor, role: .serving, was: .started, state: .failed, failure: .hard),
+        // Degraded is running (Pacemaker's pcmk__effective_rc): 190 as 0, 191 as 8.
+        OutcomeRow(exit: .code(190), action: .monitor, role: .serving, was: .started, state: .started, failure: nil),
+        OutcomeRow(exit: .code(191), action: .monitor, role: .promotable, was: .promoted, state: .promoted, failure: nil),
+        OutcomeRow(exit: .code(191), action: .monitor, role: .promotable, was: .started, state: .failed, failure: .soft),
+        OutcomeRow(exit: .code(191), action: .probe, role: .promotable, was: .unknown, state: .promoted, failure: nil),
+        OutcomeRow(exit: .code(190), action: .probe, role: .serving, was: .unknown, state: .started, failure: nil),
         OutcomeRow(exit: .code(1), action: .stop, role: .serving, was: .started, state: .failed, failure: .stopFailed),
         OutcomeRow(exit: .timedOut, action: .demote, role: .promotable, was: .promoted, state: .failedPromoted, failure: .stopFailed),
     ]

@@ -10,14 +10,15 @@ public enum AgentExit: Sendable, Hashable {
 
 /// What an action's exit means for the resource, and for the cluster: Pacemaker's reading of
 /// the OCF exit codes (1 soft, 2/4/5 hard on this node, 6 fatal everywhere, 7 not running,
-/// 8 promoted, 9 failed promoted; a timeout as a failure of the action; a failed stop as a node
-/// that may still run it).
+/// 8 promoted, 9 failed promoted, 190/191 running/promoted but degraded — read as 0/8, as
+/// Pacemaker's `pcmk__effective_rc` does; a timeout as a failure of the action; a failed stop as
+/// a node that may still run it).
 public enum StackOutcome {
     /// The resource's new state and, for a failure, what the cluster must learn.
     public static func reading(_ exit: AgentExit, of action: StackAction, role: ResourceRole, was: ResourceState) -> (ResourceState, StackFailure.Kind?) {
         let code: Int32
         switch exit {
-        case .code(let value): code = value
+        case .code(let value): code = effective(value)
         case .timedOut: code = -1
         case .notRunnable: code = 5
         }
@@ -43,6 +44,19 @@ public enum StackOutcome {
             if code == expected { return (was, nil) }
             if code == 9 || (was == .promoted && code == 0) { return (.failedPromoted, .soft) }
             return (was == .promoted ? .failedPromoted : .failed, failureKind(code, soft: .soft))
+        }
+    }
+
+    /// A degraded result is its healthy one for what follows (OCF_DEGRADED 190 → 0,
+    /// OCF_DEGRADED_PROMOTED 191 → 8): the agent says the resource runs, with a problem worth
+    /// showing but not one to recover from. (ocf:halo:drbd's monitor says 191 while DRBD
+    /// suspends I/O during the fence of a lost peer; read as a failure, it restarted the stack
+    /// of a LUN the crash had not touched.)
+    static func effective(_ code: Int32) -> Int32 {
+        switch code {
+        case 190: 0
+        case 191: 8
+        default: code
         }
     }
 
