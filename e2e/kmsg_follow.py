@@ -12,8 +12,8 @@ at most 0.1 s and then reads what the buffer holds anyway (a non-blocking read n
 Its first line, "# kmsg: following", says it reads from here on: the harness writes its begin
 mark only after it (a Python start in a loaded UML guest took over 1.3 s, and a mark written
 before the reader had opened /dev/kmsg was missed). Records the kernel overwrote before they were
-read are reported as a line of their own (the
-read fails with EPIPE once; the next read goes on with the oldest record left). It ends when
+read are reported as a line of their own (the read fails with EPIPE once; the next read goes on
+with the oldest record left). It ends when
 whoever reads its output has gone (the recorder's ssh ended: sshd closed the pipe), not an hour
 later: an idle reader would never learn it by writing.
 """

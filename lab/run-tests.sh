@@ -168,7 +168,7 @@ main() {
         [ -e "$t" ] || continue
         # The default run's QEMU part: the tests that name qemu in their lab-backends line; without
         # --full only those that also name it in their lab-default-run line (the README's test
-        # command keeps within its budget: lab/README.md, "Which tests run where").
+        # command keeps within its budget: lab/README.md, the paragraph before the command list).
         if [ "$qemu_subset" = 1 ] && ! grep -Eq '^# lab-backends:.*\bqemu\b' "$t"; then continue; fi
         if [ "$qemu_subset" = 1 ] && ! lab_full && ! grep -Eq '^# lab-default-run:.*\bqemu\b' "$t"; then continue; fi
         if [ ${#patterns[@]} -eq 0 ]; then tests+=("$t"); continue; fi

@@ -37,7 +37,7 @@ snapshot() {
 stage_debs() {
     local vm=$1
     lab_expect "$vm: the packages staged in /var/tmp/halo-debs/current" lab_stage_debs "$vm" "$packages" /var/tmp/halo-debs/current
-    if lab_debs_in "$packages/previous" >/dev/null; then
+    if [ -n "$from" ]; then
         lab_expect "$vm: the previous version $from staged" lab_stage_debs "$vm" "$packages/previous" /var/tmp/halo-debs/previous
     fi
 }
@@ -76,7 +76,7 @@ install_with_apt() {
     lab_expect "$vm: nothing of halo left after the purge (/etc, /usr, /var/lib as before the install)" [ "$before" = "$after" ]
     lab_expect "$vm: dpkg knows no halo package any more" \
         lab_sh "$vm" '! dpkg-query -W -f "\${db:Status-Abbrev}\n" halo-agents halod haloctl 2>/dev/null | grep -q "^[a-z][a-z]"'
-    if lab_debs_in "$packages/previous" >/dev/null; then
+    if [ -n "$from" ]; then
         lab_expect "$vm: apt install the previous version $from (the e2e's upgrade event upgrades it in place)" \
             lab_apt_install "$vm" /var/tmp/halo-debs/previous
     else
@@ -116,7 +116,7 @@ if [ -n "$packages" ]; then
     lab_step "installing the packages with apt: $(xargs -n 1 basename <<<"$current" | tr '\n' ' ')"
     agents=$(dpkg-deb -c "$agents_deb" |
         awk '$6 ~ /^\.\/usr\/lib\/ocf\/resource.d\/halo\/./ {sub(".*/", "", $6); print $6}' | LC_ALL=C sort | tr '\n' ' ')
-    from=
+    from=  # the previous version's, when there is one (staged and installed last)
     if lab_debs_in "$packages/previous" >/dev/null; then
         from=$(dpkg-deb -f "$(lab_debs_in "$packages/previous" | head -n 1)" Version)
     fi

@@ -43,8 +43,7 @@ lab_full && events=move,drain,crash,link,vlan
 # upgrade to this build in place first, with the cluster running (nothing may restart or move),
 # then (with --full) haloctl's move and drain under the same writers and verdict.
 if [ -n "${HALO_PACKAGES:-}" ]; then
-    # haloctl's move under the run's writers: with --full (the rehearsal's two moves, with a
-    # writer and a verdict of their own, run in every run).
+    # The rehearsal's two haloctl moves (its own writer and verdict) run in every run.
     events=haloctl-health,haloctl-rehearse,$events
     lab_full && events=haloctl-move,$events
     # An upgrade needs something older installed: test 55's previous version.
