@@ -21,6 +21,7 @@
 //   HaloControl            halod's control protocol and client (no corosync library)
 //   HaloDaemon             halod's loop: corosync, fence agents, the control socket, LUN stacks
 //   HaloFacts              one node's live facts and its local health checks, for haloctl
+//   CPacemaker             Pacemaker's libraries for haloctl's reading (CIB, status; loaded with dlopen)
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
 //   halo-agent-dl          the luks agent linked dynamically, for the actions that load libcryptsetup
@@ -32,6 +33,18 @@
 //   halo-test-agent, HaloTesting   test-only: the core's test agent, shared test helpers
 //   halo-facts-probe       test-only: prints a node's facts as JSON, for the facts tests
 import PackageDescription
+
+/// Where Pacemaker's headers and theirs (GLib, libxml2) are on Debian (pacemaker-dev); only
+/// CPacemaker's C file includes them.
+let pacemakerIncludes: [String] = {
+    #if arch(arm64)
+    let multiarch = "aarch64-linux-gnu"
+    #else
+    let multiarch = "x86_64-linux-gnu"
+    #endif
+    return ["/usr/include/pacemaker", "/usr/include/glib-2.0", "/usr/lib/\(multiarch)/glib-2.0/include", "/usr/include/libxml2"]
+        .map { "-I\($0)" }
+}()
 
 let package = Package(
     name: "halo",
@@ -143,9 +156,12 @@ let package = Package(
             name: "HaloFacts",
             dependencies: ["HaloSystem", "HaloNet", "HaloDRBD", "HaloISCSI", "HaloCorosync", "HaloJSON"],
             path: "Sources/HaloFacts"),
+        // Pacemaker's libraries for haloctl's reading of the CIB and the status in-process:
+        // loaded with dlopen when haloctl reads a Pacemaker cluster, never linked.
+        .target(name: "CPacemaker", path: "Sources/CPacemaker", cSettings: [.unsafeFlags(pacemakerIncludes)]),
         .target(
             name: "HaloCtl",
-            dependencies: ["HaloCluster", "HaloControl", "HaloFacts", "HaloSystem", "HaloJSON", "HaloPacemaker"],
+            dependencies: ["CPacemaker", "HaloCluster", "HaloControl", "HaloFacts", "HaloSystem", "HaloJSON", "HaloPacemaker"],
             path: "Sources/HaloCtl"),
         .executableTarget(
             name: "haloctl",

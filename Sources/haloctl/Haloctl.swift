@@ -42,6 +42,10 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "haloctl's path on the other nodes.")
     var remoteHaloctl = "/usr/sbin/haloctl"
 
+    @Option(help: ArgumentHelp("How to read a Pacemaker cluster: library (Pacemaker's libraries in-process; its tools when they cannot be loaded) or tools (cibadmin and crm_mon).",
+                               valueName: "how"))
+    var pacemakerRead = PacemakerReading.library.rawValue
+
     var connection: ConnectionOptions {
         get throws {
             var options = ConnectionOptions()
@@ -55,6 +59,10 @@ struct ClusterOptions: ParsableArguments {
             options.halodSocket = socket
             options.remote = ConnectionOptions.remotePrefix(remote)
             options.remoteHaloctl = remoteHaloctl
+            guard let reading = PacemakerReading(rawValue: pacemakerRead) else {
+                throw ValidationError("--pacemaker-read must be library or tools, not \(pacemakerRead)")
+            }
+            options.pacemakerReading = reading
             options.prepareRemote()
             return options
         }

@@ -203,6 +203,44 @@ struct HaloctlCommandTests {
         #expect(unknown.errorText.hasPrefix("haloctl: no LUN lun9"))
     }
 
+    @Test("status reads Pacemaker with its libraries in-process: neither cibadmin nor crm_mon runs, and the report is the tools' (a failed action, a drained node, a fencing event)",
+          .enabled(if: (try? FileSystem.info("/usr/bin/strace")) != nil, "strace traces which programs haloctl runs"))
+    func statusInProcess() throws {
+        let cluster = try PacemakerCluster(nodes: 2)
+        try cluster.loadSeedLayout()
+        try cluster.run("node1", ["crm_resource", "--fail", "--resource", "target-lun1", "--node", "node1"])
+        try cluster.run("node1", ["crm_attribute", "--node", "node2", "--name", "standby", "--update", "on"])
+        try cluster.settle()
+        try cluster.run("node1", ["stonith_admin", "--confirm", "node2"])
+        try cluster.settle()
+
+        /// haloctl status read `how`, and the programs it (and its children) ran.
+        func status(_ how: String) throws -> (json: JSONValue, programs: Set<String>) {
+            let trace = "\(cluster.directory.path)/execve-\(how)"
+            let argv = haloctl(cluster, ["status", "--output", "json", "--pacemaker-read", how])
+            let traced = Array(argv.prefix(4)) + ["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace] + argv.dropFirst(4)
+            let result = try ProcessRunner().run(Command(traced[0], Array(traced.dropFirst())), deadline: .after(.seconds(120)))
+            #expect(result.errorText.isEmpty, "nothing on standard error: \(result.errorText)")
+            let lines = String(decoding: try FileSystem.readBytes(trace), as: UTF8.self).split(separator: "\n")
+            let programs = lines.compactMap { line -> String? in
+                guard let start = line.firstRange(of: "execve(\"")?.upperBound, let end = line[start...].firstIndex(of: "\"") else { return nil }
+                return line[start..<end].split(separator: "/").last.map(String.init)
+            }
+            return (try JSONValue.parse(result.standardOutput), Set(programs))
+        }
+        let library = try status("library")
+        let tools = try status("tools")
+        #expect(library.programs.isDisjoint(with: ["cibadmin", "crm_mon"]), "\(library.programs)")
+        #expect(tools.programs.isSuperset(of: ["cibadmin", "crm_mon"]), "\(tools.programs)")
+        #expect(library.json == tools.json)
+        // And what both say is the cluster's state, not an empty report.
+        let problems = library.json["problems"]?.arrayValue?.compactMap { $0["problem"]?.stringValue } ?? []
+        #expect(problems.contains { $0.hasPrefix("lun1: target-lun1 asyncmon failed on node1") }, "\(problems)")
+        let node2 = library.json["nodes"]?.arrayValue?.first { $0["name"]?.stringValue == "node2" }
+        #expect(node2?["fencing"]?.arrayValue?.first?["succeeded"]?.boolValue == true, "node2's fencing event: \(String(describing: node2))")
+        #expect(library.json["luns"]?.arrayValue?.compactMap { $0["node"]?.stringValue } == ["node1", "node1"])
+    }
+
     @Test("Ctrl-C in the middle of a move: the constraint is removed and the LUN's state is said; exit 130")
     func interrupt() throws {
         let cluster = try PacemakerCluster(nodes: 2)

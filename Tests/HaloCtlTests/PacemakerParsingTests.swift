@@ -33,6 +33,27 @@ struct PacemakerParsingTests {
         #expect(layout.moveConstraints.isEmpty)
     }
 
+    @Test("pcmk_status's document (generic lists) reads as crm_mon's: nodes, resources, failures, the fencing history")
+    func pcmkStatusShape() throws {
+        let generic = Dictionary(uniqueKeysWithValues: PacemakerStatus.crmMonListNames.map { ($0.value, $0.key) })
+        for state in ["failed-monitor", "node2-lost"] {
+            let crmMon = try Self.xml("\(state)-crm_mon")
+            // The same document as pcmk_status writes it: `<list name="nodes" count="2">`.
+            let listed = XMLElement(crmMon.name, attributes: crmMon.attributes, children: crmMon.children.map { child in
+                guard let name = generic[child.name] else { return child }
+                return XMLElement("list", attributes: [("name", name), ("count", "\(child.children.count)")] + child.attributes,
+                                  children: child.children, text: child.text)
+            }, text: crmMon.text)
+            let expected = try PacemakerStatus(crmMon: crmMon)
+            #expect(try PacemakerStatus(crmMon: listed).nodes.isEmpty, "unread as it is")
+            let status = try PacemakerStatus(crmMon: PacemakerStatus.crmMonShape(listed))
+            #expect(status == expected, "\(state)")
+            #expect(!status.nodes.isEmpty && !status.instances.isEmpty)
+        }
+        #expect(try PacemakerStatus(crmMon: PacemakerStatus.crmMonShape(try Self.xml("failed-monitor-crm_mon"))).failures.count == 1)
+        #expect(try PacemakerStatus(crmMon: PacemakerStatus.crmMonShape(try Self.xml("node2-lost-crm_mon"))).fenceHistory.count == 1)
+    }
+
     @Test("colocations in resource sets and groups are followed too")
     func setsAndGroups() throws {
         let cib = try XMLElement.parse("""

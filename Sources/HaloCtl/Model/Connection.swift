@@ -20,6 +20,8 @@ public struct ConnectionOptions: Sendable {
     public var remoteHaloctl = "/usr/sbin/haloctl"
     /// Where Pacemaker's tools are.
     public var toolDirectory = "/usr/sbin"
+    /// How a Pacemaker cluster is read: its libraries in-process, or its tools.
+    public var pacemakerReading = PacemakerReading.library
 
     public init() {}
 
@@ -49,13 +51,13 @@ public struct ConnectionOptions: Sendable {
     public func connect() throws(HaloctlError) -> any ClusterManager {
         switch manager {
         case .pacemaker:
-            return PacemakerManager(tools: ToolRunner(directory: toolDirectory))
+            return PacemakerManager(tools: ToolRunner(directory: toolDirectory), reading: pacemakerReading)
         case .halod:
             return try halod()
         case nil:
             if let halod = try? halod(), halodAnswers(halod) { return halod }
             if (try? FileSystem.info("\(toolDirectory)/crm_mon")) != nil {
-                return PacemakerManager(tools: ToolRunner(directory: toolDirectory))
+                return PacemakerManager(tools: ToolRunner(directory: toolDirectory), reading: pacemakerReading)
             }
             throw .noCluster("no cluster manager here: halod does not answer (\(halodSocket ?? "its control socket")) and Pacemaker's tools are not installed (\(toolDirectory)/crm_mon)")
         }

@@ -2,34 +2,52 @@ import HaloPacemaker
 import HaloSystem
 import Synchronization
 
-/// haloctl's Pacemaker backend: reads the CIB (`cibadmin --query`) and Pacemaker's reading of
-/// it (`crm_mon --output-as=xml`, which includes the fencing history), asks `crm_simulate` what
-/// a move would do, and moves with a location constraint of its own that it always removes.
-/// Every tool runs with an argv array and a deadline; only their XML is read.
+/// How haloctl reads a Pacemaker cluster.
+public enum PacemakerReading: String, Sendable, CaseIterable {
+    /// Pacemaker's libraries in-process (`PacemakerLibrary`): libcib's query and `pcmk_status`;
+    /// the tools when the libraries cannot be loaded, when the tools run elsewhere (a command
+    /// prefix) or from another directory, or when a `CIB_*` variable points Pacemaker's
+    /// libraries at another CIB (the tools run with a minimal environment: both would disagree).
+    case library
+    /// `cibadmin --query` and `crm_mon --output-as=xml`, side by side.
+    case tools
+}
+
+/// haloctl's Pacemaker backend: reads the CIB and Pacemaker's reading of it (crm_mon's XML,
+/// which includes the fencing history) — in-process with Pacemaker's libraries, or with
+/// `cibadmin --query` and `crm_mon --output-as=xml` —, asks `crm_simulate` what a move would
+/// do, and moves with a location constraint of its own that it always removes. Every tool runs
+/// with an argv array and a deadline; only their XML is read.
 public final class PacemakerManager: ClusterManager {
     public let kind = ManagerKind.pacemaker
     let tools: ToolRunner
+    /// Whether this manager reads with the libraries (see `PacemakerReading.library`).
+    let readsWithLibrary: Bool
     /// The layout read with the last full view: the watch loop re-reads only crm_mon.
     private let cachedLayout = Mutex<PacemakerLayout?>(nil)
     /// crm_mon's status read with the last full view (for the fencing findings).
     private let cachedStatus = Mutex<PacemakerStatus?>(nil)
 
-    public init(tools: ToolRunner = ToolRunner()) {
+    public init(tools: ToolRunner = ToolRunner(), reading: PacemakerReading = .library,
+                environment: [String: String] = CurrentProcess.environment()) {
         self.tools = tools
+        readsWithLibrary = Self.usesLibrary(reading, tools: tools, environment: environment)
+    }
+
+    /// Whether `reading` can be honoured with the libraries (they still have to load).
+    static func usesLibrary(_ reading: PacemakerReading, tools: ToolRunner, environment: [String: String]) -> Bool {
+        reading == .library && tools.prefix.isEmpty && tools.directory == ToolRunner().directory
+            && !environment.keys.contains { $0.hasPrefix("CIB_") }
     }
 
     // MARK: - Reading
 
     public func view(deadline: Deadline) throws(HaloctlError) -> ClusterView {
-        let results = tools.runAll([
-            tools.command("cibadmin", ["--query"]),
-            tools.command("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"]),
-        ], deadline: deadline)
-        let cib = try Self.xml(results[0], tool: "cibadmin --query")
-        let mon = try Self.xml(results[1], tool: "crm_mon")
+        let reading = try read(cib: true, deadline: deadline)
+        guard let cib = reading.cib else { throw .noCluster("Pacemaker's CIB was not read") }
         let layout = PacemakerLayout(cib: cib)
         cachedLayout.withLock { $0 = layout }
-        let status = try PacemakerStatus(crmMon: mon)
+        let status = try PacemakerStatus(crmMon: reading.status)
         cachedStatus.withLock { $0 = status }
         return PacemakerViewBuilder(layout: layout, status: status, history: OperationHistory(cib: cib),
                                     localNode: CurrentProcess.nodeName).view
@@ -38,9 +56,34 @@ public final class PacemakerManager: ClusterManager {
     /// A cheaper view for watching a move: crm_mon only, with the layout of the last full view.
     public func refresh(deadline: Deadline) throws(HaloctlError) -> ClusterView {
         guard let layout = cachedLayout.withLock({ $0 }) else { return try view(deadline: deadline) }
-        let mon = try Self.xml(tools.run("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"], deadline: deadline), tool: "crm_mon")
-        let status = try PacemakerStatus(crmMon: mon)
+        let status = try PacemakerStatus(crmMon: try read(cib: false, deadline: deadline).status)
         return PacemakerViewBuilder(layout: layout, status: status, history: nil, localNode: CurrentProcess.nodeName).view
+    }
+
+    /// The CIB (when `cib`) and crm_mon's XML: with the libraries when this manager uses them
+    /// and they are free, else with the tools.
+    func read(cib: Bool, deadline: Deadline) throws(HaloctlError) -> (cib: XMLElement?, status: XMLElement) {
+        if readsWithLibrary {
+            switch PacemakerLibrary.read(cib: cib, deadline: deadline) {
+            case .success(let reading):
+                return (try reading.cib.map { text throws(HaloctlError) in try Self.parse(text, from: "the CIB (libcib)") },
+                        PacemakerStatus.crmMonShape(try Self.parse(reading.status, from: "the cluster's status (pcmk_status)")))
+            case .failure(.unavailable), .failure(.busy):
+                break  // not loadable here, or an earlier read is still stuck in them: the tools answer
+            case .failure(.timedOut):
+                throw .noCluster("Pacemaker did not answer in time (its CIB and status, read in-process): is Pacemaker running here?")
+            case .failure(.failed(let why)):
+                throw .noCluster("Pacemaker: \(why) — is Pacemaker running on this node?")
+            }
+        }
+        if !cib {
+            return (nil, try Self.xml(tools.run("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"], deadline: deadline), tool: "crm_mon"))
+        }
+        let results = tools.runAll([
+            tools.command("cibadmin", ["--query"]),
+            tools.command("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"]),
+        ], deadline: deadline)
+        return (try Self.xml(results[0], tool: "cibadmin --query"), try Self.xml(results[1], tool: "crm_mon"))
     }
 
     static func xml(_ result: Result<ProcessResult, SpawnError>, tool: String) throws(HaloctlError) -> XMLElement {
@@ -56,10 +99,14 @@ public final class PacemakerManager: ClusterManager {
             let reason = output.errorText.split(separator: "\n").first.map(String.init) ?? "exit \(output.termination)"
             throw .noCluster("\(tool): \(reason) — is Pacemaker running on this node?")
         }
+        return try parse(output.outputText, from: tool)
+    }
+
+    static func parse(_ text: String, from source: String) throws(HaloctlError) -> XMLElement {
         do {
-            return try XMLElement.parse(output.outputText)
+            return try XMLElement.parse(text)
         } catch {
-            throw .noCluster("\(tool) printed unreadable XML: \(error)")
+            throw .noCluster("\(source): unreadable XML: \(error)")
         }
     }
 

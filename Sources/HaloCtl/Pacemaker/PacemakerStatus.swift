@@ -162,3 +162,32 @@ public struct PacemakerStatus: Sendable, Hashable {
         instances(of: resource).filter { $0.role == role || (role == "Promoted" && $0.role == "Master") }.map(\.node)
     }
 }
+
+extension PacemakerStatus {
+    /// The element names crm_mon gives the lists of its XML, by the list's name in
+    /// `pcmk_status`'s document. Both come from the same XML formatter; crm_mon asks it to
+    /// substitute its own names (`<nodes>`), `pcmk_status` does not (`<list name="nodes">`).
+    /// Each pair seen in a document of Pacemaker 2.1.5's `pcmk_status` (a node fenced, a failed
+    /// action: HaloctlCommandTests.statusInProcess); a list not named here keeps its
+    /// generic form, which no reading of crm_mon's document looks at.
+    static let crmMonListNames: [String: String] = [
+        "cluster summary": "summary",
+        "nodes": "nodes",
+        "full list of resources": "resources",
+        "node attributes": "node_attributes",
+        "operations": "node_history",
+        "failed resource actions": "failures",
+        "fencing history": "fence_history",
+    ]
+
+    /// `pcmk_status`'s document in crm_mon's shape: its top-level lists renamed (names compared
+    /// without case), everything else as it is.
+    static func crmMonShape(_ document: XMLElement) -> XMLElement {
+        let children = document.children.map { child -> XMLElement in
+            guard child.name == "list", let list = child["name"], let name = crmMonListNames[list.lowercased()] else { return child }
+            return XMLElement(name, attributes: child.attributes.filter { $0.name != "name" && $0.name != "count" },
+                              children: child.children, text: child.text)
+        }
+        return XMLElement(document.name, attributes: document.attributes, children: children, text: document.text)
+    }
+}
