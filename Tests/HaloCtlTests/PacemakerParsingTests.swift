@@ -54,6 +54,30 @@ struct PacemakerParsingTests {
         #expect(try PacemakerStatus(crmMon: PacemakerStatus.crmMonShape(try Self.xml("node2-lost-crm_mon"))).fenceHistory.count == 1)
     }
 
+    @Test("the libraries read only what the tools would: not through a command prefix, from another tool directory or with a CIB_* variable set")
+    func libraryOrTools() {
+        let plain = ToolRunner()
+        #expect(PacemakerManager.usesLibrary(.library, tools: plain, environment: ["PATH": "/usr/sbin:/usr/bin", "HOME": "/root"]))
+        #expect(!PacemakerManager.usesLibrary(.tools, tools: plain, environment: [:]))
+        #expect(!PacemakerManager.usesLibrary(.library, tools: ToolRunner(prefix: ["nsenter", "-t", "1", "-n"]), environment: [:]))
+        #expect(!PacemakerManager.usesLibrary(.library, tools: ToolRunner(directory: "/opt/pacemaker/sbin"), environment: [:]))
+        #expect(!PacemakerManager.usesLibrary(.library, tools: plain, environment: ["CIB_shadow": "rehearsal"]))
+        #expect(!PacemakerManager.usesLibrary(.library, tools: plain, environment: ["CIB_file": "/tmp/cib.xml"]))
+    }
+
+    @Test("a move quicker than the watcher's look takes its unserved window from the manager's records of that move")
+    func recordedUnserved() {
+        let moved = LUNView(name: "lun1", managerID: "drbd-lun1-clone", servingNode: "node2", isServedByManager: true,
+                            lastMoved: 1_796_579_670, lastUnservedSeconds: 0.068)
+        #expect(MoveOperation.recordedUnserved(moved, on: "node2", since: 1_796_579_669.5) == .milliseconds(68))
+        #expect(MoveOperation.recordedUnserved(moved, on: "node2", since: 1_796_579_670.9) == .milliseconds(68), "the records keep whole seconds")
+        #expect(MoveOperation.recordedUnserved(moved, on: "node2", since: 1_796_579_675) == nil, "an earlier move's window")
+        #expect(MoveOperation.recordedUnserved(moved, on: "node1", since: 1_796_579_669) == nil, "not where it went")
+        #expect(MoveOperation.recordedUnserved(LUNView(name: "lun1", managerID: "x", servingNode: "node2", lastMoved: 1_796_579_670),
+                                               on: "node2", since: 1_796_579_669) == nil, "no departure recorded")
+        #expect(MoveOperation.recordedUnserved(nil, on: "node2", since: 0) == nil)
+    }
+
     @Test("colocations in resource sets and groups are followed too")
     func setsAndGroups() throws {
         let cib = try XMLElement.parse("""

@@ -50,6 +50,7 @@ public struct MoveOperation {
     /// Moves `lun` to `node` (the caller has checked that it can go there).
     public func run(_ lun: LUNView, to node: String) throws(HaloctlError) -> Outcome {
         let started = ContinuousClock.now
+        let startedWall = Double(KernelClock.wallClockMilliseconds()) / 1000
         let deadline = Deadline.after(timeout)
         if lun.servingNode == node && lun.isServedByManager {
             return Outcome(lun: lun.name, from: node, to: node, result: .alreadyThere, steps: [], total: .zero, unserved: .zero,
@@ -125,6 +126,11 @@ public struct MoveOperation {
             progress.endLive()
             final = settled?.lun(lun.name) ?? final
         }
+        if result == .moved, unserved == nil, let recorded = Self.recordedUnserved(final, on: node, since: startedWall) {
+            // Quicker than the watcher's look (no view caught the LUN unserved): the manager's
+            // own record of this move says how long it was.
+            unserved = recorded
+        }
         return Outcome(lun: lun.name, from: lun.servingNode, to: node, result: result, steps: steps,
                        total: started.duration(to: .now), unserved: unserved, finalState: Self.describe(final), notes: notes)
     }
@@ -135,6 +141,15 @@ public struct MoveOperation {
     }
 
     // MARK: - Reading the view
+
+    /// How long the manager's records say `lun` went unserved when it last moved, if that move
+    /// brought it to `node` no earlier than `since` (wall seconds; the records keep whole
+    /// seconds, hence the second of slack).
+    static func recordedUnserved(_ lun: LUNView?, on node: String, since: Double) -> Duration? {
+        guard let lun, lun.servingNode == node, let moved = lun.lastMoved, moved >= since - 1,
+              let seconds = lun.lastUnservedSeconds, seconds >= 0 else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
 
     static func servedAnywhere(_ lun: LUNView) -> Bool { lun.servingNode != nil && lun.isServedByManager }
 
