@@ -3,7 +3,7 @@ import HaloSystem
 import Synchronization
 
 /// How haloctl reads a Pacemaker cluster.
-public enum PacemakerReading: String, Sendable, CaseIterable {
+public enum PacemakerReading: String, Sendable {
     /// Pacemaker's libraries in-process (`PacemakerLibrary`): libcib's query and `pcmk_status`;
     /// the tools when the libraries cannot be loaded, when the tools run elsewhere (a command
     /// prefix) or from another directory, or when a `CIB_*` variable points Pacemaker's
@@ -77,14 +77,17 @@ public final class PacemakerManager: ClusterManager {
             }
         }
         if !cib {
-            return (nil, try Self.xml(tools.run("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"], deadline: deadline), tool: "crm_mon"))
+            return (nil, try Self.xml(tools.run("crm_mon", Self.crmMonArguments, deadline: deadline), tool: "crm_mon"))
         }
         let results = tools.runAll([
             tools.command("cibadmin", ["--query"]),
-            tools.command("crm_mon", ["--output-as=xml", "--one-shot", "--inactive"]),
+            tools.command("crm_mon", Self.crmMonArguments),
         ], deadline: deadline)
         return (try Self.xml(results[0], tool: "cibadmin --query"), try Self.xml(results[1], tool: "crm_mon"))
     }
+
+    /// crm_mon's XML, once, with the inactive resources (what `pcmk_status` writes too).
+    static let crmMonArguments = ["--output-as=xml", "--one-shot", "--inactive"]
 
     static func xml(_ result: Result<ProcessResult, SpawnError>, tool: String) throws(HaloctlError) -> XMLElement {
         let output: ProcessResult
