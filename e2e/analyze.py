@@ -274,6 +274,18 @@ def rehearsal_evidence(directory, problems):
         problems.append("the rehearsal did not measure each move's unserved window")
     if len(moves) == 2 and moves[0].get("from") != moves[1].get("to"):
         problems.append(f"the rehearsal went {moves[0].get('from')} → {moves[0].get('to')} but came back to {moves[1].get('to')}")
+    # The client was logged in before: after each move the rehearsal waits for it to log in
+    # again on the new node (a move back must not catch it mid-login) and times its return.
+    returns = [r for r in report.get("reconnections") or [] if isinstance(r, dict)]
+    evidence["reconnections"] = [{"node": r.get("node"), "loggedInMilliseconds": r.get("loggedInMilliseconds"),
+                                  "missing": r.get("missing")} for r in returns]
+    if len(returns) != len(moves) or [r.get("node") for r in returns] != [m.get("to") for m in moves]:
+        problems.append(f"the rehearsal did not time the initiators' return after each move "
+                        f"(returns on {[r.get('node') for r in returns]}, moves to {[m.get('to') for m in moves]})")
+    for r in returns:
+        if not isinstance(r.get("loggedInMilliseconds"), int):
+            problems.append(f"the initiators did not log in again on {r.get('node')}: missing {r.get('missing')}"
+                            f"{'; ' + r['failure'] if r.get('failure') else ''}")
     client = report.get("client")
     verdict = report.get("clientVerdict") or ""
     if not isinstance(client, dict):
@@ -610,6 +622,9 @@ def own_evidence_parts(result):
     return [" then ".join(f"{m.get('from')} → {m.get('to')} {m.get('result')} in {seconds((m.get('totalMilliseconds') or 0) / 1000, 1)} s, "
                           f"unserved {seconds(None if m.get('unservedMilliseconds') is None else m['unservedMilliseconds'] / 1000, 1)} s"
                           for m in moves) or "no moves",
+            "the client logged in again " + (", ".join(
+                f"on {r.get('node')} after {seconds(r['loggedInMilliseconds'] / 1000, 1)} s" if isinstance(r.get("loggedInMilliseconds"), int)
+                else f"NOT on {r.get('node')}" for r in result.get("rehearsal", {}).get("reconnections", [])) or "unmeasured"),
             f"its writer's longest stall {seconds(result.get('stallSeconds'))} s"]
 
 

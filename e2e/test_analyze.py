@@ -213,13 +213,16 @@ def haloctl_health(**files):
     return event
 
 
-def rehearsal(moves=None, client=None, verdict="ok: longest stall 1.6 s; 3000 writes acknowledged, 0 lost"):
+def rehearsal(moves=None, client=None, verdict="ok: longest stall 1.6 s; 3000 writes acknowledged, 0 lost", reconnections=None):
     moves = moves if moves is not None else [
         {"lun": "lun1", "from": "node1", "to": "node2", "result": "moved", "totalMilliseconds": 4100, "unservedMilliseconds": 1500},
         {"lun": "lun1", "from": "node2", "to": "node1", "result": "moved", "totalMilliseconds": 3900, "unservedMilliseconds": 1400}]
     client = client if client is not None else {"acknowledged": 3000, "lost": 0, "corrupt": 0, "wrongTag": 0, "unreadable": 0,
                                                 "writeErrors": 0, "longestGapSeconds": 1.6}
-    return json.dumps({"schema": "halo.rehearsal/1", "moves": moves, "recordedUnservedMilliseconds": 2000,
+    reconnections = reconnections if reconnections is not None else [
+        {"node": m["to"], "initiators": ["iqn.2026-11.lab.test:client"], "loggedInMilliseconds": 2100, "missing": [], "failure": None}
+        for m in moves]
+    return json.dumps({"schema": "halo.rehearsal/1", "moves": moves, "reconnections": reconnections, "recordedUnservedMilliseconds": 2000,
                        "client": client, "clientVerdict": verdict, "exitCode": 0}) + "\n"
 
 
@@ -411,6 +414,14 @@ class AnalyzeTest(unittest.TestCase):
         self.assertEqual(results[0]["haloctl"], {"exitCode": 0, "constraintsLeft": []})
         self.assertIn("node1 → node2 moved in 4.1 s, unserved 1.5 s then node2 → node1 moved", text)
         self.assertIn("3000 acknowledged writes read back intact", text)
+        self.assertIn("the client logged in again on node2 after 2.1 s, on node1 after 2.1 s", text)
+
+    def test_a_rehearsal_whose_client_did_not_log_in_again_fails(self):
+        missing = [{"node": "node2", "initiators": ["iqn.2026-11.lab.test:client"], "loggedInMilliseconds": 2100, "missing": []},
+                   {"node": "node1", "initiators": ["iqn.2026-11.lab.test:client"], "loggedInMilliseconds": None,
+                    "missing": ["iqn.2026-11.lab.test:client"]}]
+        self.assertFails(haloctl_rehearse(**{"haloctl.json": rehearsal(reconnections=missing)}), "did not log in again on node1")
+        self.assertFails(haloctl_rehearse(**{"haloctl.json": rehearsal(reconnections=[])}), "did not time the initiators' return")
 
     def test_a_rehearsal_whose_client_lost_writes_fails(self):
         client = {"acknowledged": 3000, "lost": 3, "corrupt": 0, "wrongTag": 0, "unreadable": 0, "writeErrors": 0, "longestGapSeconds": 1.6}

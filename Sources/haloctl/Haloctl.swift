@@ -280,7 +280,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let connection = try cluster.connection
-        try report(connection, output) { (_, view, facts) throws(HaloctlError) in
+        try report(connection, output, drbdConfiguration: false) { (_, view, facts) throws(HaloctlError) in
             let report = try StatusReport(view: view, facts: facts, only: luns)
             return (report.json, report.text, report.exitCode)
         }
@@ -288,11 +288,11 @@ struct Status: ParsableCommand {
 }
 
 /// A report of the cluster and every node's facts, printed as text or JSON; its exit code.
-func report(_ connection: ConnectionOptions, _ output: OutputFormat,
+func report(_ connection: ConnectionOptions, _ output: OutputFormat, drbdConfiguration: Bool = true,
             _ build: (any ClusterManager, ClusterView, [String: Reading<NodeFacts>]) throws(HaloctlError) -> (JSONValue, String, Int32)) throws {
     try perform { () throws(HaloctlError) in
         let manager = try connection.connect()
-        let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl)
+        let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, drbdConfiguration: drbdConfiguration)
         let deadline = Deadline.after(.seconds(20))
         let (view, facts) = try gatherer.viewAndFacts(members: FactsCollector.corosyncMembers(deadline: .after(.seconds(1))),
                                                       deadline: Deadline(deadline.instant.advanced(by: .seconds(1)))) {
@@ -335,7 +335,9 @@ struct Rehearse: ParsableCommand {
         abstract: "Rehearse a failover: a dry run, then a real planned switchover (and back), timed step by step.",
         discussion: """
             Reports each step's time and the window in which no node served the LUN, as haloctl saw it and as \
-            the manager recorded it. With --client, the project's verifying writer (halo-writer) writes to the \
+            the manager recorded it. After each move it waits for the initiators that were logged in before \
+            it to log in again on the new node (--login-timeout), and reports how long they took: a move back \
+            never catches an initiator mid-login. With --client, the project's verifying writer (halo-writer) writes to the \
             LUN on that initiator throughout; the rehearsal then also reports the client's longest stall and \
             whether every acknowledged write is on the disk. A verdict that could not be taken fails.
             """)
@@ -364,6 +366,9 @@ struct Rehearse: ParsableCommand {
     @Option(help: "How long to wait for each move, in seconds.")
     var timeout = "300"
 
+    @Option(help: "How long, after each move, the initiators logged in before it may take to log in again on the new node, in seconds.")
+    var loginTimeout = "90"
+
     @Option(help: "text, or json (schema halo.rehearsal/1).")
     var output = OutputFormat.text
 
@@ -379,6 +384,7 @@ struct Rehearse: ParsableCommand {
         command.node = node
         command.back = back
         command.timeout = try duration(timeout)
+        command.loginTimeout = try duration(loginTimeout)
         if let client, let clientDevice {
             var spec = RehearseCommand.Client(host: client, device: clientDevice, remote: connection.remote)
             spec.writer = clientWriter
@@ -402,8 +408,11 @@ struct Facts: ParsableCommand {
     @Option(help: "text, or json (schema halo.facts/1).")
     var output = OutputFormat.text
 
+    @Flag(help: "Skip DRBD's configuration (drbdadm dump all): it then reads as failed, not asked for. What status, move and drain ask for.")
+    var withoutDRBDConfiguration = false
+
     func run() throws {
-        let facts = FactsCollector().collect(deadline: Deadline.after(.seconds(6)))
+        let facts = FactsCollector().collect(deadline: Deadline.after(.seconds(6)), drbdConfiguration: !withoutDRBDConfiguration)
         if output == .json {
             print(facts.json.rendered(style: .compact))
         } else {

@@ -2,6 +2,7 @@ import HaloDRBD
 import HaloFacts
 import HaloSystem
 import HaloTesting
+import Synchronization
 import Testing
 
 @testable import HaloCtl
@@ -220,6 +221,39 @@ struct LiveFactsTests {
         #expect(later["node2"]?.failure == "node2 is offline")
     }
 
+    @Test("status's facts skip DRBD's configuration; a node whose haloctl predates the option is asked again without it")
+    func withoutTheConfiguration() throws {
+        let directory = TemporaryDirectory("haloctl-facts")
+        let facts = try Self.standby().json.rendered(style: .compact)
+        try FileSystem.writeAtomically(directory.file("facts.json"), Array(facts.utf8))
+        // A remote that records each call's arguments; `older` refuses the option as an older
+        // haloctl does (swift-argument-parser's usage error, exit 64).
+        func remote(_ name: String, older: Bool) throws -> String {
+            let refuse = older ? "case \"$*\" in *--without-drbd-configuration*) echo \"Error: Unknown option '--without-drbd-configuration'\" >&2; exit 64;; esac\n" : ""
+            let script = "#!/bin/sh\necho \"$*\" >> '\(directory.file(name)).calls'\n\(refuse)cat '\(directory.file("facts.json"))'\n"
+            try FileSystem.writeAtomically(directory.file(name), Array(script.utf8), permissions: 0o755)
+            return directory.file(name)
+        }
+        func calls(_ name: String) throws -> [String] {
+            String(decoding: try FileSystem.readBytes(directory.file(name) + ".calls"), as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+
+        let current = FactsGatherer(localNode: "node1", remote: [try remote("current", older: false), "{node}"], remoteHaloctl: "haloctl",
+                                    drbdConfiguration: false)
+        #expect(current.facts(of: "node2").value?.node == "node2")
+        #expect(try calls("current") == ["node2 haloctl facts --output json --without-drbd-configuration"])
+
+        let older = FactsGatherer(localNode: "node1", remote: [try remote("older", older: true), "{node}"], remoteHaloctl: "haloctl",
+                                  drbdConfiguration: false)
+        #expect(older.facts(of: "node2").value?.node == "node2")
+        #expect(try calls("older") == ["node2 haloctl facts --output json --without-drbd-configuration", "node2 haloctl facts --output json"])
+
+        // check-health's gatherer asks for everything.
+        let health = FactsGatherer(localNode: "node1", remote: [try remote("health", older: false), "{node}"], remoteHaloctl: "haloctl")
+        _ = health.facts(of: "node2")
+        #expect(try calls("health") == ["node2 haloctl facts --output json"])
+    }
+
     @Test("a node whose facts cannot be had is a failure with the reason, never empty facts")
     func unreachable() {
         let gatherer = FactsGatherer(localNode: "node1", remote: ["/bin/false", "{node}"], remoteHaloctl: "haloctl")
@@ -229,5 +263,40 @@ struct LiveFactsTests {
         #expect(facts["node2"]?.failure?.contains("unreadable") == false, "\(facts["node2"]?.failure ?? "")")
         let garbage = FactsGatherer(localNode: "node1", remote: ["/bin/echo", "{node}"], remoteHaloctl: "not-json")
         #expect(garbage.facts(of: "node2").failure?.contains("unreadable") == true)
+    }
+
+    @Test("the initiators logged in to a LUN's target: the serving node's sessions; none where the target is not")
+    func loggedIn() throws {
+        #expect(NodeFactsChecks.loggedIn(Self.lun, facts: try Self.serving()) == .read(["iqn.2026-11.lab.test:client"]))
+        #expect(NodeFactsChecks.loggedIn(Self.lun, facts: try Self.standby()) == .read([]))
+        var unread = try Self.serving()
+        unread.targets = .failed("configfs unreadable")
+        #expect(NodeFactsChecks.loggedIn(Self.lun, facts: unread) == .failed("configfs unreadable"))
+    }
+
+    @Test("rehearse waits until every initiator logged in before a move is logged in again, or says who is missing")
+    func awaitLogins() {
+        let client = "iqn.2026-11.lab.test:client", other = "iqn.2026-11.lab.test:other"
+        // The node answers: nobody, a failed read, one of the two, then both.
+        let answers = Mutex<[Reading<Set<String>>]>([.read([]), .failed("ssh: timed out"), .read([client]), .read([client, other])])
+        let progress = Progress(silent: true)
+        let back = RehearseCommand.awaitLogins(of: [client, other], on: "node2", limit: .seconds(30), interval: .milliseconds(1),
+                                               progress: progress) { _ in
+            answers.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+        }
+        #expect(answers.withLock { $0.count } == 1, "it stopped asking before both were back")
+        #expect(back.after != nil && back.missing.isEmpty && back.failure == nil)
+        #expect(progress.lines.last?.contains("logged in again on node2") == true, "\(progress.lines)")
+        #expect(back.json["loggedInMilliseconds"]?.intValue != nil)
+
+        let never = RehearseCommand.awaitLogins(of: [client, other], on: "node2", limit: .milliseconds(50), interval: .milliseconds(5),
+                                                progress: Progress(silent: true)) { _ in .read([other]) }
+        #expect(never.after == nil)
+        #expect(never.missing == [client])
+        #expect(never.json["loggedInMilliseconds"] == .null)
+
+        let unreadable = RehearseCommand.awaitLogins(of: [client], on: "node2", limit: .milliseconds(50), interval: .milliseconds(5),
+                                                     progress: Progress(silent: true)) { _ in .failed("ssh: timed out") }
+        #expect(unreadable.after == nil && unreadable.failure == "ssh: timed out" && unreadable.missing == [client])
     }
 }

@@ -55,6 +55,23 @@ struct CollectorTests {
         #expect(facts.corosync == .read(.notRunning))
     }
 
+    @Test func withoutTheConfiguration_drbdadmIsNotRun_andTheResourcesAreStillRead() throws {
+        let root = try Self.root()
+        let events = try Self.standIn(root, "drbdsetup", output: try Self.body("drbd-8.4/drbdsetup-events2-now-statistics-prisec-uptodate-node1.txt"))
+        // A drbdadm that leaves a mark when run: it must not be.
+        let mark = root.file("drbdadm-ran")
+        let dump = root.file("drbdadm")
+        try FileSystem.writeAtomically(dump, Array("#!/bin/sh\ntouch '\(mark)'\nexit 0\n".utf8), permissions: 0o755)
+        let facts = FactsCollector(sources: Self.sources(root, drbdsetup: events, drbdadm: dump))
+            .collect(deadline: .after(.seconds(10)), drbdConfiguration: false)
+        #expect(facts.drbd.value?.map(\.name) == ["r0"])
+        #expect(facts.drbdConfiguration.failure?.contains("not asked for") == true)
+        #expect((try? FileSystem.info(mark)) == nil)
+        // Asked for, it is run.
+        _ = FactsCollector(sources: Self.sources(root, drbdsetup: events, drbdadm: dump)).collect(deadline: .after(.seconds(10)))
+        #expect((try? FileSystem.info(mark)) != nil)
+    }
+
     @Test func drbdModuleNotLoaded_noResourcesUp_andDrbdsetupIsNotRun() throws {
         let root = try Self.root()
         _ = try ProcessRunner().run(Command("rm", ["-r", "\(root.path)/sys/module/drbd"]), deadline: .after(.seconds(10)))

@@ -1,3 +1,4 @@
+import HaloFacts
 import HaloJSON
 import HaloSystem
 
@@ -128,4 +129,7 @@ public protocol LiveChecks: Sendable {
     /// After a move: the target enabled with the LUN mapped and every portal address up on
     /// `node`, retried until `deadline`.
     func verifyServed(_ lun: LUNView, on node: String, deadline: Deadline) -> (verified: [String], problems: [String])
+    /// The initiators logged in to `lun`'s target on `node` now (fresh facts, not a cached
+    /// snapshot); `.read([])` when the LUN has no target there or nobody is logged in.
+    func loggedIn(_ lun: LUNView, on node: String, deadline: Deadline) -> Reading<Set<String>>
 }

@@ -11,23 +11,36 @@ public final class FactsGatherer: Sendable {
     let remote: [String]
     let remoteHaloctl: String
     let collector: FactsCollector
+    /// Whether DRBD's configuration is asked for (check-health's; status, move and drain do
+    /// without it, which spares every node its one program, `drbdadm dump all`).
+    let drbdConfiguration: Bool
     let runner = ProcessRunner(killGracePeriod: .milliseconds(300), drainAfterExit: .milliseconds(100))
     /// Facts already gathered in this run, per node (a command asks several questions of one
     /// snapshot; `forget` drops a node's after the cluster changed it).
     private let cache = Mutex<[String: Reading<NodeFacts>]>([:])
 
     public init(localNode: String = CurrentProcess.nodeName, remote: [String], remoteHaloctl: String,
-                collector: FactsCollector = FactsCollector()) {
+                collector: FactsCollector = FactsCollector(), drbdConfiguration: Bool = true) {
         self.localNode = localNode
         self.remote = remote
         self.remoteHaloctl = remoteHaloctl
         self.collector = collector
+        self.drbdConfiguration = drbdConfiguration
     }
 
-    /// The command that prints `node`'s facts.
-    func command(for node: String) -> Command {
+    /// The command that prints `node`'s facts; `full`: with DRBD's configuration whatever this
+    /// gatherer wants (for a node whose haloctl predates the option).
+    func command(for node: String, full: Bool = false) -> Command {
         let argv = remote.map { $0.replacingNodePlaceholder(with: node) } + [remoteHaloctl, "facts", "--output", "json"]
+            + (drbdConfiguration || full ? [] : ["--without-drbd-configuration"])
         return Command(argv[0], Array(argv.dropFirst()), outputLimit: 16 << 20)
+    }
+
+    /// A remote haloctl from before `--without-drbd-configuration` refuses it as a usage error
+    /// (swift-argument-parser: exit 64, "Unknown option"): then it is asked again without.
+    static func refusedTheOption(_ result: Result<ProcessResult, SpawnError>) -> Bool {
+        guard case .success(let output) = result, output.termination == .exited(64) else { return false }
+        return output.errorText.contains("--without-drbd-configuration")
     }
 
     /// The facts of `nodes`, reusing those already gathered unless `fresh`.
@@ -36,8 +49,13 @@ public final class FactsGatherer: Sendable {
         let wanted = nodes.filter { known[$0] == nil }
         let remoteNodes = wanted.filter { $0 != localNode }
         let wantsLocal = wanted.contains(localNode)
-        let (local, results) = runner.runTogether(remoteNodes.map(command(for:)), deadline: deadline) {
-            wantsLocal ? collector.collect(deadline: deadline) : nil
+        var (local, results) = runner.runTogether(remoteNodes.map { command(for: $0) }, deadline: deadline) {
+            wantsLocal ? collector.collect(deadline: deadline, drbdConfiguration: drbdConfiguration) : nil
+        }
+        let older = remoteNodes.indices.filter { Self.refusedTheOption(results[$0]) }
+        if !older.isEmpty {
+            let (_, again) = runner.runTogether(older.map { command(for: remoteNodes[$0], full: true) }, deadline: deadline) { () }
+            for (index, result) in zip(older, again) { results[index] = result }
         }
         var gathered: [String: Reading<NodeFacts>] = [:]
         if let local { gathered[localNode] = .read(local) }

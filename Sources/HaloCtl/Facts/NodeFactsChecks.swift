@@ -11,7 +11,7 @@ public struct NodeFactsChecks: LiveChecks {
     }
 
     public init(connection: ConnectionOptions) {
-        gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl)
+        gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, drbdConfiguration: false)
     }
 
     public func canTake(_ lun: LUNView, on node: String, view: ClusterView) -> (passed: [String], refusals: [String]) {
@@ -117,6 +117,17 @@ public struct NodeFactsChecks: LiveChecks {
             Pause.for(min(.milliseconds(500), deadline.remaining()))
         } while !deadline.hasPassed()
         return last
+    }
+
+    public func loggedIn(_ lun: LUNView, on node: String, deadline: Deadline) -> Reading<Set<String>> {
+        switch gatherer.facts(of: node, fresh: true, deadline: deadline) {
+        case .failed(let why): .failed(why)
+        case .read(let facts): Self.loggedIn(lun, facts: facts)
+        }
+    }
+
+    static func loggedIn(_ lun: LUNView, facts: NodeFacts) -> Reading<Set<String>> {
+        LUNFacts(lun: lun, facts: facts).target.map { target in Set((target?.sessions ?? []).map(\.initiator)) }
     }
 
     /// What `node`'s facts show of `lun` being served there.

@@ -13,12 +13,16 @@ struct DRBDReader {
     let isModuleLoaded: Bool
     /// The resources as read over netlink, when they were: then drbdsetup is not run.
     var readInProcess: [DRBDResourceFacts]? = nil
+    /// `drbdadm dump all` is run; when not, the configuration reads as not asked for.
+    var readsConfiguration = true
 
     var events: Command { Command(drbdsetup, ["events2", "--now", "--statistics", "all"], outputLimit: 8 << 20) }
     var dump: Command { Command(drbdadm, ["dump", "all"], outputLimit: 8 << 20) }
 
     /// What to run, in the order `readings(from:)` expects the results.
-    var commands: [Command] { isModuleLoaded && readInProcess == nil ? [dump, events] : [dump] }
+    var commands: [Command] { (readsConfiguration ? [dump] : []) + (isModuleLoaded && readInProcess == nil ? [events] : []) }
+
+    static let configurationNotAsked = "not asked for (haloctl facts --without-drbd-configuration)"
 
     /// Every resource's facts from DRBD's netlink family, on a thread of its own so that a
     /// kernel that blocks the read costs no more than `deadline`; nil when it failed or did not
@@ -31,16 +35,22 @@ struct DRBDReader {
     func readings(from results: [Result<ProcessResult, SpawnError>])
         -> (resources: Reading<[DRBDResourceFacts]>, configuration: Reading<[DRBDResourceConfiguration]>) {
         precondition(results.count == commands.count, "one result per DRBD command")
-        let configuration = Self.output(of: results[0], doing: "dump the configuration").flatMap { text -> Reading<[DRBDResourceConfiguration]> in
-            do {
-                return .read(try ConfigurationDump.resources(text))
-            } catch {
-                return .failed("\(error)")
+        var results = results[...]
+        let configuration: Reading<[DRBDResourceConfiguration]>
+        if readsConfiguration {
+            configuration = Self.output(of: results.removeFirst(), doing: "dump the configuration").flatMap { text -> Reading<[DRBDResourceConfiguration]> in
+                do {
+                    return .read(try ConfigurationDump.resources(text))
+                } catch {
+                    return .failed("\(error)")
+                }
             }
+        } else {
+            configuration = .failed(Self.configurationNotAsked)
         }
         guard isModuleLoaded else { return (.read([]), configuration) }
         if let readInProcess { return (.read(readInProcess), configuration) }
-        let resources = Self.output(of: results[1], doing: "read the resources").flatMap { text -> Reading<[DRBDResourceFacts]> in
+        let resources = Self.output(of: results.removeFirst(), doing: "read the resources").flatMap { text -> Reading<[DRBDResourceFacts]> in
             do {
                 return .read(try Events2.states(from: text).map(DRBDResourceFacts.init))
             } catch {

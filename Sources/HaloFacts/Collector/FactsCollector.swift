@@ -67,9 +67,14 @@ public struct FactsCollector: Sendable {
 
     /// This node's facts now. Never throws; returns by `deadline` (plus the grace the runner
     /// gives a child that must be killed, 0.5 s at most).
-    public func collect(deadline: Deadline) -> NodeFacts {
+    ///
+    /// - Parameter drbdConfiguration: whether DRBD's configuration is read (`drbdadm dump all`,
+    ///   the only program a node with DRBD loaded runs for its facts: check-health needs it,
+    ///   status, move and drain do not); when not, it reads as failed, "not asked for".
+    public func collect(deadline: Deadline, drbdConfiguration: Bool = true) -> NodeFacts {
         let kernel = KernelAttributes(root: sources.root)
         var drbd = DRBDReader(drbdsetup: sources.drbdsetup, drbdadm: sources.drbdadm, isModuleLoaded: kernel.exists("/sys/module/drbd"))
+        drbd.readsConfiguration = drbdConfiguration
         if drbd.isModuleLoaded && sources.readsDRBDOverNetlink { drbd.readInProcess = DRBDReader.overNetlink(deadline: deadline) }
         let collectedAt = KernelClock.wallClockMilliseconds()
         // Started first and waited for last: a corosync that does not answer costs only its part.
