@@ -54,6 +54,14 @@ struct PacemakerParsingTests {
         #expect(try PacemakerStatus(crmMon: PacemakerStatus.crmMonShape(try Self.xml("node2-lost-crm_mon"))).fenceHistory.count == 1)
     }
 
+    @Test("a status document that reports a failure is an error naming what wrote it")
+    func failedStatus() throws {
+        // A result with a failed status in crm_mon's shape (hand-made; 102 is CRM_EX_DISCONNECT).
+        let failed = try XMLElement.parse(#"<pacemaker-result api-version="2.30" request="crm_mon --output-as=xml"><status code="102" message="Not connected"/></pacemaker-result>"#)
+        #expect(throws: HaloctlError.noCluster("pcmk_status: Not connected (code 102)")) { try PacemakerStatus(crmMon: failed, from: "pcmk_status") }
+        #expect(throws: HaloctlError.noCluster("crm_mon: Not connected (code 102)")) { try PacemakerStatus(crmMon: failed) }
+    }
+
     @Test("the libraries read only what the tools would: not through a command prefix, from another tool directory or with a CIB_* variable set")
     func libraryOrTools() {
         let plain = ToolRunner()

@@ -47,7 +47,7 @@ public final class PacemakerManager: ClusterManager {
         guard let cib = reading.cib else { throw .noCluster("Pacemaker's CIB was not read") }
         let layout = PacemakerLayout(cib: cib)
         cachedLayout.withLock { $0 = layout }
-        let status = try PacemakerStatus(crmMon: reading.status)
+        let status = try PacemakerStatus(crmMon: reading.status, from: reading.source)
         cachedStatus.withLock { $0 = status }
         return PacemakerViewBuilder(layout: layout, status: status, history: OperationHistory(cib: cib),
                                     localNode: CurrentProcess.nodeName).view
@@ -56,18 +56,21 @@ public final class PacemakerManager: ClusterManager {
     /// A cheaper view for watching a move: crm_mon only, with the layout of the last full view.
     public func refresh(deadline: Deadline) throws(HaloctlError) -> ClusterView {
         guard let layout = cachedLayout.withLock({ $0 }) else { return try view(deadline: deadline) }
-        let status = try PacemakerStatus(crmMon: try read(cib: false, deadline: deadline).status)
+        let reading = try read(cib: false, deadline: deadline)
+        let status = try PacemakerStatus(crmMon: reading.status, from: reading.source)
         return PacemakerViewBuilder(layout: layout, status: status, history: nil, localNode: CurrentProcess.nodeName).view
     }
 
     /// The CIB (when `cib`) and crm_mon's XML: with the libraries when this manager uses them
     /// and they are free, else with the tools.
-    func read(cib: Bool, deadline: Deadline) throws(HaloctlError) -> (cib: XMLElement?, status: XMLElement) {
+    /// The CIB (when asked for) and the status, and what wrote the status (`pcmk_status` in
+    /// process, or `crm_mon`), for the words of an error it reports.
+    func read(cib: Bool, deadline: Deadline) throws(HaloctlError) -> (cib: XMLElement?, status: XMLElement, source: String) {
         if readsWithLibrary {
             switch PacemakerLibrary.read(cib: cib, deadline: deadline) {
             case .success(let reading):
                 return (try reading.cib.map { text throws(HaloctlError) in try Self.parse(text, from: "the CIB (libcib)") },
-                        PacemakerStatus.crmMonShape(try Self.parse(reading.status, from: "the cluster's status (pcmk_status)")))
+                        PacemakerStatus.crmMonShape(try Self.parse(reading.status, from: "the cluster's status (pcmk_status)")), "pcmk_status")
             case .failure(.unavailable), .failure(.busy):
                 break  // not loadable here, or an earlier read is still stuck in them: the tools answer
             case .failure(.timedOut):
@@ -77,13 +80,13 @@ public final class PacemakerManager: ClusterManager {
             }
         }
         if !cib {
-            return (nil, try Self.xml(tools.run("crm_mon", Self.crmMonArguments, deadline: deadline), tool: "crm_mon"))
+            return (nil, try Self.xml(tools.run("crm_mon", Self.crmMonArguments, deadline: deadline), tool: "crm_mon"), "crm_mon")
         }
         let results = tools.runAll([
             tools.command("cibadmin", ["--query"]),
             tools.command("crm_mon", Self.crmMonArguments),
         ], deadline: deadline)
-        return (try Self.xml(results[0], tool: "cibadmin --query"), try Self.xml(results[1], tool: "crm_mon"))
+        return (try Self.xml(results[0], tool: "cibadmin --query"), try Self.xml(results[1], tool: "crm_mon"), "crm_mon")
     }
 
     /// crm_mon's XML, once, with the inactive resources (what `pcmk_status` writes too).

@@ -79,13 +79,16 @@ public struct PacemakerStatus: Sendable, Hashable {
     public var dc: String?
     public var quorate: Bool?
 
-    /// - Throws: `HaloctlError` (exit 2) when the document is not crm_mon's result.
-    public init(crmMon root: XMLElement) throws(HaloctlError) {
+    /// - Parameter source: what wrote the document (`crm_mon`, or `pcmk_status` in process),
+    ///   named in an error.
+    /// - Throws: `HaloctlError` (exit 2) when the document is not crm_mon's result, or is one
+    ///   that reports a failure.
+    public init(crmMon root: XMLElement, from source: String = "crm_mon") throws(HaloctlError) {
         guard root.name == "pacemaker-result" else {
-            throw .noCluster("crm_mon: the output is not crm_mon's XML (root element \(root.name))")
+            throw .noCluster("\(source): the output is not crm_mon's XML (root element \(root.name))")
         }
         if let status = root.child("status"), let code = status["code"], code != "0" {
-            throw .noCluster("crm_mon: \(status["message"] ?? "failed") (code \(code))")
+            throw .noCluster("\(source): \(status["message"] ?? "failed") (code \(code))")
         }
         let dcElement = root.child("summary")?.child("current_dc")
         dc = dcElement?["present"] == "true" ? dcElement?["name"] : nil
