@@ -247,6 +247,9 @@ struct LiveFactsTests {
                                   drbdConfiguration: false)
         #expect(older.facts(of: "node2").value?.node == "node2")
         #expect(try calls("older") == ["node2 haloctl facts --output json --without-drbd-configuration", "node2 haloctl facts --output json"])
+        // Remembered: the next (fresh) read asks it once, without the option.
+        #expect(older.facts(of: "node2", fresh: true).value?.node == "node2")
+        #expect(try calls("older").count == 3 && calls("older").last == "node2 haloctl facts --output json")
 
         // check-health's gatherer asks for everything.
         let health = FactsGatherer(localNode: "node1", remote: [try remote("health", older: false), "{node}"], remoteHaloctl: "haloctl")

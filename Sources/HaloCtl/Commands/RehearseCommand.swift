@@ -156,7 +156,7 @@ public struct RehearseCommand: Sendable {
         if there.exitCode == 0 { awaitReturn(on: target) }
         if back && there.exitCode == 0 {
             progress.line("3. move back to \(home)")
-            if liveChecks == nil || initiators.isEmpty { Pause.for(.seconds(3)) }
+            if initiators.isEmpty { Pause.for(.seconds(3)) }  // no initiator to wait for: a short pause instead
             var returning = MoveCommand(lun: lunView.name, node: home)
             returning.timeout = timeout
             let returned = try returning.run(manager: manager, liveChecks: liveChecks, progress: progress)
@@ -175,10 +175,10 @@ public struct RehearseCommand: Sendable {
             let argv = client.remote.map { $0.replacingNodePlaceholder(with: client.host) }
                 + [client.writer, "verify", client.device, writerLog, "--tag", Self.tag(lunView.name)]
             let verified = try? ProcessRunner().run(Command(argv[0], Array(argv.dropFirst())), deadline: Deadline.after(.seconds(120)))
-            var (json, verdict) = Self.verdict(writeExit: wrote.termination, verify: verified)
-            if outlasted {
-                verdict = "FAILED: the rehearsal outlasted the writer's \(client.seconds) s, so its end was not observed (a longer --client-seconds); the writer's own verdict: \(verdict)"
-            }
+            let (json, written) = Self.verdict(writeExit: wrote.termination, verify: verified)
+            let verdict = outlasted
+                ? "FAILED: the rehearsal outlasted the writer's \(client.seconds) s, so its end was not observed (a longer --client-seconds); the writer's own verdict: \(written)"
+                : written
             report.client = json
             report.clientVerdict = verdict
             progress.line("   client: \(verdict)")

@@ -18,6 +18,9 @@ public final class FactsGatherer: Sendable {
     /// Facts already gathered in this run, per node (a command asks several questions of one
     /// snapshot; `forget` drops a node's after the cluster changed it).
     private let cache = Mutex<[String: Reading<NodeFacts>]>([:])
+    /// The nodes whose haloctl refused `--without-drbd-configuration`: asked without it from
+    /// then on, not twice on every poll.
+    private let predateTheOption = Mutex<Set<String>>([])
 
     public init(localNode: String = CurrentProcess.nodeName, remote: [String], remoteHaloctl: String,
                 collector: FactsCollector = FactsCollector(), drbdConfiguration: Bool = true) {
@@ -28,11 +31,12 @@ public final class FactsGatherer: Sendable {
         self.drbdConfiguration = drbdConfiguration
     }
 
-    /// The command that prints `node`'s facts; `full`: with DRBD's configuration whatever this
-    /// gatherer wants (for a node whose haloctl predates the option).
-    func command(for node: String, full: Bool = false) -> Command {
+    /// The command that prints `node`'s facts (with DRBD's configuration, whatever this gatherer
+    /// wants, for a node whose haloctl predates the option).
+    func command(for node: String) -> Command {
+        let full = drbdConfiguration || predateTheOption.withLock { $0.contains(node) }
         let argv = remote.map { $0.replacingNodePlaceholder(with: node) } + [remoteHaloctl, "facts", "--output", "json"]
-            + (drbdConfiguration || full ? [] : ["--without-drbd-configuration"])
+            + (full ? [] : ["--without-drbd-configuration"])
         return Command(argv[0], Array(argv.dropFirst()), outputLimit: 16 << 20)
     }
 
@@ -49,12 +53,13 @@ public final class FactsGatherer: Sendable {
         let wanted = nodes.filter { known[$0] == nil }
         let remoteNodes = wanted.filter { $0 != localNode }
         let wantsLocal = wanted.contains(localNode)
-        var (local, results) = runner.runTogether(remoteNodes.map { command(for: $0) }, deadline: deadline) {
+        var (local, results) = runner.runTogether(remoteNodes.map(command(for:)), deadline: deadline) {
             wantsLocal ? collector.collect(deadline: deadline, drbdConfiguration: drbdConfiguration) : nil
         }
         let older = remoteNodes.indices.filter { Self.refusedTheOption(results[$0]) }
         if !older.isEmpty {
-            let (_, again) = runner.runTogether(older.map { command(for: remoteNodes[$0], full: true) }, deadline: deadline) { () }
+            predateTheOption.withLock { $0.formUnion(older.map { remoteNodes[$0] }) }
+            let (_, again) = runner.runTogether(older.map { command(for: remoteNodes[$0]) }, deadline: deadline) { () }
             for (index, result) in zip(older, again) { results[index] = result }
         }
         var gathered: [String: Reading<NodeFacts>] = [:]

@@ -62,9 +62,8 @@ public final class PacemakerManager: ClusterManager {
     }
 
     /// The CIB (when `cib`) and crm_mon's XML: with the libraries when this manager uses them
-    /// and they are free, else with the tools.
-    /// The CIB (when asked for) and the status, and what wrote the status (`pcmk_status` in
-    /// process, or `crm_mon`), for the words of an error it reports.
+    /// and they are free, else with the tools; and what wrote the status (`pcmk_status` or
+    /// `crm_mon`), for the words of an error it reports.
     func read(cib: Bool, deadline: Deadline) throws(HaloctlError) -> (cib: XMLElement?, status: XMLElement, source: String) {
         if readsWithLibrary {
             switch PacemakerLibrary.read(cib: cib, deadline: deadline) {
