@@ -215,9 +215,11 @@ e2e_halod_all_in_sync() { [ "$(e2e_halod_ask members)" = "${#LAB_NODES[@]}" ]; }
 # every node → DRBD promoted where the LUN is served → portal addresses on six VLANs, MTU 9000 →
 # LIO target) with the same monitors and timeouts, the same fencing (fence_halolab, power off:
 # the node stays down until the harness powers it on), each LUN preferring its home. The portal
-# comes before the target (docs/halod.md, "the order of a stack"): a stop ends the sessions while
-# the addresses are still there (the initiator sees the FIN at once), a start brings the
-# addresses up first (reconnection attempts get a reset instead of silence).
+# is listed before the target and starts after it (docs/halod.md, "the order of a stack"): a stop
+# ends the sessions while the addresses are still there (the initiator sees the FIN at once), a
+# start brings the addresses up only once the target listens (an early reconnection attempt
+# meets silence and its SYN is retried within a second, instead of a reset that iscsid answers
+# with a 3 s pause).
 e2e_halod_toml() {
     local n v portals addresses vm id=1
     cat <<EOF
@@ -268,6 +270,7 @@ timeouts = { start = "240s", stop = "100s", promote = "90s", demote = "90s" }
 [[lun.resource]]
 id = "portal-lun$n"
 agent = "ocf:halo:portal"
+start_after = "target-lun$n"
 params = { addresses = "${addresses# }", mtu = 9000 }
 monitor = [{ interval = "10s", timeout = "20s" }]
 

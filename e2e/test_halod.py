@@ -30,7 +30,7 @@ class LabConfigurationTest(unittest.TestCase):
     """The halod profile's lab configuration (e2e/lib.sh's e2e_halod_toml, which the lab loads
     with `halod --check` and runs) is the seed layout's example (Packaging/examples/halod.toml,
     shipped in the halod package) with the lab's site values: the same LUNs, and per LUN the same
-    resources in the same order, with the same agents, roles and parameter names."""
+    resources in the same order, with the same agents, roles, start orders and parameter names."""
 
     def test_the_lab_runs_the_shipped_example_with_its_own_site_values(self):
         import tomllib
@@ -42,7 +42,7 @@ class LabConfigurationTest(unittest.TestCase):
             example = tomllib.load(file)
 
         def shape(configuration):
-            return [(lun["name"], [(r["id"], r["agent"], r.get("role", "serving"), sorted(r.get("params", {})))
+            return [(lun["name"], [(r["id"], r["agent"], r.get("role", "serving"), r.get("start_after"), sorted(r.get("params", {})))
                                    for r in lun["resource"]]) for lun in configuration["lun"]]
 
         self.assertEqual(shape(lab), shape(example))

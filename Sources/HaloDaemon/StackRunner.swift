@@ -10,6 +10,7 @@ final class StackRunner {
         let configuration: LUNConfiguration
         var local: LocalStack
         let roles: [ResourceRole]
+        let startsAfter: [Int?]
         var child: ChildProcess?
         var started: ContinuousClock.Instant?
         /// Per resource and monitor: when it is due next.
@@ -19,6 +20,7 @@ final class StackRunner {
             self.configuration = configuration
             local = LocalStack(lun: configuration.name, count: configuration.resources.count)
             roles = configuration.resources.map(\.role)
+            startsAfter = configuration.startsAfter
             monitorsDue = configuration.resources.map { resource in resource.monitors.map { now + $0.interval } }
         }
     }
@@ -73,7 +75,7 @@ final class StackRunner {
     func advance(goals: [LUNName: StackGoal], now: ContinuousClock.Instant = .now) {
         for (name, stack) in stacks where stack.child == nil {
             let goal = goals[name] ?? .hold
-            if let step = StackPlanner.next(stack.local, roles: stack.roles, goal: goal) {
+            if let step = StackPlanner.next(stack.local, roles: stack.roles, startsAfter: stack.startsAfter, goal: goal) {
                 run(step, of: stack, now: now)
                 continue
             }

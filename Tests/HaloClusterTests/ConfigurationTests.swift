@@ -35,6 +35,17 @@ struct ConfigurationTests {
         #expect(base.digest != password.digest, "a fence device's options are shared configuration too")
     }
 
+    @Test("start_after: a resource starts after a later one of its stack, and the digest follows it")
+    func startAfter() throws {
+        let base = try ClusterConfiguration.load(Self.seed, file: "a")
+        #expect(base.lun("lun1")?.startsAfter == [nil, nil, nil])
+        let deferred = try ClusterConfiguration.load(Self.seed.replacingLines("id = \"target-lun1\"", with: "id = \"target-lun1\"\nstart_after = \"portal-lun1\""), file: "b")
+        #expect(deferred.lun("lun1")?.resources[1].startAfter == "portal-lun1")
+        #expect(deferred.lun("lun1")?.startsAfter == [nil, 2, nil])
+        #expect(deferred.digest != base.digest, "members must agree on the order they start a stack in")
+        #expect(deferred.lun("lun1") != base.lun("lun1"), "a reload sees the change")
+    }
+
     struct BadFile: CustomTestStringConvertible, Sendable {
         let change: (String, String)
         let line: Int
@@ -59,6 +70,12 @@ struct ConfigurationTests {
         BadFile(change: ("name = \"san1\"", "name = san1"), line: 2, key: nil, says: "strings are written in quotes"),
         BadFile(change: ("[local]", "[cluster]"), line: 7, key: nil, says: "declared twice"),
         BadFile(change: ("lanplus = 1", "lanplus = 1.5"), line: 14, key: nil, says: "floats and dates are not supported"),
+        BadFile(change: ("id = \"portal-lun1\"", "id = \"portal-lun1\"\nstart_after = \"target-lun1\""), line: 59, key: "lun[1].resource[3].start_after",
+                says: "\"target-lun1\" is listed before \"portal-lun1\", so it starts first anyway"),
+        BadFile(change: ("id = \"portal-lun1\"", "id = \"portal-lun1\"\nstart_after = \"target-lun2\""), line: 59, key: "lun[1].resource[3].start_after",
+                says: "\"target-lun2\" is not a resource of lun1"),
+        BadFile(change: ("params = { resource = \"lun1\" }", "params = { resource = \"lun1\" }\nrole = \"promotable\"\nstart_after = \"target-lun1\""), line: 52,
+                key: "lun[1].resource[1].start_after", says: "only a serving resource starts after another serving one (\"drbd-lun1\" is promotable"),
     ]
 
     @Test("a wrong file names the line and the key and says what to write", arguments: badFiles)

@@ -45,6 +45,37 @@ struct StackPlannerTests {
         #expect(StackPlanner.next(stack, roles: Self.roles, goal: row.goal) == row.next)
     }
 
+    /// Runs the planner to the goal, applying each step as an agent would succeed at it.
+    static func walk(_ states: [ResourceState], startsAfter: [Int?], goal: StackGoal) -> [StackStep] {
+        var stack = LocalStack(lun: "lun1", count: states.count)
+        stack.resources = states
+        var steps: [StackStep] = []
+        while let step = StackPlanner.next(stack, roles: roles, startsAfter: startsAfter, goal: goal), steps.count < 10 {
+            steps.append(step)
+            let result: [StackAction: ResourceState] = [.start: .started, .stop: .stopped, .promote: .promoted, .demote: .started]
+            stack.resources[step.resource] = result[step.action] ?? stack.resources[step.resource]
+        }
+        return steps
+    }
+
+    @Test("a portal listed before its target but starting after it: up after the target, down after it too")
+    func startAfter() {
+        // The seed's stack with the portal (2) listed before the target (3), starting after it.
+        let startsAfter: [Int?] = [nil, nil, 3, nil]
+        #expect(Self.walk([.started, .promoted, .stopped, .stopped], startsAfter: startsAfter, goal: .serve)
+                == [Self.step(3, .start), Self.step(2, .start)])
+        #expect(Self.walk([.started, .promoted, .started, .started], startsAfter: startsAfter, goal: .standby)
+                == [Self.step(3, .stop), Self.step(2, .stop), Self.step(1, .demote)])
+        #expect(Self.walk([.started, .promoted, .stopped, .stopped], startsAfter: [], goal: .serve)
+                == [Self.step(2, .start), Self.step(3, .start)], "without it: the listed order")
+        // A failed portal: the target above it goes down first, then both come up target first.
+        #expect(Self.walk([.started, .promoted, .failed, .started], startsAfter: startsAfter, goal: .serve)
+                == [Self.step(3, .stop), Self.step(2, .stop), Self.step(3, .start), Self.step(2, .start)])
+        // A failed target restarts alone; the portal stays up (it does not stand on the target).
+        #expect(Self.walk([.started, .promoted, .started, .failed], startsAfter: startsAfter, goal: .serve)
+                == [Self.step(3, .stop), Self.step(3, .start)])
+    }
+
     @Test("nothing while an operation runs, or after a failed stop")
     func busyOrStopFailed() {
         var stack = LocalStack(lun: "lun1", count: 4)

@@ -41,7 +41,9 @@ struct HalodBackendTests {
         let report = try move.run(manager: manager, liveChecks: nil, progress: progress)
         #expect(report.exitCode == 0, "\(progress.lines)")
         #expect(report.outcome?.result == .moved)
-        #expect(report.plan?.steps.first == "stop target-lun1 on node1", "\(report.plan?.steps ?? [])")
+        #expect(report.plan?.steps == ["stop target-lun1 on node1", "stop portal-lun1 on node1", "demote dev-lun1 on node1",
+                                       "promote dev-lun1 on node2", "start target-lun1 on node2", "start portal-lun1 on node2"],
+                "halod's own order: the portal listed before the target goes down after it and, with start_after, up after it too")
         #expect(cluster.owner(of: "lun1", at: 2) == "node2")
         #expect(cluster.addresses(on: 2).contains(HalodCluster.portalAddress(1)))
         #expect(!cluster.addresses(on: 1).contains(HalodCluster.portalAddress(1)))

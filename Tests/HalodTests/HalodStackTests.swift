@@ -56,6 +56,34 @@ struct HalodStackTests {
               + "node1 demoted at +\(String((demoted ?? 0) - trigger).prefix(5)) s, node2 promoted at +\(String((promoted ?? 0) - trigger).prefix(5)) s")
     }
 
+    @Test("the seed's order on a move: the old target stops while the address is there; the new address appears only once the target runs")
+    func portalAfterTarget() throws {
+        let cluster = try HalodCluster(nodes: 2, stack: .seedShaped)
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2]), "\(cluster.log(1))")
+        // Every action of the target now takes 2 s: long enough to see which side of it the
+        // portal's address changes on.
+        try FileSystem.writeAtomically("\(cluster.directory.path)/control/slow-target-lun1", Array("2".utf8), permissions: 0o644)
+        let answer = try cluster.request(.move(lun: "lun1", node: "node2"), at: 2)
+        #expect(answer["ok"]?.boolValue == true, "\(answer)")
+        let address = HalodCluster.portalAddress(1)
+        var goneFromNode1: Double?
+        var upOnNode2: Double?
+        let deadline = Deadline.after(.seconds(40))
+        while (goneFromNode1 == nil || upOnNode2 == nil) && !deadline.hasPassed() {
+            if goneFromNode1 == nil && !cluster.addresses(on: 1).contains(address) { goneFromNode1 = WallClock.now }
+            if upOnNode2 == nil && cluster.addresses(on: 2).contains(address) { upOnNode2 = WallClock.now }
+            Pause.for(.milliseconds(50))
+        }
+        #expect(served(cluster, lun: 1, by: 2, among: [1, 2]))
+        let actions = cluster.agentActions
+        let stopped = actions.last { $0.node == "node1" && $0.resource == "target-lun1" && $0.action == "stop" }?.time
+        let started = actions.last { $0.node == "node2" && $0.resource == "target-lun1" && $0.action == "start" }?.time
+        let (gone, up) = (try #require(goneFromNode1), try #require(upOnNode2))
+        let (stop, start) = (try #require(stopped), try #require(started))
+        #expect(gone > stop, "node1's address went at +\(gone - stop) s of its target's stop: the sessions must end while it is there")
+        #expect(up > start, "node2's address came up \(start - up) s before its target ran: an initiator would be refused")
+    }
+
     @Test("a killed node: fenced, then its LUN's stack starts on the next node")
     func crash() throws {
         let cluster = try HalodCluster(nodes: 3, stack: .testAgentsAndPortal)

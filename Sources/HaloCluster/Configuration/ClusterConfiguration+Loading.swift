@@ -196,19 +196,37 @@ extension ClusterConfiguration {
             }
         }
         var resources: [ResourceConfiguration] = []
+        var afterLines: [Int?] = []
         for (index, resource) in try table.tables("resource", example: "[[lun.resource]] id = \"drbd-\(name)\" agent = \"ocf:halo:drbd\"").enumerated() {
             let read = try readResource(TableReader(resource, path: "\(table.path).resource[\(index + 1)]", file: table.file))
-            if resources.contains(where: { $0.id == read.id }) {
+            if resources.contains(where: { $0.id == read.resource.id }) {
                 throw ConfigurationError(file: table.file, line: resource.line, key: "\(table.path).resource[\(index + 1)].id",
-                                         message: "\"\(read.id)\" is used twice in this LUN; ids are unique across all LUNs")
+                                         message: "\"\(read.resource.id)\" is used twice in this LUN; ids are unique across all LUNs")
             }
-            resources.append(read)
+            resources.append(read.resource)
+            afterLines.append(read.startAfterLine)
+        }
+        for (index, resource) in resources.enumerated() {
+            guard let after = resource.startAfter else { continue }
+            let key = "\(table.path).resource[\(index + 1)].start_after"
+            func refuse(_ message: String) -> ConfigurationError {
+                ConfigurationError(file: table.file, line: afterLines[index] ?? table.table.line, key: key, message: message)
+            }
+            guard let target = resources.firstIndex(where: { $0.id == after }) else {
+                throw refuse("\"\(after)\" is not a resource of \(name); name one listed after \"\(resource.id)\" in this LUN")
+            }
+            guard resource.role == .serving, resources[target].role == .serving else {
+                throw refuse("only a serving resource starts after another serving one (\"\(resource.id)\" is \(resource.role.rawValue), \"\(after)\" is \(resources[target].role.rawValue))")
+            }
+            guard target > index else {
+                throw refuse("\"\(after)\" is listed before \"\(resource.id)\", so it starts first anyway; start_after names a resource listed after this one")
+            }
         }
         try table.finish()
         return LUNConfiguration(name: LUNName(name), nodes: nodes.map(\.0), resources: resources)
     }
 
-    private func readResource(_ table: TableReader) throws(ConfigurationError) -> ResourceConfiguration {
+    private func readResource(_ table: TableReader) throws(ConfigurationError) -> (resource: ResourceConfiguration, startAfterLine: Int?) {
         var table = table
         let (id, idLine) = try table.requiredString("id", example: "\"portal-lun1\"")
         guard Self.isName(id) else { throw table.error("id", line: idLine, "\"\(id)\" is not a resource id: use letters, digits, . _ and -") }
@@ -260,8 +278,13 @@ extension ClusterConfiguration {
             resource.timeouts.probe = try reader.duration("probe") ?? resource.timeouts.probe
             try reader.finish()
         }
+        var startAfterLine: Int?
+        if let (after, line) = try table.string("start_after") {
+            resource.startAfter = after
+            startAfterLine = line
+        }
         try table.finish()
-        return resource
+        return (resource, startAfterLine)
     }
 
     /// `127.0.0.1:9664`, `[::1]:9664`.

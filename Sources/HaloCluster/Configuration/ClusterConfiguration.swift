@@ -71,6 +71,8 @@ public struct ClusterConfiguration: Sendable, Hashable {
                 for timeout in [resource.timeouts.start, resource.timeouts.stop, resource.timeouts.promote, resource.timeouts.demote, resource.timeouts.probe] {
                     hash.combine(UInt64(timeout.milliseconds))
                 }
+                // Only when set, so a configuration without it keeps the fingerprint it had.
+                if let after = resource.startAfter { hash.combine("start_after"); hash.combine(after) }
             }
         }
         return hash.hex
@@ -162,8 +164,13 @@ public struct LUNConfiguration: Sendable, Hashable {
     /// Node names in order of preference: the first one that can take the LUN gets it.
     /// Nodes not listed never get it.
     public var nodes: [String]
-    /// The stack in start order (stopped in reverse).
+    /// The stack in start order (stopped in reverse), but for a resource's `startAfter`.
     public var resources: [ResourceConfiguration]
+
+    /// Per resource, the index of the later resource it starts after (`startAfter`), if any.
+    public var startsAfter: [Int?] {
+        resources.map { resource in resource.startAfter.flatMap { after in resources.firstIndex { $0.id == after } } }
+    }
 
     /// The LUN's portal addresses (`ocf:halo:portal`, `ocf:heartbeat:IPaddr2`): where its
     /// initiators connect.
@@ -202,15 +209,22 @@ public struct ResourceConfiguration: Sendable, Hashable {
     public var monitors: [MonitorSchedule] = [MonitorSchedule(interval: .seconds(10), depth: 0, timeout: .seconds(20))]
     /// Timeouts of the agent's actions.
     public var timeouts: ActionTimeouts = ActionTimeouts()
+    /// A serving resource listed later in the same stack that this one starts after, although
+    /// it is stopped after it too (an asymmetric order, Pacemaker's `symmetrical=false`). For a
+    /// portal listed before its target: the addresses go down after the target on a stop (the
+    /// target's goodbye reaches the initiators) and come up after it on a start (an initiator
+    /// never finds the address without a listener and is reset).
+    public var startAfter: String?
 
     public init(id: String, agent: AgentName, parameters: [(String, String)], role: ResourceRole = .serving,
-                monitors: [MonitorSchedule]? = nil, timeouts: ActionTimeouts = ActionTimeouts()) {
+                monitors: [MonitorSchedule]? = nil, timeouts: ActionTimeouts = ActionTimeouts(), startAfter: String? = nil) {
         self.id = id
         self.agent = agent
         self.parameters = parameters
         self.role = role
         if let monitors { self.monitors = monitors }
         self.timeouts = timeouts
+        self.startAfter = startAfter
     }
 
     public func parameter(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
@@ -218,7 +232,7 @@ public struct ResourceConfiguration: Sendable, Hashable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.id == rhs.id && lhs.agent == rhs.agent && lhs.parameters.map(\.0) == rhs.parameters.map(\.0)
             && lhs.parameters.map(\.1) == rhs.parameters.map(\.1) && lhs.role == rhs.role && lhs.monitors == rhs.monitors
-            && lhs.timeouts == rhs.timeouts
+            && lhs.timeouts == rhs.timeouts && lhs.startAfter == rhs.startAfter
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -5,11 +5,15 @@
 /// unpromoted) first, then — to serve — the promotable parts promoted and the serving parts
 /// started in order; to stop serving, the reverse. A failed part takes down the parts above it
 /// first (they stand on it), then is stopped (or demoted) and started again, so a stack is
-/// restarted in place from the failure up.
+/// restarted in place from the failure up. One exception to the start order: a serving part
+/// with a `startsAfter` index waits for that later part to be started (a portal after its
+/// target); its stop keeps the reverse of the listed order.
 public enum StackPlanner {
     /// The next step, or nil when the stack is where the goal wants it (or must not be touched).
-    public static func next(_ stack: LocalStack, roles: [ResourceRole], goal: StackGoal) -> StackStep? {
+    /// `startsAfter`: per resource, the later resource it starts after (empty: none does).
+    public static func next(_ stack: LocalStack, roles: [ResourceRole], startsAfter: [Int?] = [], goal: StackGoal) -> StackStep? {
         precondition(stack.resources.count == roles.count, "a local stack has one state per configured resource")
+        precondition(startsAfter.isEmpty || startsAfter.count == roles.count, "one start_after entry per configured resource")
         guard stack.operation == nil, !stack.stopFailed else { return nil }
         if let unknown = stack.resources.firstIndex(of: .unknown) { return StackStep(resource: unknown, action: .probe) }
         let states = stack.resources
@@ -31,7 +35,9 @@ public enum StackPlanner {
             for (index, role) in roles.enumerated() {
                 switch (role, states[index]) {
                 case (.promotable, .started): return StackStep(resource: index, action: .promote)
-                case (.serving, .stopped): return StackStep(resource: index, action: .start)
+                case (.serving, .stopped):
+                    if let after = startsAfter.isEmpty ? nil : startsAfter[index], states[after] != .started { continue }
+                    return StackStep(resource: index, action: .start)
                 default: continue
                 }
             }
@@ -87,6 +93,7 @@ public enum StackPlanner {
     /// where serving wants it. (`isServing` is wider: it counts a stack still starting, which
     /// is what placement needs; reporting the initiators a LUN has here needs the stack up.)
     public static func isUp(_ stack: LocalStack, roles: [ResourceRole]) -> Bool {
+        // The start order does not matter here: up means every part is where serving wants it.
         stack.operation == nil && !stack.stopFailed && next(stack, roles: roles, goal: .serve) == nil && isServing(stack, roles: roles)
     }
 }

@@ -51,22 +51,7 @@ public struct HalodManager: ClusterManager {
         guard let definition = configuration.luns.first(where: { $0.name.rawValue == lun.name }) else {
             throw .usage("\(lun.name) is not in halod's configuration")
         }
-        var steps: [String] = []
-        let from = lun.servingNode
-        for resource in definition.resources.reversed() {
-            switch resource.role {
-            case .serving: if let from { steps.append("stop \(resource.id) on \(from)") }
-            case .promotable: if let from { steps.append("demote \(resource.id) on \(from)") }
-            case .everywhere: continue
-            }
-        }
-        for resource in definition.resources {
-            switch resource.role {
-            case .serving: steps.append("start \(resource.id) on \(node)")
-            case .promotable: steps.append("promote \(resource.id) on \(node)")
-            case .everywhere: continue
-            }
-        }
+        let steps = Self.steps(of: definition, from: lun.servingNode, to: node)
         if !definition.nodes.contains(node) {
             return MovePlan(steps: steps, refusal: "\(lun.name) may not run on \(node): its nodes are \(definition.nodes.joined(separator: ", "))")
         }
@@ -75,6 +60,33 @@ public struct HalodManager: ClusterManager {
             wouldReturn = "halod's failback policy moves \(lun.name) back to \(first), its first node, as soon as the move is done"
         }
         return MovePlan(steps: steps, wouldReturn: wouldReturn)
+    }
+
+    /// The agent actions of a move, in the order halod's own stack planner takes them: the
+    /// stack down to standby on `from` (when a node serves it), then up on `node` — so the plan
+    /// shows a resource's `start_after` as halod will follow it.
+    static func steps(of definition: LUNConfiguration, from: String?, to node: String) -> [String] {
+        let roles = definition.resources.map(\.role)
+        let startsAfter = definition.startsAfter
+        func walk(from states: [ResourceState], to goal: StackGoal, on node: String) -> [String] {
+            var stack = LocalStack(lun: definition.name, count: states.count)
+            stack.resources = states
+            var steps: [String] = []
+            // Each resource moves at most once in either direction: the bound only guards a loop.
+            while steps.count < 2 * states.count, let step = StackPlanner.next(stack, roles: roles, startsAfter: startsAfter, goal: goal) {
+                steps.append("\(step.action.rawValue) \(definition.resources[step.resource].id) on \(node)")
+                switch step.action {
+                case .start, .demote: stack.resources[step.resource] = .started
+                case .promote: stack.resources[step.resource] = .promoted
+                case .stop: stack.resources[step.resource] = .stopped
+                case .probe, .monitor: return steps
+                }
+            }
+            return steps
+        }
+        let standby = roles.map { $0 == .serving ? ResourceState.stopped : .started }
+        let serving = roles.map { $0 == .promotable ? ResourceState.promoted : .started }
+        return (from.map { walk(from: serving, to: .standby, on: $0) } ?? []) + walk(from: standby, to: .serve, on: node)
     }
 
     public func beginMove(_ lun: LUNView, to node: String, deadline: Deadline) throws(HaloctlError) -> MoveTicket {
