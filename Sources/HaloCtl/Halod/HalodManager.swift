@@ -75,12 +75,9 @@ public struct HalodManager: ClusterManager {
             // Each resource moves at most once in either direction: the bound only guards a loop.
             while steps.count < 2 * states.count, let step = StackPlanner.next(stack, roles: roles, startsAfter: startsAfter, goal: goal) {
                 steps.append("\(step.action.rawValue) \(definition.resources[step.resource].id) on \(node)")
-                switch step.action {
-                case .start, .demote: stack.resources[step.resource] = .started
-                case .promote: stack.resources[step.resource] = .promoted
-                case .stop: stack.resources[step.resource] = .stopped
-                case .probe, .monitor: return steps
-                }
+                // Every action succeeding, read as halod reads an agent's exit.
+                stack.resources[step.resource] = StackOutcome.reading(.code(0), of: step.action, role: roles[step.resource],
+                                                                      was: stack.resources[step.resource]).0
             }
             return steps
         }
