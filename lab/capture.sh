@@ -132,11 +132,13 @@ lab_ssh node1 drbdadm -- --clear-bitmap new-current-uuid r0
 wait_for 30 "UpToDate/UpToDate" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
 snap secsec-uptodate node1 node2
 record promote 10 node1 node2
-lab_ssh node1 drbdadm primary r0
+# The promote as ocf:halo:drbd asks it (over netlink, no drbdadm): the kernel's reply.
+cap "$DRBD" halo-drbd-role promote-done node1 '/usr/lib/halo/halo-agent drbd-role --capture primary r0'
 recorded
 lab_sh node1 'dd if=/dev/urandom of=/dev/drbd0 bs=1M count=1 oflag=direct status=none'
 snap prisec-uptodate node1 node2
 cap "$DRBD" drbdadm-primary promote-refused-peer-primary node2 'drbdadm primary r0'
+cap "$DRBD" halo-drbd-role promote-refused-peer-primary node2 '/usr/lib/halo/halo-agent drbd-role --capture primary r0'
 
 # Resync, slowed down so that it can be seen, then finished at full speed.
 both drbdadm disk-options --c-plan-ahead=0 --resync-rate=1M r0
@@ -195,6 +197,7 @@ wait_for 60 "node1 UpToDate" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/U
 # Demote refused while the device is held open, then both Secondary and an interrupted resync.
 lab_sh node1 'setsid sleep 600 </dev/drbd0 >/dev/null 2>&1 & echo $! >/tmp/cap-holder.pid'
 cap "$DRBD" drbdadm-secondary demote-refused-held-open node1 'drbdadm secondary r0'
+cap "$DRBD" halo-drbd-role demote-refused-held-open node1 '/usr/lib/halo/halo-agent drbd-role --capture secondary r0'
 lab_sh node1 'kill $(cat /tmp/cap-holder.pid); rm /tmp/cap-holder.pid; sleep 0.5'
 lab_ssh node1 drbdadm secondary r0
 both drbdadm disk-options --c-plan-ahead=0 --resync-rate=1M r0

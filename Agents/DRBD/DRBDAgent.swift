@@ -145,10 +145,9 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
                 }
                 Pause.for(.milliseconds(250))
             case .primary:
-                let result = try effects.tools.drbdadm("primary", context.parameters.resource, deadline: context.deadline)
+                let result = try effects.changeRole(.primary, devices: state?.devices ?? [])
                 guard result.succeeded else {
-                    let why = DRBDDecision.promoteFailure(exitStatus: result.exitStatus, termination: "\(result.termination)",
-                                                          said: firstLine(result.errorText))
+                    let why = DRBDDecision.promoteFailure(exitStatus: result.exitStatus, termination: result.termination, said: result.said)
                     throw backOff(Reason(why), since: started, context: context, effects: effects)
                 }
             case .finish(let score):
@@ -228,9 +227,10 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             switch DRBDDecision.demote(observation.state, done: done) {
             case .secondary:
                 let before = observation
-                try effects.drbdadm("secondary") { result in
-                    .generic(Reason(DRBDDecision.demoteFailure(resource: context.parameters.resource, exitStatus: result.exitStatus,
-                                                               termination: "\(result.termination)") + effects.users(before)))
+                let result = try effects.changeRole(.secondary, devices: observation.state?.devices ?? [])
+                guard result.succeeded else {
+                    throw .generic(Reason(DRBDDecision.demoteFailure(resource: context.parameters.resource, exitStatus: result.exitStatus,
+                                                                     termination: result.termination) + effects.users(before)))
                 }
                 done.insert(.secondary)
                 observation = try effects.observe()

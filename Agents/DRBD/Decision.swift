@@ -145,7 +145,7 @@ extension DRBDDecision {
     }
 
     enum DemoteStep: Hashable, Sendable {
-        /// `drbdadm secondary`.
+        /// The role change to Secondary (`DRBDEffects.changeRole`: netlink, or drbdadm).
         case secondary
         /// Not Primary (any more): write the score when `secondary` ran.
         case finish
@@ -164,7 +164,7 @@ extension DRBDDecision {
         case dropFencedPeer
         /// Wait a moment and observe again: the peer still shows as Primary.
         case waitForPeer
-        /// `drbdadm primary`.
+        /// The role change to Primary (`DRBDEffects.changeRole`: netlink, or drbdadm).
         case primary
         /// Promoted: write the score if it changed.
         case finish(ScoreDecision)
@@ -186,19 +186,20 @@ extension DRBDDecision {
         return .primary
     }
 
-    /// Why `drbdadm primary` failed, from its exit status (captured: 17 without access to
-    /// UpToDate data, 11 when the peer is Primary or the device is held open).
+    /// Why the promotion failed, from drbdsetup's exit status — drbdadm's, or the one the
+    /// netlink reply maps to (captured: 17 without access to UpToDate data, 11 when the peer is
+    /// Primary or the device is held open).
     static func promoteFailure(exitStatus: Int32?, termination: String, said: String) -> String {
         let why = switch exitStatus {
         case 17: "DRBD refused promotion without access to UpToDate data"
         case 11: "DRBD refused promotion: the peer is Primary, or the device is held open"
-        default: "drbdadm primary failed (\(termination))"
+        default: "DRBD's `primary` failed (\(termination))"
         }
         return "\(why): \(said)"
     }
 
-    /// Why `drbdadm secondary` failed (captured: 11 when the device is held open).
+    /// Why the demotion failed (captured: 11 when the device is held open).
     static func demoteFailure(resource: String, exitStatus: Int32?, termination: String) -> String {
-        "cannot demote \(resource): " + (exitStatus == 11 ? "the device is held open" : "drbdadm secondary failed (\(termination))")
+        "cannot demote \(resource): " + (exitStatus == 11 ? "the device is held open" : "DRBD's `secondary` failed (\(termination))")
     }
 }

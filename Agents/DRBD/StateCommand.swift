@@ -64,3 +64,68 @@ public enum StateCommand {
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
     }
 }
+
+/// `halo-agent drbd-role [--capture] primary|secondary RESOURCE`: the role change ocf:halo:drbd
+/// asks of the kernel (`DRBDRoleChange`, one request per volume), without drbdadm: a refusal
+/// is said on stderr in drbdsetup-84's words and ends with its exit status (17, 11, …).
+/// `--capture` prints each reply as received, the fixture format of
+/// Tests/Fixtures/drbd-8.4/halo-drbd-role-*. For the lab's captures and for an admin comparing
+/// with `drbdadm`; the agent does the same itself.
+///
+/// Exit status: 0 done, drbdsetup's status for a refusal, 1 the request failed, 2 usage.
+public enum RoleCommand {
+    public static let name = "drbd-role"
+
+    public static func main(_ arguments: [String]) -> Never {
+        var capture = false
+        var words: [String] = []
+        for argument in arguments.dropFirst() {
+            if argument == "--capture" { capture = true } else { words.append(argument) }
+        }
+        guard words.count == 2, let role = ["primary": DRBDRoleChange.Role.primary, "secondary": .secondary][words[0]],
+              !words[1].hasPrefix("-") else {
+            StandardStream.error.write("usage: halo-agent \(name) [--capture] primary|secondary RESOURCE\n")
+            CurrentProcess.exit(2)
+        }
+        let resource = words[1]
+        if case .failure(let problem) = DRBDParameters.resourceName.value(from: resource) {
+            StandardStream.error.write("\(name): \(problem)\n")
+            CurrentProcess.exit(2)
+        }
+        let deadline = Deadline.after(.seconds(60))
+        let state: DRBDResourceState
+        do {
+            guard let found = try DRBDNetlink.states(deadline: deadline)?.first(where: { $0.name == resource }) else {
+                StandardStream.error.write("\(name): \(resource) is not configured (or the drbd module is not loaded)\n")
+                CurrentProcess.exit(1)
+            }
+            state = found
+        } catch {
+            StandardStream.error.write("\(name): \(error)\n")
+            CurrentProcess.exit(1)
+        }
+        if capture { StandardStream.output.write("family drbd role \(role.verb) resource \(resource)\n") }
+        for device in state.devices {
+            guard let minor = device.minor else { continue }
+            let reply: DRBDRoleChangeReply?
+            do {
+                reply = try DRBDRoleChange(role, resource: resource, volume: UInt32(device.volume), minor: UInt32(minor)).send(deadline: deadline)
+            } catch {
+                StandardStream.error.write("\(name): \(error)\n")
+                CurrentProcess.exit(1)
+            }
+            guard let reply else {
+                StandardStream.error.write("\(name): the drbd netlink family is not registered: the drbd module is not loaded\n")
+                CurrentProcess.exit(1)
+            }
+            if capture, let message = reply.message {
+                StandardStream.output.write("message \(message.command) \(message.version) " + message.payload.map(StateCommand.hex).joined() + "\n")
+            }
+            if let refusal = reply.refusal {
+                StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
+                CurrentProcess.exit(refusal.exitStatus)
+            }
+        }
+        CurrentProcess.exit(0)
+    }
+}

@@ -20,5 +20,6 @@ enum Agents {
         FencePeerCommand.fenceCommand: FencePeerCommand.main,
         FencePeerCommand.unfenceCommand: FencePeerCommand.main,
         StateCommand.name: StateCommand.main,
+        RoleCommand.name: RoleCommand.main,
     ]
 }

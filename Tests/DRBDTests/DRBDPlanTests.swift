@@ -100,7 +100,7 @@ struct DRBDPlanTests {
     @Test(arguments: [
         (Int32(17), "DRBD refused promotion without access to UpToDate data: r0: State change failed"),
         (11, "DRBD refused promotion: the peer is Primary, or the device is held open: r0: State change failed"),
-        (20, "drbdadm primary failed (exit 20): r0: State change failed"),
+        (20, "DRBD's `primary` failed (exit 20): r0: State change failed"),
     ])
     func promoteFailures_sayWhatDRBDsExitStatusMeans(status: Int32, why: String) {
         #expect(DRBDDecision.promoteFailure(exitStatus: status, termination: "exit \(status)", said: "r0: State change failed") == why)
@@ -109,6 +109,6 @@ struct DRBDPlanTests {
     @Test func demoteFailures_sayWhatDRBDsExitStatusMeans() {
         #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 11, termination: "exit 11") == "cannot demote r0: the device is held open")
         #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 10, termination: "exit 10")
-            == "cannot demote r0: drbdadm secondary failed (exit 10)")
+            == "cannot demote r0: DRBD's `secondary` failed (exit 10)")
     }
 }

@@ -6,7 +6,9 @@
 # promote refused on Outdated data (reason names it); monitor 9 when the Primary loses its disk
 # (detach); a split brain leaves both StandAlone → 191 (Primary) / 190 (Secondary) with a
 # reason; the real ocf-tester (promotable) and halo-conformance pass. What the agent reads over
-# netlink is compared with drbdsetup's events2 lines on both nodes (Primary/Secondary).
+# netlink is compared with drbdsetup's events2 lines on both nodes (Primary/Secondary); the role
+# change it asks over netlink (promote, demote: no drbdadm) is refused with drbdadm's exit status
+# and words (`halo-agent drbd-role`: the peer Primary; the device held open).
 # Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
 # Leaves both nodes without DRBD configured.
 # lab-backends: uml qemu
@@ -23,6 +25,23 @@ drbd() {
     lab_agent "$vm" drbd "$action" OCF_RESOURCE_INSTANCE="${INSTANCE[$vm]}" resource=r0 promote_backoff=2s "${META[@]}" "$@"
 }
 cstate() { lab_ssh "$1" drbdadm cstate r0 2>/dev/null; }
+# no_role_fallback — the agent's last action ($LAB_OUT) changed the role over netlink: its
+# log has no "running drbdadm" fallback notice (printed when it does).
+no_role_fallback() {
+    if grep -q "running drbdadm" <<<"$LAB_OUT"; then grep "running drbdadm" <<<"$LAB_OUT" | sed 's/^/    | /'; return 1; fi
+}
+
+# same_refusal VM ROLE — the role change the agent asks over netlink (`halo-agent drbd-role
+# ROLE r0`) and `drbdadm ROLE r0` are both refused, with the same exit status and the same line
+# (drbdsetup-84's "0: State change failed: (-1) …"). Neither changes anything: both are refused.
+same_refusal() {
+    local halo drbd
+    halo=$(lab_sh "$1" "/usr/lib/halo/halo-agent drbd-role $2 r0 >/tmp/lab-role.txt 2>&1; rc=\$?; head -n 1 /tmp/lab-role.txt; echo \"exit \$rc\"")
+    drbd=$(lab_sh "$1" "drbdadm $2 r0 >/tmp/lab-role.txt 2>&1; rc=\$?; head -n 1 /tmp/lab-role.txt; echo \"exit \$rc\"")
+    printf '    | halo-agent drbd-role: %s\n    | drbdadm:              %s\n' "${halo//$'\n'/ — }" "${drbd//$'\n'/ — }"
+    [ "$halo" = "$drbd" ] && [[ $halo != *"exit 0" ]]
+}
+
 # same_as_drbdsetup VM — what the agent reads over netlink (`halo-agent drbd-state r0`, the
 # events2 lines it decodes) is what `drbdsetup events2 --now --statistics r0` prints now: the
 # same objects, and every field halo prints has drbdsetup's value.
@@ -86,6 +105,8 @@ lab_result monitor-secondary-ms "$LAB_MS"
 lab_expect_rc "node1: monitor depth 10 Secondary, Connected, UpToDate" 0 drbd node1 monitor OCF_CHECK_LEVEL=10
 lab_expect_rc "node1: promote" 0 drbd node1 promote
 lab_result promote-ms "$LAB_MS"
+lab_expect "the promote asked the kernel over netlink (no drbdadm fallback in its log)" \
+    no_role_fallback
 lab_expect "node1 Primary, node2 Secondary" [ "$(lab_ssh node1 drbdadm role r0)" = Primary/Secondary ]
 lab_expect_rc "node1: monitor (running promoted)" 8 drbd node1 monitor
 lab_result monitor-primary-ms "$LAB_MS"
@@ -99,10 +120,20 @@ lab_expect_rc "node2: promote while node1 is Primary is refused" 1 drbd node2 pr
 lab_expect_reason "the reason says the peer is Primary" "[Pp]rimary"
 lab_expect "the refusal waited for promote_backoff (2 s; took $LAB_MS ms)" [ "$LAB_MS" -ge 2000 ]
 lab_expect "node2 is still Secondary" [ "$(lab_ssh node2 drbdadm role r0)" = Secondary/Primary ]
+lab_expect "node2: the role change over netlink (halo-agent drbd-role primary) is refused as drbdadm's" \
+    same_refusal node2 primary
+lab_expect "node2 is still Secondary" [ "$(lab_ssh node2 drbdadm role r0)" = Secondary/Primary ]
+lab_sh node1 'sleep 30 </dev/drbd0 >/dev/null 2>&1 & echo $! >/tmp/lab-holder.pid'
+lab_expect "node1 (Primary, /dev/drbd0 held open): halo-agent drbd-role secondary is refused as drbdadm's" \
+    same_refusal node1 secondary
+lab_sh node1 'kill $(cat /tmp/lab-holder.pid); rm -f /tmp/lab-holder.pid; sleep 0.5'
+lab_expect "node1 is still Primary" [ "$(lab_ssh node1 drbdadm role r0)" = Primary/Secondary ]
 
 sum=$(lab_sh node1 'head -c 1048576 /dev/urandom >/tmp/blk && dd if=/tmp/blk of=/dev/drbd0 bs=1M oflag=direct status=none && md5sum </tmp/blk && rm /tmp/blk')
 
 lab_expect_rc "node1: demote" 0 drbd node1 demote
+lab_expect "the demote asked the kernel over netlink (no drbdadm fallback in its log)" \
+    no_role_fallback
 lab_expect_rc "node1: demote again (idempotent)" 0 drbd node1 demote
 lab_expect_rc "node1: monitor after demote" 0 drbd node1 monitor
 lab_expect_rc "node2: promote (node1 Secondary now)" 0 drbd node2 promote
