@@ -230,7 +230,8 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
                 let result = try effects.changeRole(.secondary, devices: observation.state?.devices ?? [])
                 guard result.succeeded else {
                     throw .generic(Reason(DRBDDecision.demoteFailure(resource: context.parameters.resource, exitStatus: result.exitStatus,
-                                                                     termination: result.termination) + effects.users(before)))
+                                                                     termination: result.termination, said: result.said)
+                                              + effects.users(before)))
                 }
                 done.insert(.secondary)
                 observation = try effects.observe()

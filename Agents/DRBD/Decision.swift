@@ -198,8 +198,11 @@ extension DRBDDecision {
         return "\(why): \(said)"
     }
 
-    /// Why the demotion failed (captured: 11 when the device is held open).
-    static func demoteFailure(resource: String, exitStatus: Int32?, termination: String) -> String {
-        "cannot demote \(resource): " + (exitStatus == 11 ? "the device is held open" : "DRBD's `secondary` failed (\(termination))")
+    /// Why the demotion failed (captured: 11 and "Device is held open by someone" when the device
+    /// is held open). Exit status 11 covers DRBD's other state-change refusals too (the peer
+    /// refused, a concurrent state change): for those, DRBD's own line.
+    static func demoteFailure(resource: String, exitStatus: Int32?, termination: String, said: String) -> String {
+        if exitStatus == 11 && (said.isEmpty || said.contains("held open")) { return "cannot demote \(resource): the device is held open" }
+        return "cannot demote \(resource): DRBD's `secondary` failed (\(termination))" + (said.isEmpty ? "" : ": \(said)")
     }
 }

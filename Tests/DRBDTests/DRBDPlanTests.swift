@@ -107,8 +107,16 @@ struct DRBDPlanTests {
     }
 
     @Test func demoteFailures_sayWhatDRBDsExitStatusMeans() {
-        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 11, termination: "exit 11") == "cannot demote r0: the device is held open")
-        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 10, termination: "exit 10")
+        let heldOpen = "0: State change failed: (-12) Device is held open by someone"
+        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 11, termination: "exit 11", said: heldOpen)
+            == "cannot demote r0: the device is held open")
+        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 11, termination: "exit 11", said: "")
+            == "cannot demote r0: the device is held open")
+        // The same exit status for a refusal that is not about the device's users: DRBD's words, not a guess.
+        let refused = "0: State change failed: (-10) State change was refused by peer node"
+        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 11, termination: "exit status 11", said: refused)
+            == "cannot demote r0: DRBD's `secondary` failed (exit status 11): \(refused)")
+        #expect(DRBDDecision.demoteFailure(resource: "r0", exitStatus: 10, termination: "exit 10", said: "")
             == "cannot demote r0: DRBD's `secondary` failed (exit 10)")
     }
 }
