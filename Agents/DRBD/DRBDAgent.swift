@@ -145,7 +145,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
                 }
                 Pause.for(.milliseconds(250))
             case .primary:
-                let result = try effects.changeRole(.primary, devices: state?.devices ?? [])
+                let result = try effects.changeRole(.primary, state: state)
                 guard result.succeeded else {
                     let why = DRBDDecision.promoteFailure(exitStatus: result.exitStatus, termination: result.termination, said: result.said)
                     throw backOff(Reason(why), since: started, context: context, effects: effects)
@@ -227,7 +227,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             switch DRBDDecision.demote(observation.state, done: done) {
             case .secondary:
                 let before = observation
-                let result = try effects.changeRole(.secondary, devices: observation.state?.devices ?? [])
+                let result = try effects.changeRole(.secondary, state: observation.state)
                 guard result.succeeded else {
                     throw .generic(Reason(DRBDDecision.demoteFailure(resource: context.parameters.resource, exitStatus: result.exitStatus,
                                                                      termination: result.termination, said: result.said)

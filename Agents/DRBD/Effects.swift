@@ -52,11 +52,8 @@ struct DRBDEffects {
     /// without a known minor, or when netlink fails before DRBD answered (said in the log). A
     /// netlink request still unanswered at the action's deadline fails the action: the kernel
     /// may be waiting for the fence-peer handler, and drbdadm would wait behind it.
-    func changeRole(_ role: DRBDRoleChange.Role, devices: [DRBDResourceState.Device]) throws(AgentFailure) -> RoleChangeResult {
-        let requests = devices.compactMap { device in
-            device.minor.map { DRBDRoleChange(role, resource: resource, volume: UInt32(device.volume), minor: UInt32($0)) }
-        }
-        if source == .netlink && !requests.isEmpty && requests.count == devices.count {
+    func changeRole(_ role: DRBDRoleChange.Role, state: DRBDResourceState?) throws(AgentFailure) -> RoleChangeResult {
+        if source == .netlink, let state, let requests = DRBDRoleChange.requests(role, for: state) {
             do {
                 var answered = 0
                 for request in requests {

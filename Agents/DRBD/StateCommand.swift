@@ -53,10 +53,13 @@ public enum StateCommand {
     /// genetlink version, and its payload after the genetlink header, in hex.
     static func captureText(_ reading: DRBDNetlink.Reading) -> String {
         var text = "family \(reading.family.name) version \(reading.family.version)\n"
-        for message in reading.messages {
-            text += "message \(message.command) \(message.version) " + message.payload.map(hex).joined() + "\n"
-        }
+        for message in reading.messages { text += captureLine(message) }
         return text
+    }
+
+    /// One message of a capture: its command, its genetlink version, its payload in hex.
+    static func captureLine(_ message: GenericNetlinkMessage) -> String {
+        "message \(message.command) \(message.version) " + message.payload.map(hex).joined() + "\n"
     }
 
     static func hex(_ byte: UInt8) -> String {
@@ -104,12 +107,15 @@ public enum RoleCommand {
             StandardStream.error.write("\(name): \(error)\n")
             CurrentProcess.exit(1)
         }
+        guard let requests = DRBDRoleChange.requests(role, for: state) else {
+            StandardStream.error.write("\(name): \(resource) has a volume without a minor: use drbdadm \(role.verb) \(resource)\n")
+            CurrentProcess.exit(1)
+        }
         if capture { StandardStream.output.write("family drbd role \(role.verb) resource \(resource)\n") }
-        for device in state.devices {
-            guard let minor = device.minor else { continue }
+        for request in requests {
             let reply: DRBDRoleChangeReply?
             do {
-                reply = try DRBDRoleChange(role, resource: resource, volume: UInt32(device.volume), minor: UInt32(minor)).send(deadline: deadline)
+                reply = try request.send(deadline: deadline)
             } catch {
                 StandardStream.error.write("\(name): \(error)\n")
                 CurrentProcess.exit(1)
@@ -118,9 +124,7 @@ public enum RoleCommand {
                 StandardStream.error.write("\(name): the drbd netlink family is not registered: the drbd module is not loaded\n")
                 CurrentProcess.exit(1)
             }
-            if capture, let message = reply.message {
-                StandardStream.output.write("message \(message.command) \(message.version) " + message.payload.map(StateCommand.hex).joined() + "\n")
-            }
+            if capture { StandardStream.output.write(StateCommand.captureLine(reply.message)) }
             if let refusal = reply.refusal {
                 StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
                 CurrentProcess.exit(refusal.exitStatus)

@@ -35,6 +35,17 @@ public struct DRBDRoleChange: Sendable, Hashable {
         self.minor = minor
     }
 
+    /// The requests that change every volume of `state`'s resource to `role`, in volume order;
+    /// nil when a device has no minor (or there is none): only drbdadm knows what to ask then.
+    public static func requests(_ role: Role, for state: DRBDResourceState) -> [DRBDRoleChange]? {
+        var requests: [DRBDRoleChange] = []
+        for device in state.devices {
+            guard let minor = device.minor else { return nil }
+            requests.append(DRBDRoleChange(role, resource: state.name, volume: UInt32(device.volume), minor: UInt32(minor)))
+        }
+        return requests.isEmpty ? nil : requests
+    }
+
     /// DRBD's fixed header (minor, then flags) and the attributes of the request. DRBD marks
     /// the context's fields mandatory (`DRBD_GENLA_F_MANDATORY`, 1 << 14), as drbdsetup sends them.
     var header: [UInt8] { withUnsafeBytes(of: minor.littleEndian, Array.init) + [0, 0, 0, 0] }
@@ -86,17 +97,10 @@ public struct DRBDRoleChangeReply: Sendable, Hashable {
     public let code: Int32
     public let kernelText: [String]
     /// The message as received, for a capture.
-    public let message: GenericNetlinkMessage?
+    public let message: GenericNetlinkMessage
 
     static let cfgReply: Int32 = 1, infoText: Int32 = 1
     static let noError: Int32 = 101
-
-    public init(minor: UInt32, code: Int32, kernelText: [String] = []) {
-        self.minor = minor
-        self.code = code
-        self.kernelText = kernelText
-        message = nil
-    }
 
     public init(decoding message: GenericNetlinkMessage) throws(DRBDNetlinkProblem) {
         guard message.payload.count >= DRBDNetlink.headerSize else { throw DRBDNetlinkProblem("a reply shorter than DRBD's header") }

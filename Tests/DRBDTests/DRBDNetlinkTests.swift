@@ -18,13 +18,18 @@ struct DRBDNetlinkTests {
         for line in try Fixtures.text("drbd-8.4/\(file)").split(separator: "\n") where !line.hasPrefix("#") {
             let words = line.split(separator: " ")
             if words.first == "family", words.count == 4 { version = UInt32(words[3]) }
-            if words.first == "message", words.count == 4, let command = UInt8(words[1]), let genl = UInt8(words[2]) {
-                let hex = Array(words[3].utf8)
-                let bytes = stride(from: 0, to: hex.count - 1, by: 2).map { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16)! }
-                messages.append(GenericNetlinkMessage(command: command, version: genl, payload: bytes))
-            }
+            if let message = message(line) { messages.append(message) }
         }
         return (try #require(version, "no family line in \(file)"), messages)
+    }
+
+    /// A capture's `message COMMAND VERSION HEX` line; nil for any other line.
+    static func message(_ line: Substring) -> GenericNetlinkMessage? {
+        let words = line.split(separator: " ")
+        guard words.first == "message", words.count == 4, let command = UInt8(words[1]), let version = UInt8(words[2]) else { return nil }
+        let hex = Array(words[3].utf8)
+        let bytes = stride(from: 0, to: hex.count - 1, by: 2).map { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16)! }
+        return GenericNetlinkMessage(command: command, version: version, payload: bytes)
     }
 
     /// The drbdsetup capture of the same state and node.

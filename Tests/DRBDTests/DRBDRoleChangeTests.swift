@@ -22,13 +22,7 @@ struct DRBDRoleChangeTests {
 
     /// The replies captured in the lab: `message CMD VERSION HEX` lines after the header.
     static func captured(_ file: String) throws -> [GenericNetlinkMessage] {
-        try Fixtures.text("drbd-8.4/\(file)").split(separator: "\n").compactMap { line in
-            let words = line.split(separator: " ")
-            guard words.first == "message", words.count == 4, let command = UInt8(words[1]), let version = UInt8(words[2]) else { return nil }
-            let hex = Array(words[3].utf8)
-            let bytes = stride(from: 0, to: hex.count - 1, by: 2).map { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16)! }
-            return GenericNetlinkMessage(command: command, version: version, payload: bytes)
-        }
+        try Fixtures.text("drbd-8.4/\(file)").split(separator: "\n").compactMap(DRBDNetlinkTests.message)
     }
 
     @Test func theRequest_namesTheMinor_theResourceAndTheVolume() {

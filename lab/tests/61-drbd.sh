@@ -135,6 +135,9 @@ lab_expect_rc "node1: demote" 0 drbd node1 demote
 lab_expect "the demote asked the kernel over netlink (no drbdadm fallback in its log)" \
     no_role_fallback
 lab_expect_rc "node1: demote again (idempotent)" 0 drbd node1 demote
+# The same role changes with drbdadm out of reach (PATH without it): they need no drbdadm at all.
+lab_expect_rc "node1: promote without drbdadm on PATH" 0 drbd node1 promote PATH=/usr/lib/halo
+lab_expect_rc "node1: demote without drbdadm on PATH" 0 drbd node1 demote PATH=/usr/lib/halo
 lab_expect_rc "node1: monitor after demote" 0 drbd node1 monitor
 lab_expect_rc "node2: promote (node1 Secondary now)" 0 drbd node2 promote
 lab_expect "node2 reads the block node1 wrote" \

@@ -73,11 +73,7 @@ public struct GenericNetlinkSocket: ~Copyable {
                               attributes: [GenericNetlinkAttribute], operation: String,
                               deadline: Deadline) throws(NetlinkError) -> [GenericNetlinkMessage] {
         let replies = try socket.dump({
-            var request = NetlinkRequest(type: family.id, flags: NLM_F_DUMP)
-            request.append(struct: genlmsghdr(cmd: command, version: UInt8(truncatingIfNeeded: family.version), reserved: 0))
-            request.append(bytes: header)
-            for attribute in attributes { Self.add(attribute, to: &request) }
-            return request
+            Self.message(family, command: command, flags: NLM_F_DUMP, header: header, attributes: attributes)
         }, operation: operation, deadline: deadline)
         return Self.messages(of: family, in: replies)
     }
@@ -91,11 +87,19 @@ public struct GenericNetlinkSocket: ~Copyable {
     public mutating func request(_ family: GenericNetlinkFamily, command: UInt8, header: [UInt8],
                                  attributes: [GenericNetlinkAttribute], operation: String,
                                  deadline: Deadline) throws(NetlinkError) -> [GenericNetlinkMessage] {
-        var request = NetlinkRequest(type: family.id, flags: 0)
+        let request = Self.message(family, command: command, flags: 0, header: header, attributes: attributes)
+        return Self.messages(of: family, in: try socket.exchange(request, operation: operation, deadline: deadline))
+    }
+
+    /// One request of `command` in `family`: the genetlink header, the family's fixed header,
+    /// then the attributes.
+    private static func message(_ family: GenericNetlinkFamily, command: UInt8, flags: Int32, header: [UInt8],
+                                attributes: [GenericNetlinkAttribute]) -> NetlinkRequest {
+        var request = NetlinkRequest(type: family.id, flags: flags)
         request.append(struct: genlmsghdr(cmd: command, version: UInt8(truncatingIfNeeded: family.version), reserved: 0))
         request.append(bytes: header)
-        for attribute in attributes { Self.add(attribute, to: &request) }
-        return Self.messages(of: family, in: try socket.exchange(request, operation: operation, deadline: deadline))
+        for attribute in attributes { add(attribute, to: &request) }
+        return request
     }
 
     private static func messages(of family: GenericNetlinkFamily, in replies: [NetlinkReply]) -> [GenericNetlinkMessage] {
