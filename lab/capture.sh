@@ -139,6 +139,10 @@ lab_sh node1 'dd if=/dev/urandom of=/dev/drbd0 bs=1M count=1 oflag=direct status
 snap prisec-uptodate node1 node2
 cap "$DRBD" drbdadm-primary promote-refused-peer-primary node2 'drbdadm primary r0'
 cap "$DRBD" halo-drbd-role promote-refused-peer-primary node2 '/usr/lib/halo/halo-agent drbd-role --capture primary r0'
+# The connection dropped and configured again as ocf:halo:drbd does under halod after a crash
+# (status, disconnect --force, connect: the replies; the shared secret shown as *).
+cap "$DRBD" halo-drbd-reconnect connected-primary node1 '/usr/lib/halo/halo-agent drbd-reconnect --capture r0'
+wait_for 30 "Connected again" lab_sh node1 '[ "$(drbdadm cstate r0)" = Connected ]'
 
 # Resync, slowed down so that it can be seen, then finished at full speed.
 both drbdadm disk-options --c-plan-ahead=0 --resync-rate=1M r0

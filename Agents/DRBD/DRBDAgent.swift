@@ -124,11 +124,11 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         let peerWait = context.deadline.portion(0.5)
         var done: Set<DRBDDecision.PromoteStep> = []
         var state = try effects.observe().state
-        var dropped = false
+        var dropped: DroppedConnection?
         var saidWaiting = false
-        // Listened for again once the promote is done or refused — not before: a `connect` is
-        // a drbdadm run on the failover path, and the fenced peer is not back for minutes.
-        defer { if dropped { listenForPeers(context, effects: effects) } }
+        // Listened for again once the promote is done or refused — not before: the fenced peer
+        // is not back for minutes.
+        defer { if let dropped { listenForPeers(context, effects: effects, dropped: dropped) } }
         while true {
             let step = DRBDDecision.promote(state, done: done, dualPrimary: context.parameters.dualPrimary,
                                             mayDropPeer: context.environment.manager == .halod, mayWait: peerWait.remaining() > .zero,
@@ -137,7 +137,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
             case .alreadyPrimary:
                 return .success
             case .dropFencedPeer:
-                dropped = dropConnectionToFencedPeers(context, effects: effects)
+                dropped = dropConnectionToFencedPeers(context, effects: effects, state: state)
             case .waitForPeer:
                 if !saidWaiting {
                     context.logger.notice("the peer still shows as Primary: waiting for DRBD to see it demoted or gone")
@@ -165,42 +165,42 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
 
     /// Under halod, a peer DRBD still shows as Primary is gone when halod's agreed state has every
     /// other node of the LUN fenced (halod's `peers-fenced`, which changes nothing): DRBD's
-    /// connection to it is dropped at once (`disconnect --force`: no word from the dead peer
-    /// awaited) instead of waiting up to `ping-int` + `ping-timeout` for DRBD's own ping to
-    /// notice — measured in the lab, most of the promote's time after a crash. The promote that
-    /// follows still goes through the fence-peer handler, which halod answers "fenced"; then
+    /// connection to it is dropped at once (`disconnect --force` over netlink: no word from the
+    /// dead peer awaited) instead of waiting up to `ping-int` + `ping-timeout` for DRBD's own ping
+    /// to notice — measured in the lab, most of the promote's time after a crash. The promote
+    /// that follows still goes through the fence-peer handler, which halod answers "fenced"; then
     /// `listenForPeers`. Pacemaker's profile keeps the wait: the agent has no such answer there.
-    /// Whether it dropped the connection.
-    static func dropConnectionToFencedPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects) -> Bool {
-        guard let socket = FencePeerCommand.halodSocket(CurrentProcess.environment()) else { return false }
+    /// How it dropped the connection; nil when it did not.
+    static func dropConnectionToFencedPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects,
+                                            state: DRBDResourceState?) -> DroppedConnection? {
+        guard let socket = FencePeerCommand.halodSocket(CurrentProcess.environment()) else { return nil }
         let resource = context.parameters.resource
         let reply: JSONValue
         do {
             reply = try ControlClient.send(.peersFenced(resource: resource), to: socket, timeout: .seconds(5))
         } catch {
             context.logger.notice("halod did not say whether the peers of \(resource) are fenced (\(error)): waiting for DRBD")
-            return false
+            return nil
         }
         guard reply["ok"]?.boolValue == true else {
             context.logger.notice("the peer still shows as Primary and halod says: \(reply["error"]?.stringValue ?? "no answer")")
-            return false
+            return nil
         }
         context.logger.notice("the peer still shows as Primary but halod fenced its node: dropping DRBD's connection to it")
-        guard let result = try? effects.tools.drbdadm("disconnect", resource, extra: ["--", "--force"], deadline: context.deadline),
-              result.succeeded else {
-            context.logger.notice("drbdadm disconnect \(resource) failed: waiting for DRBD instead")
-            return false
+        guard let dropped = effects.dropConnection(state: state) else {
+            context.logger.notice("the connection of \(resource) was not dropped: waiting for DRBD instead")
+            return nil
         }
-        return true
+        return dropped
     }
 
     /// After `dropConnectionToFencedPeers`: DRBD listens for its peers again (`connect`), so the
     /// fenced node resyncs when it returns. A failure leaves the resource StandAlone, which the
     /// monitor reports until an admin runs `drbdadm connect`: said as a warning, with that fix.
-    static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects) {
+    static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects, dropped: DroppedConnection) {
         let resource = context.parameters.resource
-        guard let result = try? effects.tools.drbdadm("connect", resource, deadline: context.deadline), result.succeeded else {
-            let message = "drbdadm connect \(resource) failed after its fenced peer was disconnected: \(resource) stays StandAlone "
+        guard effects.restoreConnection(dropped) else {
+            let message = "\(resource) does not listen for its peer again after the fenced peer was disconnected: it stays StandAlone "
                 + "and its peer cannot resync until `drbdadm connect \(resource)` succeeds"
             context.logger.warning("\(message)")
             return

@@ -77,6 +77,54 @@ struct DRBDEffects {
                                 said: firstLine(result.errorText))
     }
 
+    /// Drops the resource's connection at once (`disconnect --force`). Over netlink
+    /// (`DRBDConnection`: its settings read first, for `restoreConnection`) unless
+    /// `HALO_DRBD_STATE=events2`, on DRBD 9, without a known minor, or when netlink fails before
+    /// DRBD answered: then `drbdadm disconnect --force` (said in the log). nil when DRBD refused
+    /// or did not answer: the caller waits for DRBD's own ping instead.
+    func dropConnection(state: DRBDResourceState?) -> DroppedConnection? {
+        if source == .netlink, let minor = state?.devices.first?.minor {
+            do {
+                if let settings = try DRBDConnection.read(resource: resource, minor: UInt32(minor), deadline: deadline),
+                   let reply = try DRBDConnection.disconnect(settings, deadline: deadline) {
+                    if let refusal = reply.refusal {
+                        logger.notice("DRBD refused to drop the connection of \(resource): \(refusal.message)")
+                        return nil
+                    }
+                    return .netlink(settings)
+                }
+            } catch .netlink(let error) where error.errno == .timedOut {
+                logger.notice("DRBD did not answer `disconnect --force` for \(resource) in time")
+                return nil
+            } catch {
+                logger.notice("cannot drop DRBD's connection over netlink (\(error)): running drbdadm disconnect --force")
+            }
+        }
+        guard let result = try? tools.drbdadm("disconnect", resource, extra: ["--", "--force"], deadline: deadline),
+              result.succeeded else {
+            logger.notice("drbdadm disconnect \(resource) failed")
+            return nil
+        }
+        return .drbdadm
+    }
+
+    /// After `dropConnection`: DRBD listens for its peer again — over netlink with the settings
+    /// the connection had, else (or when that fails) `drbdadm connect`. Whether it does.
+    func restoreConnection(_ dropped: DroppedConnection) -> Bool {
+        if case .netlink(let settings) = dropped {
+            do {
+                if let reply = try DRBDConnection.connect(settings, deadline: deadline) {
+                    guard let refusal = reply.refusal else { return true }
+                    logger.notice("DRBD refused to connect \(resource) again (\(refusal.message)): running drbdadm connect")
+                }
+            } catch {
+                logger.notice("cannot connect \(resource) again over netlink (\(error)): running drbdadm connect")
+            }
+        }
+        guard let result = try? tools.drbdadm("connect", resource, deadline: deadline) else { return false }
+        return result.succeeded
+    }
+
     /// Waits until every connection is Connected, or `until`.
     func waitForConnection(until wait: Deadline) throws(AgentFailure) -> DRBDObservation {
         while true {
@@ -160,6 +208,13 @@ struct RoleChangeResult: Sendable, Hashable {
     let said: String
 
     var succeeded: Bool { exitStatus == 0 }
+}
+
+/// How `dropConnection` dropped a connection, for `restoreConnection`.
+enum DroppedConnection {
+    /// Over netlink, with what a connect needs again.
+    case netlink(DRBDConnectionSettings)
+    case drbdadm
 }
 
 /// drbdsetup and drbdadm, run with argv arrays and deadlines.

@@ -113,7 +113,7 @@ public enum RoleCommand {
         }
         if capture { StandardStream.output.write("family drbd role \(role.verb) resource \(resource)\n") }
         for request in requests {
-            let reply: DRBDRoleChangeReply?
+            let reply: DRBDReply?
             do {
                 reply = try request.send(deadline: deadline)
             } catch {
@@ -129,6 +129,70 @@ public enum RoleCommand {
                 StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
                 CurrentProcess.exit(refusal.exitStatus)
             }
+        }
+        CurrentProcess.exit(0)
+    }
+}
+
+/// `halo-agent drbd-reconnect [--capture] RESOURCE`: what ocf:halo:drbd does under halod to a
+/// connection whose peer halod fenced, without drbdadm — the connection's settings read from
+/// the kernel, the connection dropped (`disconnect --force`), then configured again with those
+/// settings (`DRBDConnection`): DRBD is StandAlone for a moment, then listens for (or connects
+/// to) its peer as before. Like `drbdadm disconnect --force r0; drbdadm connect r0`, for the
+/// lab and for an admin checking that the netlink path works on a node. `--capture` prints the
+/// three replies as received (the fixture format of Tests/Fixtures/drbd-8.4/halo-drbd-reconnect-*),
+/// the shared secret's bytes in the first one replaced by `*`.
+///
+/// Exit status: 0 done, drbdsetup's status for a refusal, 1 the request failed, 2 usage.
+public enum ReconnectCommand {
+    public static let name = "drbd-reconnect"
+
+    public static func main(_ arguments: [String]) -> Never {
+        var capture = false
+        var words: [String] = []
+        for argument in arguments.dropFirst() {
+            if argument == "--capture" { capture = true } else { words.append(argument) }
+        }
+        guard words.count == 1, !words[0].hasPrefix("-") else {
+            StandardStream.error.write("usage: halo-agent \(name) [--capture] RESOURCE\n")
+            CurrentProcess.exit(2)
+        }
+        let resource = words[0]
+        if case .failure(let problem) = DRBDParameters.resourceName.value(from: resource) {
+            StandardStream.error.write("\(name): \(problem)\n")
+            CurrentProcess.exit(2)
+        }
+        func fail(_ message: String) -> Never {
+            StandardStream.error.write("\(name): \(message)\n")
+            CurrentProcess.exit(1)
+        }
+        let deadline = Deadline.after(.seconds(60))
+        let settings: DRBDConnectionSettings
+        do {
+            guard let state = try DRBDNetlink.states(deadline: deadline)?.first(where: { $0.name == resource }) else {
+                fail("\(resource) is not configured (or the drbd module is not loaded)")
+            }
+            guard let minor = state.devices.first?.minor else { fail("\(resource) has no minor: use drbdadm") }
+            guard let read = try DRBDConnection.read(resource: resource, minor: UInt32(minor), deadline: deadline) else {
+                fail("\(resource) has no connection configured (StandAlone)")
+            }
+            settings = read
+            if capture {
+                StandardStream.output.write("family drbd reconnect resource \(resource)\n")
+                StandardStream.output.write(StateCommand.captureLine(settings.redactedReply))
+            }
+            for connect in [false, true] {
+                let answer = connect ? try DRBDConnection.connect(settings, deadline: deadline)
+                                     : try DRBDConnection.disconnect(settings, deadline: deadline)
+                guard let reply = answer else { fail("the drbd netlink family is not registered") }
+                if capture { StandardStream.output.write(StateCommand.captureLine(reply.message)) }
+                if let refusal = reply.refusal {
+                    StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
+                    CurrentProcess.exit(refusal.exitStatus)
+                }
+            }
+        } catch {
+            fail("\(error)")
         }
         CurrentProcess.exit(0)
     }

@@ -21,5 +21,6 @@ enum Agents {
         FencePeerCommand.unfenceCommand: FencePeerCommand.main,
         StateCommand.name: StateCommand.main,
         RoleCommand.name: RoleCommand.main,
+        ReconnectCommand.name: ReconnectCommand.main,
     ]
 }

@@ -43,7 +43,7 @@ struct DRBDRoleChangeTests {
         let messages = try Self.captured(capture)
         #expect(messages.count == 1)
         let message = try #require(messages.first)
-        let refusal = try #require(try DRBDRoleChangeReply(decoding: message).refusal)
+        let refusal = try #require(try DRBDReply(decoding: message).refusal)
         let printed = try Fixtures.text("drbd-8.4/\(drbdadm)").split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(refusal.message == printed.first.map(String.init))
         let status = try Fixtures.text("drbd-8.4/\(drbdadm)").split(separator: "\n").first { $0.hasPrefix("# exit: ") }
@@ -53,7 +53,7 @@ struct DRBDRoleChangeTests {
     @Test func aCapturedSuccess_isNoRefusal() throws {
         let messages = try Self.captured("halo-drbd-role-promote-done-node1.txt")
         let message = try #require(messages.first)
-        let reply = try DRBDRoleChangeReply(decoding: message)
+        let reply = try DRBDReply(decoding: message)
         #expect(reply.minor == 0)
         #expect(reply.refusal == nil)
     }
@@ -70,21 +70,21 @@ struct DRBDRoleChangeTests {
         (-22, 20, "0: Error code -22 unknown."),
     ] as [(Int32, Int32?, String?)])
     func everyCode_readsAsDrbdsetupSaysIt(code: Int32, exitStatus: Int32?, message: String?) throws {
-        let refusal = try DRBDRoleChangeReply(decoding: Self.reply(minor: 0, code: code)).refusal
+        let refusal = try DRBDReply(decoding: Self.reply(minor: 0, code: code)).refusal
         #expect(refusal?.exitStatus == exitStatus)
         #expect(refusal?.message == message)
     }
 
     @Test func anErrorBeforeAnyStateChange_carriesTheKernelsWords() throws {
-        let reply = try DRBDRoleChangeReply(decoding: Self.reply(minor: 7, code: 127, text: "minor exists in different resource"))
+        let reply = try DRBDReply(decoding: Self.reply(minor: 7, code: 127, text: "minor exists in different resource"))
         #expect(reply.kernelText == ["minor exists in different resource"])
-        #expect(reply.refusal == DRBDRoleRefusal(exitStatus: 10, message: "7: Failure: (127) minor exists in different resource",
+        #expect(reply.refusal == DRBDRefusal(exitStatus: 10, message: "7: Failure: (127) minor exists in different resource",
                                                  kernelText: ["minor exists in different resource"]))
     }
 
     @Test func aReplyWithoutDRBDsHeader_isAProblem() {
         #expect(throws: DRBDNetlinkProblem.self) {
-            try DRBDRoleChangeReply(decoding: GenericNetlinkMessage(command: 14, version: 1, payload: [0, 0, 0, 0]))
+            try DRBDReply(decoding: GenericNetlinkMessage(command: 14, version: 1, payload: [0, 0, 0, 0]))
         }
     }
 }

@@ -17,4 +17,16 @@ struct GenericNetlinkTests {
             8, 0, 0x01, 0x40, 7, 0, 0, 0,
         ])
     }
+
+    /// A flag and a value sent as it is (a socket address), each padded to four bytes.
+    @Test func aByteAndRawBytes_goAsGiven() {
+        var request = NetlinkRequest(type: 0x20, flags: 0)
+        let start = request.bytes.count
+        GenericNetlinkSocket.add(.uint8(0x4001, 1), to: &request)
+        GenericNetlinkSocket.add(.bytes(0x4003, [2, 0, 0x1e, 0x70, 198, 18, 1, 12]), to: &request)
+        #expect(Array(request.bytes[start...]) == [
+            5, 0, 0x01, 0x40, 1, 0, 0, 0,
+            12, 0, 0x03, 0x40, 2, 0, 0x1e, 0x70, 198, 18, 1, 12,
+        ])
+    }
 }

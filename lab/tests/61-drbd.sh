@@ -8,7 +8,8 @@
 # reason; the real ocf-tester (promotable) and halo-conformance pass. What the agent reads over
 # netlink is compared with drbdsetup's events2 lines on both nodes (Primary/Secondary); the role
 # change it asks over netlink (promote, demote: no drbdadm) is refused with drbdadm's exit status
-# and words (`halo-agent drbd-role`: the peer Primary; the device held open).
+# and words (`halo-agent drbd-role`: the peer Primary; the device held open); the connection
+# dropped and configured again over netlink (`halo-agent drbd-reconnect`, no drbdadm).
 # Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
 # Leaves both nodes without DRBD configured.
 # lab-backends: uml qemu
@@ -142,6 +143,22 @@ lab_expect_rc "node1: monitor after demote" 0 drbd node1 monitor
 lab_expect_rc "node2: promote (node1 Secondary now)" 0 drbd node2 promote
 lab_expect "node2 reads the block node1 wrote" \
     [ "$(lab_sh node2 'dd if=/dev/drbd0 bs=1M count=1 iflag=direct status=none | md5sum')" = "$sum" ]
+# What the agent does under halod to a connection whose peer halod fenced (disconnect --force,
+# then connect with the settings read back from the kernel), without drbdadm: the peers must
+# meet again, which they do only if the connect carried the shared secret and the endpoints.
+since=$(lab_ssh node2 date +%s)
+# timed_in VM COMMAND — runs COMMAND on VM; prints the milliseconds it took there, nothing on failure.
+timed_in() { lab_sh "$1" "t0=\$(date +%s%N); $2 >&2 && echo \$(( (\$(date +%s%N) - t0) / 1000000 ))"; }
+ms=$(timed_in node2 'PATH=/usr/lib/halo halo-agent drbd-reconnect r0') || ms=""
+lab_expect "node2 (Primary): halo-agent drbd-reconnect r0 without drbdadm on PATH → 0 (${ms:-?} ms on node2)" [ -n "$ms" ]
+lab_wait_until 30 "node2: r0 Connected again, the peer authenticated with the replayed shared secret" \
+    lab_sh node2 "[ \"\$(drbdadm cstate r0)\" = Connected ] && journalctl -k --since @$since | grep -q 'r0: Peer authenticated'"
+lab_expect "node2 is still Primary, node1 Secondary" [ "$(lab_ssh node2 drbdadm role r0)" = Primary/Secondary ]
+# The same with drbdadm, as the agent did before (and still does where netlink falls back):
+# its time beside the line above, for comparison.
+ms=$(timed_in node2 'drbdadm disconnect --force r0 && drbdadm connect r0') || ms=""
+lab_expect "node2: drbdadm disconnect --force r0; drbdadm connect r0 (what it replaces) → 0 (${ms:-?} ms on node2)" [ -n "$ms" ]
+lab_wait_until 30 "node2: r0 Connected again" lab_sh node2 '[ "$(drbdadm cstate r0)" = Connected ]'
 lab_expect_rc "node2: demote" 0 drbd node2 demote
 lab_expect_rc "node2: stop" 0 drbd node2 stop
 lab_expect_rc "node2: stop again (idempotent)" 0 drbd node2 stop

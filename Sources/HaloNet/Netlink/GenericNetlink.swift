@@ -34,7 +34,10 @@ public struct GenericNetlinkMessage: Sendable, Hashable {
 /// names.
 public enum GenericNetlinkAttribute: Sendable, Hashable {
     case string(UInt16, String)
+    case uint8(UInt16, UInt8)
     case uint32(UInt16, UInt32)
+    /// A value sent as it is: a socket address, or a field replayed as the kernel reported it.
+    case bytes(UInt16, [UInt8])
     case nested(UInt16, [GenericNetlinkAttribute])
 }
 
@@ -113,7 +116,9 @@ public struct GenericNetlinkSocket: ~Copyable {
     static func add(_ attribute: GenericNetlinkAttribute, to request: inout NetlinkRequest) {
         switch attribute {
         case .string(let type, let value): request.attribute(Int32(type), string: value)
+        case .uint8(let type, let value): request.attribute(Int32(type), uint8: value)
         case .uint32(let type, let value): request.attribute(Int32(type), uint32: value)
+        case .bytes(let type, let value): request.attribute(Int32(type), value)
         case .nested(let type, let children):
             // Marked as a nest: a family with strict validation refuses one without the flag
             // (DRBD on 6.1, seen in the lab: "NLA_F_NESTED is missing").

@@ -117,6 +117,9 @@ public struct NetlinkAttributes: Sendable {
         }
     }
 
+    /// Every attribute in the order received (types without the nest and byte-order bits).
+    public var all: [(type: UInt16, value: ArraySlice<UInt8>)] { entries }
+
     public subscript(_ type: Int32) -> ArraySlice<UInt8>? {
         let wanted = UInt16(type)
         for entry in entries where entry.type == wanted { return entry.value }
