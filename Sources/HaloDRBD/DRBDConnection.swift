@@ -40,59 +40,28 @@ public enum DRBDConnection {
     ///   failure, `.undecodable` for a reply that is not about `resource`.
     public static func read(resource: String, minor: UInt32, deadline: Deadline) throws(DRBDRequestError) -> DRBDConnectionSettings? {
         let header = withUnsafeBytes(of: minor.littleEndian, Array.init) + [0, 0, 0, 0]
-        guard let reply = try send(getStatus, header: header, attributes: [],
-                                   operation: "read the connection of \(resource) (minor \(minor))", deadline: deadline) else { return nil }
-        return try DRBDConnectionSettings(decoding: reply, resource: resource)
+        guard let reply = try DRBDReply.request(getStatus, header: header, attributes: [],
+                                                operation: "read the connection of \(resource) (minor \(minor))", deadline: deadline)
+        else { return nil }
+        return try DRBDConnectionSettings(decoding: reply.message, resource: resource)
     }
 
     /// Drops the connection at once (`drbdsetup disconnect --force`: no word from the peer is
     /// awaited). nil when the family is not registered.
     public static func disconnect(_ settings: DRBDConnectionSettings, deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
-        guard let reply = try send(disconnect, header: noMinor, attributes: settings.disconnectAttributes,
-                                   operation: "drbd disconnect --force \(settings.resource)", deadline: deadline) else { return nil }
-        return try decode(reply)
+        try DRBDReply.request(disconnect, header: noMinor, attributes: settings.disconnectAttributes,
+                              operation: "drbd disconnect --force \(settings.resource)", deadline: deadline)
     }
 
     /// Configures the connection again as `settings` had it: DRBD listens for its peer (and
     /// connects when the peer listens). nil when the family is not registered.
     public static func connect(_ settings: DRBDConnectionSettings, deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
-        guard let reply = try send(connect, header: noMinor, attributes: settings.connectAttributes,
-                                   operation: "drbd connect \(settings.resource)", deadline: deadline) else { return nil }
-        return try decode(reply)
+        try DRBDReply.request(connect, header: noMinor, attributes: settings.connectAttributes,
+                              operation: "drbd connect \(settings.resource)", deadline: deadline)
     }
 
     /// DRBD's header for a request about a connection or a resource: no minor (~0).
     static let noMinor: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]
-
-    private static func decode(_ message: GenericNetlinkMessage) throws(DRBDRequestError) -> DRBDReply {
-        do {
-            return try DRBDReply(decoding: message)
-        } catch {
-            throw .undecodable(error)
-        }
-    }
-
-    /// One request to DRBD 8.4's family and the reply of the same command.
-    private static func send(_ command: UInt8, header: [UInt8], attributes: [GenericNetlinkAttribute], operation: String,
-                             deadline: Deadline) throws(DRBDRequestError) -> GenericNetlinkMessage? {
-        do {
-            var socket = try GenericNetlinkSocket()
-            guard let family = try socket.family(named: DRBDNetlink.family, deadline: deadline) else { return nil }
-            guard DRBDNetlink.Layout(familyVersion: family.version) == .drbd84 else { throw DRBDRequestError.otherLayout(family.version) }
-            let messages = try socket.request(family, command: command, header: header, attributes: attributes,
-                                              operation: operation, deadline: deadline)
-            guard let reply = messages.first(where: { $0.command == command }) else {
-                throw DRBDRequestError.undecodable(DRBDNetlinkProblem("the kernel acknowledged `\(operation)` without DRBD's reply"))
-            }
-            return reply
-        } catch let error as NetlinkError {
-            throw .netlink(error)
-        } catch let error as DRBDRequestError {
-            throw error
-        } catch {
-            preconditionFailure("unreachable: \(error)")
-        }
-    }
 }
 
 /// A connection's endpoints and `net_conf` as the kernel reported them (`DRBDConnection.read`).

@@ -1,4 +1,5 @@
 import HaloNet
+import HaloSystem
 
 /// The kernel's answer to a DRBD 8.4 configuration request (a role change, a disconnect, a
 /// connect, a status): DRBD's header (the minor, the `ret_code`) and the text it added (`DRBD_NLA_CFG_REPLY`: "unknown minor", "minor exists in different resource").
@@ -70,6 +71,38 @@ public struct DRBDReply: Sendable, Hashable {
         18: "In transient state, retry after next state change", 19: "Concurrent state changes detected and aborted",
         20: "Other vol primary on peer not allowed by config", 21: "Need a connection for a graceful disconnect/outdate peer",
     ]
+}
+
+extension DRBDReply {
+    /// One configuration request to DRBD 8.4's family (`command`, DRBD's fixed `header`, the
+    /// `attributes`) and DRBD's reply to it; nil when the family is not registered (the module
+    /// is not loaded).
+    ///
+    /// - Throws: `DRBDRequestError`: `.otherLayout` for DRBD 9, `.netlink` for a socket failure
+    ///   or no answer before `deadline` (the kernel may still carry the request out: a promote
+    ///   waits for the fence-peer handler), `.undecodable` for an answer without DRBD's header.
+    static func request(_ command: UInt8, header: [UInt8], attributes: [GenericNetlinkAttribute], operation: String,
+                        deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
+        do {
+            var socket = try GenericNetlinkSocket()
+            guard let family = try socket.family(named: DRBDNetlink.family, deadline: deadline) else { return nil }
+            guard DRBDNetlink.Layout(familyVersion: family.version) == .drbd84 else { throw DRBDRequestError.otherLayout(family.version) }
+            let messages = try socket.request(family, command: command, header: header, attributes: attributes,
+                                              operation: operation, deadline: deadline)
+            guard let reply = messages.first(where: { $0.command == command }) else {
+                throw DRBDRequestError.undecodable(DRBDNetlinkProblem("the kernel acknowledged `\(operation)` without DRBD's reply"))
+            }
+            return try DRBDReply(decoding: reply)
+        } catch let error as NetlinkError {
+            throw .netlink(error)
+        } catch let error as DRBDNetlinkProblem {
+            throw .undecodable(error)
+        } catch let error as DRBDRequestError {
+            throw error
+        } catch {
+            preconditionFailure("unreachable: \(error)")
+        }
+    }
 }
 
 /// A refused request: drbdsetup-84's line for it and its exit status (17: no access to

@@ -64,26 +64,7 @@ public struct DRBDRoleChange: Sendable, Hashable {
     ///   promote waits for the fence-peer handler), `.undecodable` for an answer without DRBD's
     ///   header.
     public func send(deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
-        do {
-            var socket = try GenericNetlinkSocket()
-            guard let family = try socket.family(named: DRBDNetlink.family, deadline: deadline) else { return nil }
-            guard DRBDNetlink.Layout(familyVersion: family.version) == .drbd84 else {
-                throw DRBDRequestError.otherLayout(family.version)
-            }
-            let messages = try socket.request(family, command: role.command, header: header, attributes: attributes,
-                                              operation: "drbd \(role.verb) \(minor) (\(resource)/\(volume))", deadline: deadline)
-            guard let reply = messages.first(where: { $0.command == role.command }) else {
-                throw DRBDRequestError.undecodable(DRBDNetlinkProblem("the kernel acknowledged the role change without DRBD's reply"))
-            }
-            return try DRBDReply(decoding: reply)
-        } catch let error as NetlinkError {
-            throw .netlink(error)
-        } catch let error as DRBDNetlinkProblem {
-            throw .undecodable(error)
-        } catch let error as DRBDRequestError {
-            throw error
-        } catch {
-            preconditionFailure("unreachable: \(error)")
-        }
+        try DRBDReply.request(role.command, header: header, attributes: attributes,
+                              operation: "drbd \(role.verb) \(minor) (\(resource)/\(volume))", deadline: deadline)
     }
 }
