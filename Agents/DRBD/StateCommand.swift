@@ -62,6 +62,21 @@ public enum StateCommand {
         "message \(message.command) \(message.version) " + message.payload.map(hex).joined() + "\n"
     }
 
+    /// A reply of `drbd-role` or `drbd-reconnect`: printed when capturing; a refusal said on
+    /// stderr in drbdsetup's words and ending the command with its exit status; no reply (the
+    /// family is not registered) ends it with 1.
+    static func handle(_ reply: DRBDReply?, capture: Bool, command: String) {
+        guard let reply else {
+            StandardStream.error.write("\(command): the drbd netlink family is not registered: the drbd module is not loaded\n")
+            CurrentProcess.exit(1)
+        }
+        if capture { StandardStream.output.write(captureLine(reply.message)) }
+        if let refusal = reply.refusal {
+            StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
+            CurrentProcess.exit(refusal.exitStatus)
+        }
+    }
+
     static func hex(_ byte: UInt8) -> String {
         let digits = Array("0123456789abcdef")
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
@@ -120,15 +135,7 @@ public enum RoleCommand {
                 StandardStream.error.write("\(name): \(error)\n")
                 CurrentProcess.exit(1)
             }
-            guard let reply else {
-                StandardStream.error.write("\(name): the drbd netlink family is not registered: the drbd module is not loaded\n")
-                CurrentProcess.exit(1)
-            }
-            if capture { StandardStream.output.write(StateCommand.captureLine(reply.message)) }
-            if let refusal = reply.refusal {
-                StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
-                CurrentProcess.exit(refusal.exitStatus)
-            }
+            StateCommand.handle(reply, capture: capture, command: name)
         }
         CurrentProcess.exit(0)
     }
@@ -184,12 +191,7 @@ public enum ReconnectCommand {
             for connect in [false, true] {
                 let answer = connect ? try DRBDConnection.connect(settings, deadline: deadline)
                                      : try DRBDConnection.disconnect(settings, deadline: deadline)
-                guard let reply = answer else { fail("the drbd netlink family is not registered") }
-                if capture { StandardStream.output.write(StateCommand.captureLine(reply.message)) }
-                if let refusal = reply.refusal {
-                    StandardStream.error.write(([refusal.message] + refusal.kernelText).joined(separator: "\n") + "\n")
-                    CurrentProcess.exit(refusal.exitStatus)
-                }
+                StateCommand.handle(answer, capture: capture, command: name)
             }
         } catch {
             fail("\(error)")

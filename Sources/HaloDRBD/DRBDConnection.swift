@@ -39,8 +39,7 @@ public enum DRBDConnection {
     /// - Throws: `DRBDRequestError`: `.otherLayout` for DRBD 9, `.netlink` for a socket
     ///   failure, `.undecodable` for a reply that is not about `resource`.
     public static func read(resource: String, minor: UInt32, deadline: Deadline) throws(DRBDRequestError) -> DRBDConnectionSettings? {
-        let header = withUnsafeBytes(of: minor.littleEndian, Array.init) + [0, 0, 0, 0]
-        guard let reply = try DRBDReply.request(getStatus, header: header, attributes: [],
+        guard let reply = try DRBDReply.request(getStatus, header: DRBDNetlink.header(minor: minor), attributes: [],
                                                 operation: "read the connection of \(resource) (minor \(minor))", deadline: deadline)
         else { return nil }
         return try DRBDConnectionSettings(decoding: reply.message, resource: resource)
@@ -49,19 +48,16 @@ public enum DRBDConnection {
     /// Drops the connection at once (`drbdsetup disconnect --force`: no word from the peer is
     /// awaited). nil when the family is not registered.
     public static func disconnect(_ settings: DRBDConnectionSettings, deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
-        try DRBDReply.request(disconnect, header: noMinor, attributes: settings.disconnectAttributes,
+        try DRBDReply.request(disconnect, header: DRBDNetlink.header(), attributes: settings.disconnectAttributes,
                               operation: "drbd disconnect --force \(settings.resource)", deadline: deadline)
     }
 
     /// Configures the connection again as `settings` had it: DRBD listens for its peer (and
     /// connects when the peer listens). nil when the family is not registered.
     public static func connect(_ settings: DRBDConnectionSettings, deadline: Deadline) throws(DRBDRequestError) -> DRBDReply? {
-        try DRBDReply.request(connect, header: noMinor, attributes: settings.connectAttributes,
+        try DRBDReply.request(connect, header: DRBDNetlink.header(), attributes: settings.connectAttributes,
                               operation: "drbd connect \(settings.resource)", deadline: deadline)
     }
-
-    /// DRBD's header for a request about a connection or a resource: no minor (~0).
-    static let noMinor: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]
 }
 
 /// A connection's endpoints and `net_conf` as the kernel reported them (`DRBDConnection.read`).
@@ -118,24 +114,21 @@ public struct DRBDConnectionSettings: Sendable, CustomStringConvertible {
         return GenericNetlinkMessage(command: reply.command, version: reply.version, payload: payload)
     }
 
-    /// The context DRBD marks mandatory, as drbdsetup sends it (`DRBD_GENLA_F_MANDATORY`).
-    static let mandatory: UInt16 = 1 << 14
-
     /// A disconnect names the connection by its endpoints alone (a resource name is refused).
     var disconnectAttributes: [GenericNetlinkAttribute] {
         [.nested(UInt16(DRBDNetlink.TopLevel.context), [
-            .bytes(UInt16(DRBDConnection.Context.myAddress) | Self.mandatory, myAddress),
-            .bytes(UInt16(DRBDNetlink.Context.peerAddress) | Self.mandatory, peerAddress),
+            .bytes(UInt16(DRBDConnection.Context.myAddress) | DRBDNetlink.mandatory, myAddress),
+            .bytes(UInt16(DRBDNetlink.Context.peerAddress) | DRBDNetlink.mandatory, peerAddress),
         ]),
-         .nested(UInt16(DRBDConnection.TopLevel.disconnectParameters), [.uint8(1 | Self.mandatory, 1)])]
+         .nested(UInt16(DRBDConnection.TopLevel.disconnectParameters), [.uint8(1 | DRBDNetlink.mandatory, 1)])]
     }
 
     /// A connect names the resource and both endpoints, and carries the `net_conf` as read.
     var connectAttributes: [GenericNetlinkAttribute] {
         [.nested(UInt16(DRBDNetlink.TopLevel.context), [
-            .string(UInt16(DRBDNetlink.Context.resourceName) | Self.mandatory, resource),
-            .bytes(UInt16(DRBDConnection.Context.myAddress) | Self.mandatory, myAddress),
-            .bytes(UInt16(DRBDNetlink.Context.peerAddress) | Self.mandatory, peerAddress),
+            .string(UInt16(DRBDNetlink.Context.resourceName) | DRBDNetlink.mandatory, resource),
+            .bytes(UInt16(DRBDConnection.Context.myAddress) | DRBDNetlink.mandatory, myAddress),
+            .bytes(UInt16(DRBDNetlink.Context.peerAddress) | DRBDNetlink.mandatory, peerAddress),
         ]),
          .nested(UInt16(DRBDConnection.TopLevel.netConfiguration),
                  netConfiguration.filter { !DRBDConnection.oneShotOptions.contains($0.type) }.map { .bytes($0.type, $0.value) })]

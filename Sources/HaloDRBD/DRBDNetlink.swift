@@ -30,6 +30,13 @@ public enum DRBDNetlink {
     /// The family's name, and its fixed header (`struct drbd_genlmsghdr`: minor, flags/ret_code).
     static let family = "drbd"
     static let headerSize = 8
+
+    /// DRBD's header of a request about `minor`; ~0 (the default) for one about a resource, a
+    /// connection or all of them.
+    static func header(minor: UInt32 = .max) -> [UInt8] { withUnsafeBytes(of: minor.littleEndian, Array.init) + [0, 0, 0, 0] }
+
+    /// `DRBD_GENLA_F_MANDATORY`: drbdsetup marks the fields of a request's context so.
+    static let mandatory: UInt16 = 1 << 14
     /// `DRBD_ADM_GET_INITIAL_STATE`, and the notifications its dump answers with.
     static let getInitialState: UInt8 = 38
     enum Notification: UInt8 {
@@ -205,7 +212,7 @@ public enum DRBDNetlink {
             guard let layout = Layout(familyVersion: family.version) else {
                 throw DRBDReadError.unknownVersion(family.version)
             }
-            let messages = try socket.dump(family, command: getInitialState, header: [UInt8](repeating: 0xff, count: 4) + [0, 0, 0, 0],
+            let messages = try socket.dump(family, command: getInitialState, header: header(),
                                            attributes: [], operation: "read DRBD's state", deadline: deadline)
             return Reading(family: family, messages: messages, lines: try lines(from: messages, layout: layout))
         } catch let error as NetlinkError {

@@ -2,7 +2,8 @@ import HaloNet
 import HaloSystem
 
 /// The kernel's answer to a DRBD 8.4 configuration request (a role change, a disconnect, a
-/// connect, a status): DRBD's header (the minor, the `ret_code`) and the text it added (`DRBD_NLA_CFG_REPLY`: "unknown minor", "minor exists in different resource").
+/// connect, a status): DRBD's header (the minor, the `ret_code`) and the text it added
+/// (`DRBD_NLA_CFG_REPLY`: "unknown minor", "minor exists in different resource").
 public struct DRBDReply: Sendable, Hashable {
     public let minor: UInt32
     /// An `enum drbd_state_rv` (1 done, 2–4 nothing to do, 0 and below refused) or an

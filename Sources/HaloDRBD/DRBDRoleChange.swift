@@ -48,12 +48,11 @@ public struct DRBDRoleChange: Sendable, Hashable {
 
     /// DRBD's fixed header (minor, then flags) and the attributes of the request. DRBD marks
     /// the context's fields mandatory (`DRBD_GENLA_F_MANDATORY`, 1 << 14), as drbdsetup sends them.
-    var header: [UInt8] { withUnsafeBytes(of: minor.littleEndian, Array.init) + [0, 0, 0, 0] }
+    var header: [UInt8] { DRBDNetlink.header(minor: minor) }
     var attributes: [GenericNetlinkAttribute] {
-        let mandatory: UInt16 = 1 << 14
-        return [.nested(UInt16(DRBDNetlink.TopLevel.context), [
-            .string(UInt16(DRBDNetlink.Context.resourceName) | mandatory, resource),
-            .uint32(UInt16(DRBDNetlink.Context.volume) | mandatory, volume),
+        [.nested(UInt16(DRBDNetlink.TopLevel.context), [
+            .string(UInt16(DRBDNetlink.Context.resourceName) | DRBDNetlink.mandatory, resource),
+            .uint32(UInt16(DRBDNetlink.Context.volume) | DRBDNetlink.mandatory, volume),
         ])]
     }
 
