@@ -64,6 +64,11 @@ e2e_drbd_res() {
     fi
     LAB_DRBD_NET=$E2E_DRBD_NET lab_drbd_res "lun$n" "/dev/mapper/crypt-lun$n" "$((7790 + n))" "$n" "$fence" "$unfence"
 }
+# e2e_drbd_helper STACK — DRBD's usermode helper for STACK: halo's (docs/drbd.md,
+# "halo-drbd-helper": halo's handlers without drbdadm and sh before them) for halo's stacks,
+# DRBD's own drbdadm for the established one (halo's would only add a program before it).
+e2e_drbd_helper() { if [ "$1" != established ]; then echo /usr/lib/halo/halo-drbd-helper; else echo /sbin/drbdadm; fi; }
+
 # DRBD learns that a peer died from its own ping: every ping-int seconds (10 by default) when idle,
 # answered within ping-timeout. Until then a Secondary still shows the dead peer as Primary (the
 # promote waits), and a Primary's writes wait on the peer (then freeze for the fence-peer
@@ -106,6 +111,7 @@ e2e_prepare() {
         e2e_slices_up "$vm"
         lab_sh "$vm" "set -e
             modprobe -a drbd dm_crypt target_core_mod iscsi_target_mod target_core_iblock
+            printf %s $(e2e_drbd_helper "$stack") >/sys/module/drbd/parameters/usermode_helper
             sysctl -qw net.ipv4.ip_nonlocal_bind=1 net.ipv6.ip_nonlocal_bind=1
             rm -f /etc/drbd.d/r0.res
             mkdir -p /etc/halo/keys && chmod 700 /etc/halo /etc/halo/keys

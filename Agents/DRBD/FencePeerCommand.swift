@@ -23,7 +23,12 @@ public enum FencePeerCommand {
 
     /// The entry point; `arguments` start with the command's name.
     public static func main(_ arguments: [String]) -> Never {
-        let environment = CurrentProcess.environment()
+        run(arguments, environment: CurrentProcess.environment())
+    }
+
+    /// The handler with `environment` (drbdadm's, or DRBD's usermode helper's: `DRBD_RESOURCE`
+    /// is what it reads); exits with the answer for DRBD.
+    static func run(_ arguments: [String], environment: [String: String]) -> Never {
         let log = SystemLog(identifier: "halo-drbd-fence-peer", facility: .daemon)
         func say(_ text: String, _ priority: SyslogPriority = .notice) {
             StandardStream.error.write("\(arguments.first ?? fenceCommand): \(text)\n")

@@ -76,6 +76,10 @@ public enum ConfigurationDump {
 public struct ConfigurationDumpProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public let problem: String
     public var description: String { "drbdadm dump: \(problem)" }
+
+    public init(problem: String) {
+        self.problem = problem
+    }
 }
 
 /// One statement of drbdadm's configuration syntax: its words, and its block when it opens

@@ -10,6 +10,12 @@ public struct DRBDResourceConfiguration: Sendable, Hashable {
     /// `unfence-peer`): the command line as written, the resource's over `common`'s.
     public var handlers: [String: String]
 
+    /// The words of handler `name`'s command line, split on blanks as sh splits a line without
+    /// quotes or expansions; nil when the handler is not configured.
+    public func handlerWords(_ name: String) -> [String]? {
+        handlers[name].map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+    }
+
     public init(name: String, fencing: String?, handlers: [String: String]) {
         self.name = name
         self.fencing = fencing

@@ -69,6 +69,19 @@ public enum CurrentProcess {
     /// (`/lib/modules/<release>`).
     public static var kernelRelease: String { Syscall.kernelRelease() }
 
+    /// Opens /dev/null as standard input, output and error where they are not open: a program
+    /// the kernel starts (DRBD's usermode helper) may have none, and the first socket it opened
+    /// would otherwise become descriptor 2, its error messages written into that socket.
+    public static func openStandardDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if opened >= 0 && opened != fd {
+                _ = dup2(opened, fd)
+                _ = close(opened)
+            }
+        }
+    }
+
     /// Ends the process with `status`, without running anything else.
     public static func exit(_ status: Int32) -> Never {
         Glibc.exit(status)

@@ -22,5 +22,6 @@ enum Agents {
         StateCommand.name: StateCommand.main,
         RoleCommand.name: RoleCommand.main,
         ReconnectCommand.name: ReconnectCommand.main,
+        HelperCommand.name: HelperCommand.main,
     ]
 }

@@ -16,6 +16,7 @@ struct FactsJSONTests {
                                               members: [.init(name: "sdc2", slot: nil, state: ["spare"])],
                                               sync: .init(action: "recover", completedSectors: 5, totalSectors: 10))])
         resync.corosync = .read(.notRunning)
+        resync.drbdHelper = .read(nil)   // the drbd module not loaded
         var scst = healthy
         scst.targets = .read(TargetFacts(loaded: [.lio, .scst], targets: [
             TargetFacts.Target(software: .scst, iqn: "iqn.2026-11.lab.test:tgt1", portalGroup: nil, isEnabled: false,
@@ -53,6 +54,15 @@ struct FactsJSONTests {
         #expect(healthy["drbd"]?["status"]?.stringValue == "read")
         #expect(healthy["drbd"]?["value"]?.arrayValue?.first?["role"]?.stringValue == "Primary")
         #expect(healthy["links"]?["value"]?.arrayValue?[3]["vlan"]?["id"]?.intValue == 24)
+    }
+
+    /// A node whose haloctl predates the member writes no `drbd_helper`: read as not reported,
+    /// never as "no helper" or a fine one.
+    @Test func factsWithoutTheHelper_readItAsNotReported() throws {
+        let members = try #require(try SampleFacts.healthy().json.objectValue).filter { $0.0 != "drbd_helper" }
+        let facts = try NodeFacts(json: .object(members))
+        #expect(facts.drbdHelper.failure?.contains("not reported") == true)
+        #expect(try SampleFacts.healthy().json["drbd_helper"]?["value"]?["path"]?.stringValue == "/usr/lib/halo/halo-drbd-helper")
     }
 
     @Test func anotherSchema_orABrokenMember_isRefusedWithItsPath() throws {

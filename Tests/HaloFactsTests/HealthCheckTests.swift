@@ -54,6 +54,13 @@ struct HealthCheckTests {
             $0.drbdConfiguration = .read([DRBDResourceConfiguration(name: "r0", fencing: "resource-and-stonith", handlers: SampleFacts.halosHandlers),
                                           DRBDResourceConfiguration(name: "r1", fencing: "resource-and-stonith", handlers: SampleFacts.halosHandlers)])
         },
+        Row("DRBD's usermode helper missing", "drbd.usermode-helper", .critical) {
+            $0.drbdHelper = .read(DRBDHelperFacts(path: DRBDHelperFacts.halos, runnable: false))
+        },
+        Row("drbdadm before halo's fence-peer handler", "drbd.usermode-helper", .info) {
+            $0.drbdHelper = .read(DRBDHelperFacts(path: DRBDHelperFacts.drbdadm, runnable: true))
+        },
+        Row("DRBD's usermode helper not reported", "facts.drbd_helper", .warning) { $0.drbdHelper = .failed("not reported") },
         Row("I/O suspended by fencing", "drbd.suspended", .critical) { $0.drbd = .read(try SampleFacts.drbd("suspended-fencing-node1")) },
         Row("Outdated, waiting for the peer", "drbd.disk", .critical) { $0.drbd = .read(try SampleFacts.drbd("outdated-wfconnection-node2")) },
         Row("not connected", "drbd.connection", .critical) { $0.drbd = .read(try SampleFacts.drbd("wfconnection-primary-node1")) },
@@ -122,7 +129,7 @@ struct HealthCheckTests {
         #expect(problems.isEmpty, "\(problems.map(\.message))")
         // What was checked is reported too.
         let checks = Set(findings.map(\.check))
-        for check in ["drbd.fencing", "drbd.fence-peer-handler", "drbd.unfence-handler", "drbd.disk", "drbd.connection", "drbd.peer-disk",
+        for check in ["drbd.fencing", "drbd.fence-peer-handler", "drbd.unfence-handler", "drbd.usermode-helper", "drbd.disk", "drbd.connection", "drbd.peer-disk",
                       "modules.drbd", "modules.target_core_mod", "targets.software", "md.array", "clock.synchronized",
                       "corosync.running", "corosync.two-node", "corosync.token"] {
             #expect(checks.contains(check), "\(check)")
@@ -140,6 +147,25 @@ struct HealthCheckTests {
             #expect(finding.fix != nil, "\(finding.check) says how to fix it")
         }
         #expect(findings.map(\.severity) == findings.map(\.severity).sorted(by: >), "worst first")
+    }
+
+    @Test func aHelperEndingInANewline_isCriticalAndSaysWhy() throws {
+        var facts = try SampleFacts.healthy()
+        facts.drbdHelper = .read(DRBDHelperFacts(path: DRBDHelperFacts.halos + "\n", runnable: false))
+        let found = LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }
+        #expect(found.map(\.severity) == [.critical])
+        #expect(found.first?.message.contains("\"/usr/lib/halo/halo-drbd-helper\\n\"") == true)
+        #expect(found.first?.message.contains("ends with a newline") == true)
+        #expect(found.first?.fix?.contains("printf %s") == true)
+    }
+
+    @Test func drbdadm_withoutHalosHandler_orNoModule_isNothingToMention() throws {
+        var facts = try SampleFacts.healthy()
+        facts.drbdHelper = .read(DRBDHelperFacts(path: DRBDHelperFacts.drbdadm, runnable: true))
+        facts.drbdConfiguration = Self.configuration(fencing: "resource-and-stonith", handlers: ["fence-peer": "/usr/lib/drbd/crm-fence-peer.sh"])
+        #expect(LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }.map(\.severity) == [.ok])
+        facts.drbdHelper = .read(nil)
+        #expect(LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }.isEmpty)
     }
 
     @Test func severities_areOrdered() {

@@ -54,7 +54,8 @@ enum SampleFacts {
             modules: .read(Dictionary(uniqueKeysWithValues: ModuleState.stackModules.map { name in
                 (name, name.contains("scst") ? ModuleState.missing : name == "bonding" ? .builtIn : .loaded)
             })),
-            corosync: .read(.running(corosync)))
+            corosync: .read(.running(corosync)),
+            drbdHelper: .read(DRBDHelperFacts(path: DRBDHelperFacts.halos, runnable: true)))
     }
 
     /// Every part unreadable.
@@ -62,5 +63,5 @@ enum SampleFacts {
         node: "node2", collectedAtMilliseconds: 0, drbd: .failed("drbdsetup: not found"), drbdConfiguration: .failed("drbdadm: not found"),
         targets: .failed("cannot read LIO's configfs: EACCES"), links: .failed("netlink: EPERM"), addresses: .failed("netlink: EPERM"),
         mdArrays: .failed("/sys/block: ENOENT"), clock: .failed("adjtimex: EPERM"), modules: .failed("/sys/module: ENOENT"),
-        corosync: .failed("corosync did not answer in time"))
+        corosync: .failed("corosync did not answer in time"), drbdHelper: .failed("/sys/module/drbd/parameters/usermode_helper: EACCES"))
 }

@@ -8,7 +8,8 @@
 #      manual pages are there, halod.service is enabled as the preset policy says but not
 #      started (no configuration);
 #   2. apt purge them: nothing of them left (every path under /etc, /usr and /var/lib as before
-#      the install, apt's and dpkg's own records aside);
+#      the install, apt's and dpkg's own records aside), and DRBD's usermode helper, set to
+#      halo's before, given back to /sbin/drbdadm;
 #   3. apt install the previous version (RELEASE~lab1: the same binaries), which the agent tests
 #      run and the e2e's upgrade event (lab/tests/70-e2e.sh) upgrades in place with the cluster
 #      running.
@@ -65,9 +66,15 @@ install_with_apt() {
         lab_sh "$vm" '[ "$(systemctl is-enabled halod)" = "$(systemctl show -P UnitFilePreset halod)" ] && ! systemctl is-active -q halod'
     lab_expect "$vm: haloctl --version says $release" \
         [ "$(lab_ssh "$vm" haloctl --version </dev/null)" = "${release%%[~+]*}" ]
+    # DRBD's usermode helper pointed at halo's, as docs/drbd.md says: the removal must give the
+    # running module drbdadm back (a helper that no longer exists answers no fence-peer call).
+    lab_expect "$vm: DRBD's usermode helper set to /usr/lib/halo/halo-drbd-helper (installed, runs)" lab_sh "$vm" \
+        'modprobe drbd && test -x /usr/lib/halo/halo-drbd-helper && printf %s /usr/lib/halo/halo-drbd-helper >/sys/module/drbd/parameters/usermode_helper'
     t0=$(lab_now_ms)
     lab_expect "$vm: apt purge halo-agents halod haloctl" lab_apt_purge "$vm"
     lab_result "$vm-apt-purge-ms" $(( $(lab_now_ms) - t0 ))
+    lab_expect "$vm: the purge gave DRBD's helper back to /sbin/drbdadm" \
+        [ "$(lab_ssh "$vm" cat /sys/module/drbd/parameters/usermode_helper </dev/null)" = /sbin/drbdadm ]
     after=$(snapshot "$vm")
     if [ "$before" != "$after" ]; then
         echo "  what the purge left (or removed) on $vm:"

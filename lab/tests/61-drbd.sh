@@ -9,7 +9,9 @@
 # netlink is compared with drbdsetup's events2 lines on both nodes (Primary/Secondary); the role
 # change it asks over netlink (promote, demote: no drbdadm) is refused with drbdadm's exit status
 # and words (`halo-agent drbd-role`: the peer Primary; the device held open); the connection
-# dropped and configured again over netlink (`halo-agent drbd-reconnect`, no drbdadm).
+# dropped and configured again over netlink (`halo-agent drbd-reconnect`, no drbdadm). DRBD's
+# usermode helper set to halo-drbd-helper: the kernel's split-brain call handed on to drbdadm,
+# halo's own fence-peer handler answered in its process.
 # Peer fencing through Pacemaker (drbd-fence-peer / drbd-unfence-peer) is 64-drbd-fence.
 # Leaves both nodes without DRBD configured.
 # lab-backends: uml qemu
@@ -67,7 +69,8 @@ cleanup() {
     local vm
     for vm in "${LAB_NODES[@]}"; do
         lab_sh "$vm" "$LAB_DRBD_R0_FORGET"'
-                      rm -rf /run/resource-agents/lab-drbd* /tmp/ocft.txt /tmp/conf.txt' >/dev/null 2>&1 || true
+                      rm -rf /run/resource-agents/lab-drbd* /tmp/ocft.txt /tmp/conf.txt /etc/drbd.d/h9.res
+                      [ -w /sys/module/drbd/parameters/usermode_helper ] && printf %s /sbin/drbdadm >/sys/module/drbd/parameters/usermode_helper' >/dev/null 2>&1 || true
     done
     rm -f "$res"
 }
@@ -188,6 +191,13 @@ lab_expect "node1: attach again" lab_sh node1 "drbdadm attach r0 2>/dev/null"
 lab_wait_until 30 "node1 UpToDate again" lab_sh node1 '[ "$(drbdadm dstate r0)" = UpToDate/UpToDate ]'
 lab_expect_rc "node1: monitor" 8 drbd node1 monitor
 
+# From here DRBD's usermode helper is halo's (docs/drbd.md, "halo-drbd-helper"): r0 has no
+# handlers, so the kernel's calls during the split brain go on to drbdadm.
+for vm in "${LAB_NODES[@]}"; do
+    lab_expect "$vm: DRBD's usermode helper set to /usr/lib/halo/halo-drbd-helper" \
+        lab_sh "$vm" 'printf %s /usr/lib/halo/halo-drbd-helper >/sys/module/drbd/parameters/usermode_helper'
+done
+
 # Split brain: both Primary while disconnected, each writes, then they meet again.
 lab_expect "disconnect both sides" lab_sh node1 'drbdadm disconnect r0'
 lab_ssh node2 drbdadm disconnect r0
@@ -198,6 +208,8 @@ lab_ssh node1 drbdadm connect r0
 lab_wait_until 30 "split brain detected: both StandAlone" \
     lab_sh node1 '[ "$(drbdadm cstate r0)" = StandAlone ] && dmesg | grep -q "Split-Brain detected"'
 lab_wait_until 30 "node2 StandAlone" lab_sh node2 '[ "$(drbdadm cstate r0)" = StandAlone ]'
+lab_expect "node1: the kernel ran halo-drbd-helper for the split brain, which handed it to drbdadm (exit 0)" \
+    lab_sh node1 'dmesg | grep -q "helper command: /usr/lib/halo/halo-drbd-helper split-brain minor-0 exit code 0"'
 lab_expect_rc "node1 (Primary, StandAlone): monitor (degraded, promoted)" 191 drbd node1 monitor
 lab_expect_reason "the reason says StandAlone and split brain" "StandAlone.*split brain"
 lab_expect "node2: demote by hand" lab_ssh node2 drbdadm secondary r0
@@ -222,4 +234,31 @@ for kv in "${META[@]}"; do conf_meta+=" -e OCF_RESKEY_$kv"; done
 lab_expect "halo-conformance (-e for the meta attributes) passes" lab_sh node1 \
     "/usr/lib/halo/halo-conformance -n lab-drbd:0 -o resource=r0 -o promote_backoff=2s $conf_meta /usr/lib/ocf/resource.d/halo/drbd >/tmp/conf.txt 2>&1 && tail -n 1 /tmp/conf.txt || { grep -v '^PASS' /tmp/conf.txt; exit 1; }"
 lab_expect "node1: r0 down after them" lab_sh node1 '! drbdsetup status r0 >/dev/null 2>&1'
+
+# halo-drbd-helper answers halo's own handler in its process: h9 (configured with halo's
+# handlers, never up) read from Debian's /etc/drbd.conf layout; the handler refuses, since h9 has
+# no UpToDate data here, and says so under its own name — no drbdadm, no sh before it.
+lab_drbd_res h9 /dev/vdc 7799 9 "/usr/lib/halo/halo-agent drbd-fence-peer" "/usr/lib/halo/halo-agent drbd-unfence-peer" >"$res"
+lab_copy node1 "$res" /etc/drbd.d/h9.res
+lab_expect "node1: halo-drbd-helper fence-peer h9 (the kernel's environment) → 1, refused by halo's handler" lab_sh node1 '
+    since=$(( $(date +%s) - 1 ))
+    rc=0; env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin /usr/lib/halo/halo-drbd-helper fence-peer h9 2>/dev/null || rc=$?
+    rm -f /etc/drbd.d/h9.res
+    [ "$rc" = 1 ] &&
+    journalctl -q --no-pager --since "@$since" SYSLOG_IDENTIFIER=halo-drbd-fence-peer -o cat | grep -q h9 &&
+    ! journalctl -q --no-pager --since "@$since" SYSLOG_IDENTIFIER=halo-drbd-helper -o cat | grep -q h9'
+# Side by side, as DRBD would start each (the kernel's environment): the same handler and the
+# same answer through halo's helper and through drbdadm (→ drbdadm-84 → sh → halo-agent).
+lab_copy node1 "$res" /etc/drbd.d/h9.res
+for helper in /usr/lib/halo/halo-drbd-helper /sbin/drbdadm; do
+    times=()
+    for _ in 1 2 3; do
+        ms=$(lab_sh node1 "t0=\$(date +%s%N); env -i HOME=/ TERM=linux PATH=/sbin:/usr/sbin:/bin:/usr/bin $helper fence-peer h9 >/dev/null 2>&1
+                            rc=\$?; [ \$rc = 1 ] && echo \$(( (\$(date +%s%N) - t0) / 1000000 ))") || ms=""
+        [ -n "$ms" ] && times+=("$ms")
+    done
+    lab_expect "node1: $helper fence-peer h9 → 1 three times (${times[*]:-?} ms)" [ "${#times[@]}" = 3 ]
+    lab_result "fence-peer-via-${helper##*/}-ms" "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)"
+done
+lab_sh node1 'rm -f /etc/drbd.d/h9.res'
 lab_expect_rc "node2: stop" 0 drbd node2 stop

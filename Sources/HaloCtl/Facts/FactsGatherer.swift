@@ -47,8 +47,13 @@ public final class FactsGatherer: Sendable {
         return output.errorText.contains("--without-drbd-configuration")
     }
 
+    /// How long a node's facts may take: its own reads are bounded at 6 s (`haloctl facts`);
+    /// the rest is ssh's connection and the program's start, which a busy node stretches (in
+    /// the lab, 8 s was once too little right after a crash, asked from the rebooted node).
+    public static let patience = Duration.seconds(15)
+
     /// The facts of `nodes`, reusing those already gathered unless `fresh`.
-    public func facts(of nodes: [String], fresh: Bool = false, deadline: Deadline = .after(.seconds(8))) -> [String: Reading<NodeFacts>] {
+    public func facts(of nodes: [String], fresh: Bool = false, deadline: Deadline = .after(FactsGatherer.patience)) -> [String: Reading<NodeFacts>] {
         let known = fresh ? [:] : cache.withLock { $0 }
         let wanted = nodes.filter { known[$0] == nil }
         let remoteNodes = wanted.filter { $0 != localNode }
@@ -75,7 +80,7 @@ public final class FactsGatherer: Sendable {
         return answer
     }
 
-    public func facts(of node: String, fresh: Bool = false, deadline: Deadline = .after(.seconds(8))) -> Reading<NodeFacts> {
+    public func facts(of node: String, fresh: Bool = false, deadline: Deadline = .after(FactsGatherer.patience)) -> Reading<NodeFacts> {
         facts(of: [node], fresh: fresh, deadline: deadline)[node] ?? .failed("not asked")
     }
 

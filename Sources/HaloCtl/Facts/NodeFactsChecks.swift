@@ -107,7 +107,7 @@ public struct NodeFactsChecks: LiveChecks {
     public func verifyServed(_ lun: LUNView, on node: String, deadline: Deadline) -> (verified: [String], problems: [String]) {
         var last: (verified: [String], problems: [String]) = ([], ["not checked"])
         repeat {
-            switch gatherer.facts(of: node, fresh: true, deadline: Deadline.after(.seconds(8)).earlier(deadline)) {
+            switch gatherer.facts(of: node, fresh: true, deadline: Deadline.after(FactsGatherer.patience).earlier(deadline)) {
             case .failed(let why):
                 last = ([], ["cannot read \(node)'s live facts to verify: \(why)"])
             case .read(let facts):

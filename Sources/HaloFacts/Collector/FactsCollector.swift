@@ -91,6 +91,7 @@ public struct FactsCollector: Sendable {
             node: sources.nodeName ?? CurrentProcess.nodeName, collectedAtMilliseconds: collectedAt,
             drbd: resources, drbdConfiguration: configuration, targets: local.targets,
             links: local.network.links, addresses: local.network.addresses, mdArrays: local.mdArrays,
-            clock: local.clock, modules: local.modules, corosync: corosync.wait(until: deadline) ?? CorosyncReader.noAnswer)
+            clock: local.clock, modules: local.modules, corosync: corosync.wait(until: deadline) ?? CorosyncReader.noAnswer,
+            drbdHelper: DRBDHelperFacts.read(kernel))
     }
 }

@@ -10,9 +10,7 @@ extension DRBDResourceConfiguration {
     /// Whether the handler `name` runs halo's multi-call binary with `command`
     /// (`/usr/lib/halo/halo-agent drbd-fence-peer [--timeout …]`; any install prefix).
     public func runsHalo(_ name: String, command: String) -> Bool {
-        guard let line = handlers[name] else { return false }
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard words.count >= 2 else { return false }
+        guard let words = handlerWords(name), words.count >= 2 else { return false }
         return (words[0] == "halo-agent" || words[0].hasSuffix("/halo-agent")) && words[1] == command
     }
 

@@ -28,6 +28,9 @@ public struct NodeFacts: Sendable, Hashable {
     public var drbd: Reading<[DRBDResourceFacts]>
     /// Every DRBD resource configured (`drbdadm dump all`), up or not: fencing and handlers.
     public var drbdConfiguration: Reading<[DRBDResourceConfiguration]>
+    /// DRBD's usermode helper; nil when the drbd module is not loaded. Facts from a haloctl
+    /// before 2026-12-07 lack it: read as failed, "not reported".
+    public var drbdHelper: Reading<DRBDHelperFacts?>
     /// The target software loaded and its targets, LUNs, portals and sessions.
     public var targets: Reading<TargetFacts>
     public var links: Reading<[LinkFacts]>
@@ -43,9 +46,11 @@ public struct NodeFacts: Sendable, Hashable {
         node: String, collectedAtMilliseconds: Int, drbd: Reading<[DRBDResourceFacts]>,
         drbdConfiguration: Reading<[DRBDResourceConfiguration]>, targets: Reading<TargetFacts>,
         links: Reading<[LinkFacts]>, addresses: Reading<[AddressFacts]>, mdArrays: Reading<[MDArrayFacts]>,
-        clock: Reading<ClockFacts>, modules: Reading<[String: ModuleState]>, corosync: Reading<CorosyncFacts>
+        clock: Reading<ClockFacts>, modules: Reading<[String: ModuleState]>, corosync: Reading<CorosyncFacts>,
+        drbdHelper: Reading<DRBDHelperFacts?> = .read(nil)
     ) {
         self.node = node
+        self.drbdHelper = drbdHelper
         self.collectedAtMilliseconds = collectedAtMilliseconds
         self.drbd = drbd
         self.drbdConfiguration = drbdConfiguration
@@ -69,6 +74,7 @@ extension NodeFacts {
             ("collected_at_ms", .int(collectedAtMilliseconds)),
             ("drbd", drbd.json { .array($0.map(\.json)) }),
             ("drbd_configuration", drbdConfiguration.json { .array($0.map(\.json)) }),
+            ("drbd_helper", drbdHelper.json { $0?.json ?? .null }),
             ("targets", targets.json(\.json)),
             ("links", links.json { .array($0.map(\.json)) }),
             ("addresses", addresses.json { .array($0.map(\.json)) }),
@@ -98,6 +104,15 @@ extension NodeFacts {
         collectedAtMilliseconds = try object.int("collected_at_ms")
         drbd = try list("drbd", DRBDResourceFacts.init(json:path:))
         drbdConfiguration = try list("drbd_configuration", DRBDResourceConfiguration.init(json:path:))
+        if let helper = object.optionalValue("drbd_helper") {
+            // `"value": null`: the drbd module is not loaded.
+            let reading = try JSONObject(helper, path: "$.drbd_helper")
+            drbdHelper = try reading.string("status") == "read" && reading.optionalValue("value") == nil
+                ? .read(nil)
+                : try Reading(json: helper, path: "$.drbd_helper", DRBDHelperFacts.init(json:path:)).map { Optional($0) }
+        } else {
+            drbdHelper = .failed("not reported (that node's haloctl predates it)")
+        }
         targets = try Reading(json: try object.value("targets"), path: "$.targets", TargetFacts.init(json:path:))
         links = try list("links", LinkFacts.init(json:path:))
         addresses = try list("addresses", AddressFacts.init(json:path:))

@@ -25,6 +25,35 @@ extension LocalHealthChecks {
         return findings
     }
 
+    /// DRBD's usermode helper: one the kernel cannot run leaves every handler unanswered; with
+    /// halo's fence-peer handler configured, halo's helper starts it without drbdadm and sh
+    /// before it (docs/drbd.md, "halo-drbd-helper").
+    func drbdHelper(_ facts: NodeFacts) -> [HealthFinding] {
+        guard case .read(let helper?) = facts.drbdHelper else { return [] }
+        let parameter = "/sys/module/drbd/parameters/usermode_helper"
+        guard helper.runnable else {
+            let shown = helper.path.replacing("\n", with: "\\n")
+            return [HealthFinding(
+                check: "drbd.usermode-helper", severity: .critical, subject: facts.node,
+                message: "DRBD's usermode helper \"\(shown)\" cannot be run: DRBD runs none of its handlers, and a fence-peer call never "
+                    + "answers (with resource-and-stonith, a Primary that loses its peer keeps its I/O frozen)"
+                    + (helper.path.hasSuffix("\n") ? "; the value ends with a newline, which `echo` wrote and the kernel kept" : ""),
+                fix: "`printf %s \(DRBDHelperFacts.drbdadm) > \(parameter)` (no newline; or install halo-agents again for "
+                    + "\(DRBDHelperFacts.halos)), and the same in the `options drbd usermode_helper=` line of /etc/modprobe.d")]
+        }
+        let halos = facts.drbdConfiguration.value?.filter { $0.runsHalo("fence-peer", command: DRBDResourceConfiguration.halosFencePeerCommand) } ?? []
+        if helper.path == DRBDHelperFacts.drbdadm && !halos.isEmpty {
+            return [HealthFinding(
+                check: "drbd.usermode-helper", severity: .info, subject: facts.node,
+                message: "DRBD runs halo's fence-peer handler (\(halos.map(\.name).joined(separator: ", "))) through drbdadm and sh: "
+                    + "\(DRBDHelperFacts.halos) would start it without them, while DRBD waits for its answer",
+                fix: "`printf %s \(DRBDHelperFacts.halos) > \(parameter)` (no newline), and `options drbd usermode_helper=\(DRBDHelperFacts.halos)` "
+                    + "in /etc/modprobe.d/halo-drbd.conf (docs/drbd.md)")]
+        }
+        return [HealthFinding(check: "drbd.usermode-helper", severity: .ok, subject: facts.node,
+                              message: "DRBD's usermode helper is \(helper.path)")]
+    }
+
     func fencing(_ resource: DRBDResourceConfiguration) -> HealthFinding {
         let name = resource.name
         let fix = "set `fencing resource-and-stonith;` in \(name)'s disk section (DRBD 9: its net section), then `drbdadm adjust \(name)` on both nodes"

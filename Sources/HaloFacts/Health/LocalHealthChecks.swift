@@ -45,6 +45,7 @@ public struct LocalHealthChecks: Sendable {
         findings += unreadableParts(facts)
         findings += modules(facts)
         findings += drbdConfiguration(facts)
+        findings += drbdHelper(facts)
         findings += drbdState(facts)
         findings += mdArrays(facts)
         findings += clock(facts)
@@ -59,6 +60,7 @@ public struct LocalHealthChecks: Sendable {
         let parts: [(String, String?, String)] = [
             ("drbd", facts.drbd.failure, "check that drbd-utils is installed and `drbdsetup events2 --now all` works"),
             ("drbd_configuration", facts.drbdConfiguration.failure, "check /etc/drbd.conf and /etc/drbd.d with `drbdadm dump all`"),
+            ("drbd_helper", facts.drbdHelper.failure, "install the same haloctl on every node; check /sys/module/drbd/parameters/usermode_helper is readable"),
             ("targets", facts.targets.failure, "check the target software's tree (LIO: /sys/kernel/config/target, SCST: /sys/kernel/scst_tgt)"),
             ("links", facts.links.failure, "run haloctl as root, in the host's network namespace"),
             ("addresses", facts.addresses.failure, "run haloctl as root"),

@@ -37,7 +37,8 @@ public enum MultiCall {
     /// - Parameter programName: the binary's own name; invoked under any other name that is not
     ///   an agent, it answers "not installed".
     /// - Parameter commands: internal sub-commands (`halo-agent <command> …`) that are not
-    ///   agents, e.g. the portal's background announcer.
+    ///   agents, e.g. the portal's background announcer; also run when invoked under their
+    ///   name (a symbolic link named like the command).
     /// - Parameter dynamicTwin: the file name, in this executable's directory, of the same
     ///   agents linked dynamically. When this process is statically linked, an action that
     ///   loads shared libraries (`ResourceAgent.loadsSharedLibraries`) is handed to the twin
@@ -51,6 +52,11 @@ public enum MultiCall {
         if invokedAs == BoundedReader.programName { BoundedReader.serveChild(arguments) }
         if let agent = agents.first(where: { $0.name == invokedAs }) {
             run(agent, Array(arguments.dropFirst()), environment, dynamicTwin: dynamicTwin)
+        }
+        if let command = commands[invokedAs] {
+            // A command installed under its own name (DRBD's usermode helper: the kernel runs a
+            // path, with no room for a sub-command word).
+            command([invokedAs] + arguments.dropFirst())
         }
         if invokedAs != programName {
             // Installed under a name that is no agent of this build: for Pacemaker, "not installed".

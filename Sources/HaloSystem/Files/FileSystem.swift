@@ -142,6 +142,23 @@ public enum FileSystem {
     public static func linkTarget(_ path: String) throws(Errno) -> String {
         try Syscall.readlink(path)
     }
+
+    /// The paths matching the shell pattern `pattern` (`*`, `?`, `[…]`), sorted (`glob(3)`);
+    /// empty when nothing matches. A relative pattern is taken from the working directory.
+    ///
+    /// - Throws: `Errno.ioError` when a directory on the way could not be read (`GLOB_ABORTED`),
+    ///   `Errno.noMemory` when glob ran out of memory.
+    public static func glob(_ pattern: String) throws(Errno) -> [String] {
+        var found = glob_t()
+        defer { globfree(&found) }
+        switch Glibc.glob(pattern, GLOB_ERR, nil, &found) {
+        case 0: break
+        case GLOB_NOMATCH: return []
+        case GLOB_NOSPACE: throw .noMemory
+        default: throw .ioError
+        }
+        return (0..<Int(found.gl_pathc)).compactMap { found.gl_pathv[$0].map { String(cString: $0) } }
+    }
 }
 
 extension FileSystem {
