@@ -55,8 +55,8 @@ struct CollectorTests {
         #expect(facts.corosync == .read(.notRunning))
     }
 
-    /// DRBD's usermode helper: the parameter, and whether the program it names can be run
-    /// (under the test's root, as every other path).
+    /// DRBD's usermode helper: the parameter, whether the program it names can be run (under
+    /// the test's root, as every other path) and the module's version (the root's: 8.4.11).
     @Test func drbdsUsermodeHelper_isReadWithWhetherItCanRun() throws {
         let root = try Self.root()
         let events = try Self.standIn(root, "drbdsetup", output: try Self.body("drbd-8.4/drbdsetup-events2-now-statistics-prisec-uptodate-node1.txt"))
@@ -67,16 +67,16 @@ struct CollectorTests {
         #expect(collect().failure?.contains("usermode_helper") == true)   // the module's parameter is missing
         try FileSystem.makeDirectories(root.file("sys/module/drbd/parameters"))
         try FileSystem.writeAtomically(root.file("sys/module/drbd/parameters/usermode_helper"), Array("/usr/lib/halo/halo-drbd-helper\n".utf8), permissions: 0o644)
-        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: false)))   // not there
+        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: false, moduleVersion: "8.4.11")))   // not there
         try FileSystem.makeDirectories(root.file("usr/lib/halo"))
         try FileSystem.writeAtomically(root.file("usr/lib/halo/halo-drbd-helper"), Array("#!/bin/sh\n".utf8), permissions: 0o644)
-        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: false)))   // not executable
+        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: false, moduleVersion: "8.4.11")))   // not executable
         try FileSystem.writeAtomically(root.file("usr/lib/halo/halo-drbd-helper"), Array("#!/bin/sh\n".utf8), permissions: 0o755)
-        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: true)))
+        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper", runnable: true, moduleVersion: "8.4.11")))
         // Written with echo: the kernel keeps the newline, prints its own after it, and cannot
         // run a program of that name (seen in the lab: exit code 255 for every handler).
         try FileSystem.writeAtomically(root.file("sys/module/drbd/parameters/usermode_helper"), Array("/usr/lib/halo/halo-drbd-helper\n\n".utf8), permissions: 0o644)
-        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper\n", runnable: false)))
+        #expect(collect() == .read(DRBDHelperFacts(path: "/usr/lib/halo/halo-drbd-helper\n", runnable: false, moduleVersion: "8.4.11")))
         _ = try ProcessRunner().run(Command("rm", ["-r", "\(root.path)/sys/module/drbd"]), deadline: .after(.seconds(10)))
         #expect(collect() == .read(nil))
     }

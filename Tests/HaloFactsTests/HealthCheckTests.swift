@@ -166,6 +166,10 @@ struct HealthCheckTests {
         #expect(LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }.map(\.severity) == [.ok])
         facts.drbdHelper = .read(nil)
         #expect(LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }.isEmpty)
+        // DRBD 9: halo's helper would hand every call to drbdadm anyway.
+        facts.drbdConfiguration = try SampleFacts.healthy().drbdConfiguration
+        facts.drbdHelper = .read(DRBDHelperFacts(path: DRBDHelperFacts.drbdadm, runnable: true, moduleVersion: "9.2.12"))
+        #expect(LocalHealthChecks().run(facts: facts).filter { $0.check == "drbd.usermode-helper" }.map(\.severity) == [.ok])
     }
 
     @Test func severities_areOrdered() {

@@ -14,11 +14,18 @@ public struct DRBDHelperFacts: Sendable, Hashable {
     /// Whether `path` is a regular file with an execute bit (through links): what the kernel
     /// needs to run it at all.
     public var runnable: Bool
+    /// The drbd module's version (`/sys/module/drbd/version`: `8.4.11`), nil when it has none:
+    /// halo's helper answers DRBD 8.4's fence-peer calls only.
+    public var moduleVersion: String?
 
-    public init(path: String, runnable: Bool) {
+    public init(path: String, runnable: Bool, moduleVersion: String? = "8.4.11") {
         self.path = path
         self.runnable = runnable
+        self.moduleVersion = moduleVersion
     }
+
+    /// Whether halo's helper would answer this module's fence-peer calls itself.
+    public var answersFencePeer: Bool { moduleVersion?.hasPrefix("8.4.") == true }
 
     /// The helper of the running drbd module (a test's `kernel` root applies to the helper's
     /// path too); nil when the module is not loaded.
@@ -31,7 +38,8 @@ public struct DRBDHelperFacts: Sendable, Hashable {
             if path.last == "\n" { path.removeLast() }
             // The kernel runs an absolute path only.
             let info = path.hasPrefix("/") ? try? FileSystem.info(kernel.resolve(path)) : nil
-            return .read(DRBDHelperFacts(path: path, runnable: info.map { $0.type == .regular && $0.permissions & 0o111 != 0 } ?? false))
+            return .read(DRBDHelperFacts(path: path, runnable: info.map { $0.type == .regular && $0.permissions & 0o111 != 0 } ?? false,
+                                         moduleVersion: try? kernel.readValue("/sys/module/drbd/version")))
         } catch {
             return .failed("cannot read DRBD's usermode helper (/sys/module/drbd/parameters/usermode_helper): \(error)")
         }
@@ -39,10 +47,12 @@ public struct DRBDHelperFacts: Sendable, Hashable {
 }
 
 extension DRBDHelperFacts {
-    var json: JSONValue { .object([("path", .string(path)), ("runnable", .bool(runnable))]) }
+    var json: JSONValue {
+        .object([("path", .string(path)), ("runnable", .bool(runnable)), ("module_version", .optional(moduleVersion))])
+    }
 
     init(json: JSONValue, path: String) throws(FactsDecodingError) {
         let object = try JSONObject(json, path: path)
-        self.init(path: try object.string("path"), runnable: try object.bool("runnable"))
+        self.init(path: try object.string("path"), runnable: try object.bool("runnable"), moduleVersion: try object.optionalString("module_version"))
     }
 }

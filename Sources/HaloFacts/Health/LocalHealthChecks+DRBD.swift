@@ -26,8 +26,8 @@ extension LocalHealthChecks {
     }
 
     /// DRBD's usermode helper: one the kernel cannot run leaves every handler unanswered; with
-    /// halo's fence-peer handler configured, halo's helper starts it without drbdadm and sh
-    /// before it (docs/drbd.md, "halo-drbd-helper").
+    /// halo's fence-peer handler configured on DRBD 8.4, halo's helper starts it without drbdadm
+    /// and sh before it (docs/drbd.md, "halo-drbd-helper").
     func drbdHelper(_ facts: NodeFacts) -> [HealthFinding] {
         guard case .read(let helper?) = facts.drbdHelper else { return [] }
         let parameter = "/sys/module/drbd/parameters/usermode_helper"
@@ -42,7 +42,7 @@ extension LocalHealthChecks {
                     + "\(DRBDHelperFacts.halos)), and the same in the `options drbd usermode_helper=` line of /etc/modprobe.d")]
         }
         let halos = facts.drbdConfiguration.value?.filter { $0.runsHalo("fence-peer", command: DRBDResourceConfiguration.halosFencePeerCommand) } ?? []
-        if helper.path == DRBDHelperFacts.drbdadm && !halos.isEmpty {
+        if helper.path == DRBDHelperFacts.drbdadm && !halos.isEmpty && helper.answersFencePeer {
             return [HealthFinding(
                 check: "drbd.usermode-helper", severity: .info, subject: facts.node,
                 message: "DRBD runs halo's fence-peer handler (\(halos.map(\.name).joined(separator: ", "))) through drbdadm and sh: "
