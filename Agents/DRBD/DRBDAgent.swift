@@ -199,6 +199,10 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     /// monitor reports until an admin runs `drbdadm connect`: said as a warning, with that fix.
     static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects, dropped: DroppedConnection) {
         let resource = context.parameters.resource
+        guard DRBDDecision.mustListenAgain(try? effects.observe().state) else {
+            context.logger.notice("\(resource) kept its connection (the disconnect did not take effect): nothing to configure again")
+            return
+        }
         guard effects.restoreConnection(dropped) else {
             let message = "\(resource) does not listen for its peer again after the fenced peer was disconnected: it stays StandAlone "
                 + "and its peer cannot resync until `drbdadm connect \(resource)` succeeds"

@@ -64,6 +64,15 @@ enum DRBDDecision {
         return state.aPeerIsPrimary
     }
 
+    /// Whether a connection promote dropped must be configured again: the resource is StandAlone
+    /// (or its state unknown). A `disconnect` DRBD did not answer in time may never have taken
+    /// effect; a resource that still has a connection needs nothing, and a `connect` would be
+    /// refused and reported as a failure that is none.
+    static func mustListenAgain(_ state: DRBDResourceState?) -> Bool {
+        guard let state, !state.connections.isEmpty else { return true }
+        return state.connections.contains { $0.state == .standAlone }
+    }
+
     /// Why promotion must be refused now, or `nil` to go ahead.
     static func refusalToPromote(_ state: DRBDResourceState?) -> String? {
         guard let state else { return "cannot promote: the DRBD resource is not started on this node" }

@@ -84,9 +84,10 @@ struct DRBDEffects {
     /// or did not answer: the caller waits for DRBD's own ping instead.
     func dropConnection(state: DRBDResourceState?) -> DroppedConnection? {
         if source == .netlink, let minor = state?.devices.first?.minor {
+            var settings: DRBDConnectionSettings?
             do {
-                if let settings = try DRBDConnection.read(resource: resource, minor: UInt32(minor), deadline: deadline),
-                   let reply = try DRBDConnection.disconnect(settings, deadline: deadline) {
+                settings = try DRBDConnection.read(resource: resource, minor: UInt32(minor), deadline: deadline)
+                if let settings, let reply = try DRBDConnection.disconnect(settings, deadline: deadline) {
                     if let refusal = reply.refusal {
                         logger.notice("DRBD refused to drop the connection of \(resource): \(refusal.message)")
                         return nil
@@ -94,8 +95,10 @@ struct DRBDEffects {
                     return .netlink(settings)
                 }
             } catch .netlink(let error) where error.errno == .timedOut {
+                // The disconnect may still take effect: the promote's end configures the
+                // connection again if it did (`DRBDDecision.mustListenAgain`).
                 logger.notice("DRBD did not answer `disconnect --force` for \(resource) in time")
-                return nil
+                return settings.map(DroppedConnection.netlink)
             } catch {
                 logger.notice("cannot drop DRBD's connection over netlink (\(error)): running drbdadm disconnect --force")
             }

@@ -27,6 +27,20 @@ struct DRBDDecisionTests {
         #expect(ExitDecision.decide(.success(outcome)).0 == code)
     }
 
+    /// After promote dropped a fenced peer's connection: configured again only when DRBD is
+    /// StandAlone (or its state unknown), never when it still has a connection.
+    @Test(arguments: [
+        ("standalone-primary-node1", true), ("sb-standalone-primary-node1", true), ("standalone-inconsistent-node2", true),
+        ("wfconnection-primary-node1", false), ("prisec-uptodate-node1", false), ("resync-synctarget-node2", false),
+    ])
+    func aDroppedConnection_isConfiguredAgainOnlyWhenStandAlone(state: String, again: Bool) throws {
+        #expect(DRBDDecision.mustListenAgain(try Self.observation(state).state) == again)
+    }
+
+    @Test func anUnknownState_isConfiguredAgain() {
+        #expect(DRBDDecision.mustListenAgain(nil))
+    }
+
     @Test(arguments: [
         ("wfconnection-primary-node1", OCFExitCode.degradedPromoted, "not connected to peer peer (Connecting)"),
         ("resync-synctarget-node2", .degraded, "volume 0 is Inconsistent"),
