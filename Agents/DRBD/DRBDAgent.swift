@@ -128,7 +128,7 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
         var saidWaiting = false
         // Listened for again once the promote is done or refused — not before: the fenced peer
         // is not back for minutes.
-        defer { if let dropped { listenForPeers(context, effects: effects, dropped: dropped) } }
+        defer { if let dropped { listenForPeers(context, effects: effects, dropped: dropped, state: state) } }
         while true {
             let step = DRBDDecision.promote(state, done: done, dualPrimary: context.parameters.dualPrimary,
                                             mayDropPeer: context.environment.manager == .halod, mayWait: peerWait.remaining() > .zero,
@@ -197,9 +197,11 @@ public enum DRBDAgent: PromotableAgent, NotifyingAgent, ReloadingAgent {
     /// After `dropConnectionToFencedPeers`: DRBD listens for its peers again (`connect`), so the
     /// fenced node resyncs when it returns. A failure leaves the resource StandAlone, which the
     /// monitor reports until an admin runs `drbdadm connect`: said as a warning, with that fix.
-    static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects, dropped: DroppedConnection) {
+    /// `state` is the promote's last observation of the resource.
+    static func listenForPeers(_ context: ActionContext<Parameters>, effects: DRBDEffects, dropped: DroppedConnection,
+                               state: DRBDResourceState?) {
         let resource = context.parameters.resource
-        guard DRBDDecision.mustListenAgain(try? effects.observe().state) else {
+        guard DRBDDecision.mustListenAgain(state) else {
             context.logger.notice("\(resource) kept its connection (the disconnect did not take effect): nothing to configure again")
             return
         }

@@ -43,7 +43,7 @@ public enum HelperCommand {
     public static func main(_ arguments: [String]) -> Never {
         CurrentProcess.openStandardDescriptors()
         let environment = CurrentProcess.environment()
-        let route = route(arguments, moduleVersion: moduleVersion(), isHalo: isHaloAgent,
+        let route = route(arguments, moduleVersion: DRBDObservation.moduleVersion(KernelAttributes()), isHalo: isHaloAgent,
                           configuration: { () throws(ConfigurationDumpProblem) in try DRBDConfigurationFiles.resources() })
         switch route {
         case .handler(let handler):
@@ -67,13 +67,13 @@ public enum HelperCommand {
 
     /// Where the call `arguments` goes, given the drbd module's version, a test for a command
     /// being halo's own agent binary and the configuration's reading.
-    static func route(_ arguments: [String], moduleVersion: String?, isHalo: (String) -> Bool,
+    static func route(_ arguments: [String], moduleVersion: DRBDVersion?, isHalo: (String) -> Bool,
                       configuration: () throws(ConfigurationDumpProblem) -> [DRBDResourceConfiguration]) -> Route {
         guard arguments.count == 3, let command = handlers[arguments[1]] else {
             return .drbdadm("not a handler halo answers")
         }
-        guard let moduleVersion, moduleVersion.hasPrefix("8.4.") else {
-            return .drbdadm("drbd module \(moduleVersion ?? "of unknown version"): only DRBD 8.4's handlers are answered here")
+        guard let moduleVersion, moduleVersion.isEightFour else {
+            return .drbdadm("drbd module \(moduleVersion.map(\.description) ?? "of unknown version"): only DRBD 8.4's handlers are answered here")
         }
         let resource = arguments[2]
         guard case .success = DRBDParameters.resourceName.value(from: resource) else {
@@ -99,12 +99,6 @@ public enum HelperCommand {
             return .drbdadm("the handler is not halo's \(command)")
         }
         return .handler(Array(words.dropFirst()))
-    }
-
-    /// The running drbd module's version (`/sys/module/drbd/version`: `8.4.11`), or nil.
-    static func moduleVersion() -> String? {
-        guard let bytes = try? FileSystem.readBytes("/sys/module/drbd/version", limit: 64) else { return nil }
-        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init)
     }
 
     /// Whether `path` is this executable (through any symbolic link).

@@ -21,7 +21,12 @@ public enum ConfigurationDump {
     /// - Throws: `ConfigurationDumpProblem` when the text is not drbdadm's syntax (unbalanced
     ///   braces, a statement without its `;`).
     public static func resources(_ dump: String) throws(ConfigurationDumpProblem) -> [DRBDResourceConfiguration] {
-        let statements = try ConfigurationStatement.parse(tokens(dump))
+        resources(of: try ConfigurationStatement.parse(tokens(dump)))
+    }
+
+    /// The resources of a configuration's top-level statements, each with `common`'s settings
+    /// where it has none of its own (a dump's, or the files' with their includes resolved).
+    static func resources(of statements: [ConfigurationStatement]) -> [DRBDResourceConfiguration] {
         let common = statements.first { $0.words == ["common"] }
         return statements.compactMap { statement in
             guard statement.words.count == 2, statement.words[0] == "resource", let body = statement.body else { return nil }

@@ -23,12 +23,7 @@ public enum DRBDConfigurationFiles {
             throw ConfigurationDumpProblem(problem: "\(path) exists, which drbdadm reads before \(main)")
         }
         var files = 0
-        let statements = try statements(of: directory + "/drbd.conf", depth: 0, files: &files)
-        let common = statements.first { $0.words == ["common"] }
-        return statements.compactMap { statement in
-            guard statement.words.count == 2, statement.words[0] == "resource", let body = statement.body else { return nil }
-            return DRBDResourceConfiguration(name: statement.words[1], body: body, common: common?.body ?? [])
-        }
+        return ConfigurationDump.resources(of: try statements(of: directory + "/drbd.conf", depth: 0, files: &files))
     }
 
     /// The top-level statements of `path`, each `include` replaced by the statements of the

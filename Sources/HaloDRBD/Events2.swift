@@ -212,6 +212,8 @@ public struct DRBDVersion: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     public var isNine: Bool { major >= 9 }
+    /// DRBD 8.4, whose fence-peer calls halo's DRBD helper answers itself.
+    public var isEightFour: Bool { major == 8 && minor == 4 }
     public var description: String { "\(major).\(minor).\(patch)" }
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.major, lhs.minor, lhs.patch) < (rhs.major, rhs.minor, rhs.patch) }
 }

@@ -83,7 +83,7 @@ struct DRBDHelperRouteTests {
     }
 
     static func route(_ arguments: [String], version: String? = "8.4.11", fencePeer: String?, unfence: String? = nil) -> HelperCommand.Route {
-        HelperCommand.route(arguments, moduleVersion: version, isHalo: { $0 == halo },
+        HelperCommand.route(arguments, moduleVersion: version.flatMap(DRBDVersion.init), isHalo: { $0 == halo },
                             configuration: configuration(fencePeer: fencePeer, unfence: unfence))
     }
 
@@ -121,7 +121,7 @@ struct DRBDHelperRouteTests {
 
     @Test func noHandlerConfigured_orAnUnreadableConfiguration_goesToDrbdadm() {
         #expect(Self.route(["halo-drbd-helper", "fence-peer", "lun1"], fencePeer: nil) == .drbdadm("no fence-peer handler configured"))
-        let unreadable = HelperCommand.route(["halo-drbd-helper", "fence-peer", "lun1"], moduleVersion: "8.4.11", isHalo: { _ in true },
+        let unreadable = HelperCommand.route(["halo-drbd-helper", "fence-peer", "lun1"], moduleVersion: DRBDVersion("8.4.11"), isHalo: { _ in true },
                                              configuration: { () throws(ConfigurationDumpProblem) in throw ConfigurationDumpProblem(problem: "broken") })
         #expect(unreadable == .drbdadm("broken"))
     }

@@ -1,3 +1,4 @@
+import HaloDRBD
 import HaloJSON
 import HaloSystem
 
@@ -25,7 +26,7 @@ public struct DRBDHelperFacts: Sendable, Hashable {
     }
 
     /// Whether halo's helper would answer this module's fence-peer calls itself.
-    public var answersFencePeer: Bool { moduleVersion?.hasPrefix("8.4.") == true }
+    public var answersFencePeer: Bool { moduleVersion.flatMap(DRBDVersion.init)?.isEightFour == true }
 
     /// The helper of the running drbd module (a test's `kernel` root applies to the helper's
     /// path too); nil when the module is not loaded.
