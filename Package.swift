@@ -20,7 +20,7 @@
 //   HaloCluster            halod's pure core: configuration, the replicated state machine, placement
 //   HaloControl            halod's control protocol and client (no corosync library)
 //   HaloDaemon             halod's loop: corosync, fence agents, the control socket, LUN stacks
-//   HaloFacts              one node's live facts and its local health checks, for haloctl
+//   HaloFacts              one node's live facts and its local health checks, for haloctl and halo-facts
 //   CPacemaker             Pacemaker's libraries for haloctl's reading (CIB, status; loaded with dlopen)
 //   Agents/*               one module per resource agent
 //   halo-agent             the one multi-call executable all agents are installed as (static)
@@ -150,18 +150,19 @@ let package = Package(
             name: "halod",
             dependencies: ["HaloDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/halod"),
-        // One node's live facts (DRBD, targets, links, md, clock, modules, corosync) and its
-        // local health checks, for haloctl on every node (`haloctl facts`). Reads only.
+        // One node's live facts (DRBD, targets, links, md, clock, modules; corosync's part comes
+        // from haloctl's reader) and its local health checks, for haloctl on every node
+        // (`haloctl facts`, and halo-agent's static `halo-facts`). Reads only; links no C library.
         .target(
             name: "HaloFacts",
-            dependencies: ["HaloSystem", "HaloNet", "HaloDRBD", "HaloISCSI", "HaloCorosync", "HaloJSON"],
+            dependencies: ["HaloSystem", "HaloNet", "HaloDRBD", "HaloISCSI", "HaloJSON"],
             path: "Sources/HaloFacts"),
         // Pacemaker's libraries for haloctl's reading of the CIB and the status in-process:
         // loaded with dlopen when haloctl reads a Pacemaker cluster, never linked.
         .target(name: "CPacemaker", path: "Sources/CPacemaker", cSettings: [.unsafeFlags(pacemakerIncludes)]),
         .target(
             name: "HaloCtl",
-            dependencies: ["CPacemaker", "HaloCluster", "HaloControl", "HaloFacts", "HaloSystem", "HaloJSON", "HaloPacemaker"],
+            dependencies: ["CPacemaker", "HaloCluster", "HaloControl", "HaloCorosync", "HaloFacts", "HaloSystem", "HaloJSON", "HaloPacemaker"],
             path: "Sources/HaloCtl"),
         .executableTarget(
             name: "haloctl",
@@ -197,7 +198,7 @@ let package = Package(
         // the test bundles link this target's module, and a static test bundle cannot load.
         .executableTarget(
             name: "halo-agent",
-            dependencies: ["HaloOCF", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
+            dependencies: ["HaloOCF", "HaloFacts", "PortalAgent", "DRBDAgent", "LuksAgent", "SCSTAgent", "LIOAgent"],
             path: "Sources/halo-agent",
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // The same luks agent linked dynamically: halo-agent hands it the actions that load

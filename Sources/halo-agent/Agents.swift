@@ -1,4 +1,5 @@
 import DRBDAgent
+import HaloFacts
 import HaloOCF
 import LIOAgent
 import LuksAgent
@@ -23,5 +24,6 @@ enum Agents {
         RoleCommand.name: RoleCommand.main,
         ReconnectCommand.name: ReconnectCommand.main,
         HelperCommand.name: HelperCommand.main,
+        FactsCommand.name: FactsCommand.main,
     ]
 }

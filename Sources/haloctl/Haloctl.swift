@@ -14,7 +14,8 @@ struct Haloctl: ParsableCommand {
             haloctl speaks to the cluster manager that runs halo's LUN stacks: halod through its control \
             socket, or Pacemaker through its own tools (cibadmin, crm_mon, crm_simulate, crm_attribute, \
             crm_resource). It reads each node's live facts (DRBD, the target, the portal addresses) by \
-            running `haloctl facts` there over ssh (--remote). A move never leaves a constraint behind.
+            running halo-agent's halo-facts (or `haloctl facts`) there over ssh (--remote). A move never \
+            leaves a constraint behind.
 
             Exit codes: 0 healthy or done; 1 degraded, refused or failed; 2 down, unknown, or no cluster \
             here; 64 a wrong name or option; 130 interrupted.
@@ -42,6 +43,10 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "haloctl's path on the other nodes.")
     var remoteHaloctl = "/usr/sbin/haloctl"
 
+    @Option(help: ArgumentHelp("What prints a node's facts for status, move and drain on the other nodes (halo-agent's static halo-facts; haloctl facts where it is missing): an argv split on spaces.",
+                               valueName: "command"))
+    var remoteFacts = ConnectionOptions.defaultRemoteFacts.joined(separator: " ")
+
     @Option(help: ArgumentHelp("How to read a Pacemaker cluster: library (Pacemaker's libraries in-process; its tools when they cannot be loaded) or tools (cibadmin and crm_mon).",
                                valueName: "how"))
     var pacemakerRead = PacemakerReading.library.rawValue
@@ -59,6 +64,7 @@ struct ClusterOptions: ParsableArguments {
             options.halodSocket = socket
             options.remote = ConnectionOptions.remotePrefix(remote)
             options.remoteHaloctl = remoteHaloctl
+            options.remoteFacts = ConnectionOptions.remotePrefix(remoteFacts)
             guard let reading = PacemakerReading(rawValue: pacemakerRead) else {
                 throw ValidationError("--pacemaker-read must be library or tools, not \(pacemakerRead)")
             }
@@ -263,7 +269,7 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per LUN: the node serving it and live facts from every node; per node: its state and fencing history.",
         discussion: """
-            Problems come first, in plain words. The live facts come from each node itself (`haloctl facts` \
+            Problems come first, in plain words. The live facts come from each node itself (halo-facts \
             over --remote): DRBD's role, disk and peer on every node; on the serving node the target enabled \
             with its LUN, each portal address up on its interface, the initiators logged in; when the LUN last \
             moved and how long it was unserved (the manager's records). Exit code: 0 healthy, 1 degraded, \
@@ -280,7 +286,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let connection = try cluster.connection
-        try report(connection, output, drbdConfiguration: false) { (_, view, facts) throws(HaloctlError) in
+        try report(connection, output, scope: .serving) { (_, view, facts) throws(HaloctlError) in
             let report = try StatusReport(view: view, facts: facts, only: luns)
             return (report.json, report.text, report.exitCode)
         }
@@ -288,13 +294,13 @@ struct Status: ParsableCommand {
 }
 
 /// A report of the cluster and every node's facts, printed as text or JSON; its exit code.
-func report(_ connection: ConnectionOptions, _ output: OutputFormat, drbdConfiguration: Bool = true,
+func report(_ connection: ConnectionOptions, _ output: OutputFormat, scope: FactsScope = .everything,
             _ build: (any ClusterManager, ClusterView, [String: Reading<NodeFacts>]) throws(HaloctlError) -> (JSONValue, String, Int32)) throws {
     try perform { () throws(HaloctlError) in
         let manager = try connection.connect()
-        let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, drbdConfiguration: drbdConfiguration)
+        let gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, remoteFacts: connection.remoteFacts, scope: scope)
         let deadline = Deadline.after(.seconds(20))
-        let (view, facts) = try gatherer.viewAndFacts(members: FactsCollector.corosyncMembers(deadline: .after(.seconds(1))),
+        let (view, facts) = try gatherer.viewAndFacts(members: CorosyncReader.members(deadline: .after(.seconds(1))),
                                                       deadline: Deadline(deadline.instant.advanced(by: .seconds(1)))) {
             Result { () throws(HaloctlError) in try manager.view(deadline: deadline) }
         }
@@ -412,7 +418,7 @@ struct Facts: ParsableCommand {
     var withoutDRBDConfiguration = false
 
     func run() throws {
-        let facts = FactsCollector().collect(deadline: Deadline.after(.seconds(6)), drbdConfiguration: !withoutDRBDConfiguration)
+        let facts = FactsCollector.withCorosync.collect(deadline: Deadline.after(.seconds(6)), drbdConfiguration: !withoutDRBDConfiguration)
         if output == .json {
             print(facts.json.rendered(style: .compact))
         } else {

@@ -1,5 +1,6 @@
 import HaloDRBD
 import HaloFacts
+import HaloJSON
 import HaloSystem
 import HaloTesting
 import Synchronization
@@ -221,40 +222,77 @@ struct LiveFactsTests {
         #expect(later["node2"]?.failure == "node2 is offline")
     }
 
-    @Test("status's facts skip DRBD's configuration; a node whose haloctl predates the option is asked again without it")
+    @Test("status's facts come from halo-facts without DRBD's configuration; a node without halo-facts is asked with haloctl, one whose haloctl predates the option without it")
     func withoutTheConfiguration() throws {
         let directory = TemporaryDirectory("haloctl-facts")
         let facts = try Self.standby().json.rendered(style: .compact)
         try FileSystem.writeAtomically(directory.file("facts.json"), Array(facts.utf8))
-        // A remote that records each call's arguments; `older` refuses the option as an older
-        // haloctl does (swift-argument-parser's usage error, exit 64).
-        func remote(_ name: String, older: Bool) throws -> String {
+        // A remote that records each call's arguments. `noFactsProgram` answers halo-facts as a
+        // remote shell does a missing program (exit 127); `older` also refuses the option as an
+        // older haloctl does (swift-argument-parser's usage error, exit 64).
+        func remote(_ name: String, noFactsProgram: Bool = false, older: Bool = false) throws -> String {
+            let missing = noFactsProgram ? "case \"$2\" in */halo-facts) echo \"bash: line 1: $2: No such file or directory\" >&2; exit 127;; esac\n" : ""
             let refuse = older ? "case \"$*\" in *--without-drbd-configuration*) echo \"Error: Unknown option '--without-drbd-configuration'\" >&2; exit 64;; esac\n" : ""
-            let script = "#!/bin/sh\necho \"$*\" >> '\(directory.file(name)).calls'\n\(refuse)cat '\(directory.file("facts.json"))'\n"
+            let script = "#!/bin/sh\necho \"$*\" >> '\(directory.file(name)).calls'\n\(missing)\(refuse)cat '\(directory.file("facts.json"))'\n"
             try FileSystem.writeAtomically(directory.file(name), Array(script.utf8), permissions: 0o755)
             return directory.file(name)
         }
         func calls(_ name: String) throws -> [String] {
             String(decoding: try FileSystem.readBytes(directory.file(name) + ".calls"), as: UTF8.self).split(separator: "\n").map(String.init)
         }
+        let program = "node2 /usr/lib/halo/halo-facts --without-drbd-configuration"
+        let withoutOption = "node2 haloctl facts --output json --without-drbd-configuration"
 
-        let current = FactsGatherer(localNode: "node1", remote: [try remote("current", older: false), "{node}"], remoteHaloctl: "haloctl",
-                                    drbdConfiguration: false)
+        let current = FactsGatherer(localNode: "node1", remote: [try remote("current"), "{node}"], remoteHaloctl: "haloctl", scope: .serving)
         #expect(current.facts(of: "node2").value?.node == "node2")
-        #expect(try calls("current") == ["node2 haloctl facts --output json --without-drbd-configuration"])
+        #expect(try calls("current") == [program])
 
-        let older = FactsGatherer(localNode: "node1", remote: [try remote("older", older: true), "{node}"], remoteHaloctl: "haloctl",
-                                  drbdConfiguration: false)
+        let noFactsProgram = FactsGatherer(localNode: "node1", remote: [try remote("no-program", noFactsProgram: true), "{node}"],
+                                           remoteHaloctl: "haloctl", scope: .serving)
+        #expect(noFactsProgram.facts(of: "node2").value?.node == "node2")
+        #expect(try calls("no-program") == [program, withoutOption])
+
+        let older = FactsGatherer(localNode: "node1", remote: [try remote("older", noFactsProgram: true, older: true), "{node}"],
+                                  remoteHaloctl: "haloctl", scope: .serving)
         #expect(older.facts(of: "node2").value?.node == "node2")
-        #expect(try calls("older") == ["node2 haloctl facts --output json --without-drbd-configuration", "node2 haloctl facts --output json"])
-        // Remembered: the next (fresh) read asks it once, without the option.
+        #expect(try calls("older") == [program, withoutOption, "node2 haloctl facts --output json"])
+        // Remembered: the next (fresh) read asks it once, the way that answered.
         #expect(older.facts(of: "node2", fresh: true).value?.node == "node2")
-        #expect(try calls("older").count == 3 && calls("older").last == "node2 haloctl facts --output json")
+        #expect(try calls("older").count == 4 && calls("older").last == "node2 haloctl facts --output json")
 
-        // check-health's gatherer asks for everything.
-        let health = FactsGatherer(localNode: "node1", remote: [try remote("health", older: false), "{node}"], remoteHaloctl: "haloctl")
+        // A failure of halo-facts itself is the node's answer, not a reason to ask again.
+        let failing = FactsGatherer(localNode: "node1", remote: ["/bin/sh", "-c", "echo broken >&2; exit 1", "{node}"],
+                                    remoteHaloctl: "haloctl", scope: .serving)
+        #expect(failing.facts(of: "node2").failure == "node2: broken")
+
+        // check-health's gatherer asks haloctl for everything.
+        let health = FactsGatherer(localNode: "node1", remote: [try remote("health"), "{node}"], remoteHaloctl: "haloctl")
         _ = health.facts(of: "node2")
         #expect(try calls("health") == ["node2 haloctl facts --output json"])
+    }
+
+    @Test("halo-agent's halo-facts prints this node's facts without corosync's part; haloctl facts reads it; a wrong argument is a usage error")
+    func factsProgram() throws {
+        let agent = BuildProducts.executable("halo-agent")
+        let printed = try ProcessRunner().run(Command(agent, ["halo-facts", "--without-drbd-configuration"], outputLimit: 16 << 20),
+                                              deadline: .after(.seconds(30)))
+        #expect(printed.succeeded, "\(printed.errorText)")
+        let facts = try NodeFacts(json: try JSONValue.parse(printed.standardOutput))
+        #expect(facts.node == CurrentProcess.nodeName)
+        #expect(facts.corosync == CorosyncFacts.notAsked)
+        #expect(facts.drbdConfiguration.failure?.contains("not asked for") == true)
+        #expect(facts.links.value?.contains { $0.name == "lo" } == true, "the links are read")
+
+        let full = try ProcessRunner().run(Command(BuildProducts.executable("haloctl"), ["facts", "--output", "json"], outputLimit: 16 << 20),
+                                           deadline: .after(.seconds(30)))
+        #expect(full.succeeded, "\(full.errorText)")
+        #expect(try NodeFacts(json: try JSONValue.parse(full.standardOutput)).corosync == .read(.notRunning),
+                "haloctl facts asks corosync: none runs in this network namespace (its IPC sockets are the namespace's)")
+        #expect(CorosyncReader.read() == .read(.notRunning))
+
+        let wrong = try ProcessRunner().run(Command(agent, ["halo-facts", "--output"]), deadline: .after(.seconds(30)))
+        #expect(wrong.termination == .exited(2) && wrong.errorText.contains("usage: halo-facts"), "\(wrong.errorText)")
+        #expect(wrong.standardOutput.isEmpty)
     }
 
     @Test("a node whose facts cannot be had is a failure with the reason, never empty facts")

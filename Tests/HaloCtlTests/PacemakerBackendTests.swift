@@ -171,7 +171,8 @@ struct PacemakerBackendTests {
 struct HaloctlCommandTests {
     func haloctl(_ cluster: PacemakerCluster, _ arguments: [String]) -> [String] {
         cluster.prefix("node1") + [BuildProducts.executable("haloctl")] + arguments
-            + ["--remote", "\(cluster.script) exec \(cluster.directory.path) {node}", "--remote-haloctl", BuildProducts.executable("haloctl")]
+            + ["--remote", "\(cluster.script) exec \(cluster.directory.path) {node}", "--remote-haloctl", BuildProducts.executable("haloctl"),
+               "--remote-facts", "\(BuildProducts.executable("halo-agent")) halo-facts"]
     }
 
     func run(_ cluster: PacemakerCluster, _ arguments: [String], timeout: Duration = .seconds(120)) throws -> ProcessResult {

@@ -11,7 +11,7 @@ public struct NodeFactsChecks: LiveChecks {
     }
 
     public init(connection: ConnectionOptions) {
-        gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, drbdConfiguration: false)
+        gatherer = FactsGatherer(remote: connection.remote, remoteHaloctl: connection.remoteHaloctl, remoteFacts: connection.remoteFacts, scope: .serving)
     }
 
     public func canTake(_ lun: LUNView, on node: String, view: ClusterView) -> (passed: [String], refusals: [String]) {

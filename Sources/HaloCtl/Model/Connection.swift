@@ -18,6 +18,10 @@ public struct ConnectionOptions: Sendable {
     public var remote: [String] = ConnectionOptions.remotePrefix(ConnectionOptions.defaultRemote)
     /// haloctl's path on the other nodes.
     public var remoteHaloctl = "/usr/sbin/haloctl"
+    /// The argv of halo-agent's `halo-facts` on the other nodes: what status, move and drain
+    /// run there (`FactsScope.serving`).
+    public var remoteFacts = ConnectionOptions.defaultRemoteFacts
+    public static let defaultRemoteFacts = ["/usr/lib/halo/halo-facts"]
     /// Where Pacemaker's tools are.
     public var toolDirectory = "/usr/sbin"
     /// How a Pacemaker cluster is read: its libraries in-process, or its tools.

@@ -22,7 +22,7 @@ struct DRBDReader {
     /// What to run, in the order `readings(from:)` expects the results.
     var commands: [Command] { (readsConfiguration ? [dump] : []) + (isModuleLoaded && readInProcess == nil ? [events] : []) }
 
-    static let configurationNotAsked = "not asked for (haloctl facts --without-drbd-configuration)"
+    static let configurationNotAsked = "not asked for (--without-drbd-configuration)"
 
     /// Every resource's facts from DRBD's netlink family, on a thread of its own so that a
     /// kernel that blocks the read costs no more than `deadline`; nil when it failed or did not

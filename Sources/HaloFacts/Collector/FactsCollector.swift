@@ -4,7 +4,7 @@ import HaloSystem
 /// md arrays, the clock, kernel modules and corosync, each part on its own.
 ///
 /// ```swift
-/// let facts = FactsCollector().collect(deadline: .after(.seconds(5)))
+/// let facts = FactsCollector(sources: .init(corosync: CorosyncReader.read)).collect(deadline: .after(.seconds(5)))
 /// ```
 /// `collect` never throws and never waits past its deadline: every part is bounded by it, a
 /// part that fails is `.failed(why)` and the others are still read. DRBD's resources are read
@@ -16,6 +16,10 @@ import HaloSystem
 /// Synchronous, for one thread (haloctl's): corosync's map is read on a thread of its own only
 /// to bound its wait (`BoundedCall`); a corosync that never answers leaves that thread behind
 /// until the process ends, which for haloctl is moments later.
+///
+/// corosync's part is read by a closure the caller gives (haloctl's `CorosyncReader`, which
+/// links corosync's libraries): this module links none, so the static `halo-facts` of
+/// halo-agent can collect everything else; without one, corosync reads as not asked for.
 public struct FactsCollector: Sendable {
     /// Where the facts come from: the live system by default; fixture trees, stand-in programs
     /// and fake readers in tests.
@@ -37,10 +41,13 @@ public struct FactsCollector: Sendable {
         /// Reads the kernel clock (adjtimex).
         var clock: @Sendable () -> Reading<ClockFacts>
         /// Reads corosync's configuration map (libcmap); run on a thread of its own.
-        var corosync: @Sendable () -> Reading<CorosyncFacts>
+        public var corosync: @Sendable () -> Reading<CorosyncFacts>
 
+        /// - Parameter corosync: reads corosync's part; when not given it reads as not asked
+        ///   for (`CorosyncFacts.notAsked`).
         public init(root: String = "/", drbdsetup: String? = nil, drbdadm: String = "drbdadm",
-                    nodeName: String? = nil, kernelRelease: String? = nil) {
+                    nodeName: String? = nil, kernelRelease: String? = nil,
+                    corosync: @escaping @Sendable () -> Reading<CorosyncFacts> = { CorosyncFacts.notAsked }) {
             self.root = root
             self.drbdsetup = drbdsetup ?? "drbdsetup"
             readsDRBDOverNetlink = drbdsetup == nil
@@ -49,21 +56,17 @@ public struct FactsCollector: Sendable {
             self.kernelRelease = kernelRelease
             network = NetworkReader.read
             clock = ClockReader.read
-            corosync = CorosyncReader.read
+            self.corosync = corosync
         }
     }
 
     public let sources: Sources
     private let runner = ProcessRunner(killGracePeriod: .milliseconds(200), drainAfterExit: .milliseconds(100))
 
-    /// - Parameter sources: the live system when not given.
+    /// - Parameter sources: the live system, without corosync's part, when not given.
     public init(sources: Sources = Sources()) {
         self.sources = sources
     }
-
-    /// The nodes in the running corosync's membership (their node-list names), read from its
-    /// configuration map; nil when corosync cannot be asked or has not answered by `deadline`.
-    public static func corosyncMembers(deadline: Deadline) -> [String]? { CorosyncReader.members(deadline: deadline) }
 
     /// This node's facts now. Never throws; returns by `deadline` (plus the grace the runner
     /// gives a child that must be killed, 0.5 s at most).
@@ -91,7 +94,7 @@ public struct FactsCollector: Sendable {
             node: sources.nodeName ?? CurrentProcess.nodeName, collectedAtMilliseconds: collectedAt,
             drbd: resources, drbdConfiguration: configuration, targets: local.targets,
             links: local.network.links, addresses: local.network.addresses, mdArrays: local.mdArrays,
-            clock: local.clock, modules: local.modules, corosync: corosync.wait(until: deadline) ?? CorosyncReader.noAnswer,
+            clock: local.clock, modules: local.modules, corosync: corosync.wait(until: deadline) ?? CorosyncFacts.noAnswer,
             drbdHelper: DRBDHelperFacts.read(kernel))
     }
 }

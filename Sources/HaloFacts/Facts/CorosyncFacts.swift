@@ -38,6 +38,16 @@ public enum CorosyncFacts: Sendable, Hashable {
 }
 
 extension CorosyncFacts {
+    /// What a reader that did not return in time reads as.
+    public static let noAnswer = Reading<CorosyncFacts>.failed("corosync did not answer in time (its configuration map, libcmap)")
+
+    /// What corosync's part reads as where it was not asked for: `halo-facts`, halo-agent's
+    /// static reader of the facts status, move and drain need, links none of corosync's
+    /// libraries (`haloctl facts` reads it).
+    public static let notAsked = Reading<CorosyncFacts>.failed("not asked for (halo-facts; haloctl facts reads corosync)")
+}
+
+extension CorosyncFacts {
     var json: JSONValue {
         switch self {
         case .notRunning:

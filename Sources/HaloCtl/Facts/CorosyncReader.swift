@@ -1,12 +1,14 @@
 import HaloCorosync
+import HaloFacts
 import HaloSystem
 
 /// corosync's part of the facts, from its configuration map (libcmap): the running settings,
 /// never corosync.conf's text. libcmap waits for corosync without a timeout, so the collector
 /// runs this on a thread of its own and waits for it only until the deadline (`BoundedCall`).
-enum CorosyncReader {
+/// Here, not in HaloFacts, so that the facts module links none of corosync's libraries.
+public enum CorosyncReader {
     /// Connects, reads and disconnects, on the calling thread.
-    static func read() -> Reading<CorosyncFacts> {
+    @Sendable public static func read() -> Reading<CorosyncFacts> {
         do throws(CorosyncError) {
             let map = try ConfigurationMap()
             let settings = try map.settings()
@@ -26,19 +28,21 @@ enum CorosyncReader {
     /// The membership of the running corosync: the names of the joined nodes (nil when corosync
     /// cannot be asked or did not answer by `deadline`). What haloctl asks first, to read the
     /// members' facts while the cluster manager is still answering.
-    static func members(deadline: Deadline) -> [String]? {
+    public static func members(deadline: Deadline) -> [String]? {
         BoundedCall.run(deadline: deadline) { () -> [String]? in
             do throws(CorosyncError) {
                 let map = try ConfigurationMap()
-                return try map.joinedNodes(among: try map.nodes()).map(\.label)
+                return try map.joinedNodes(among: try map.nodes(withAddresses: false)).map(\.label)
             } catch {
                 return nil
             }
         } ?? nil
     }
+}
 
-    /// What a call that did not return in time reads as.
-    static let noAnswer = Reading<CorosyncFacts>.failed("corosync did not answer in time (its configuration map, libcmap)")
+extension FactsCollector {
+    /// This node's live facts, corosync's part included (haloctl's: `haloctl facts`).
+    public static let withCorosync = FactsCollector(sources: Sources(corosync: CorosyncReader.read))
 }
 
 extension CorosyncNode {
