@@ -193,6 +193,48 @@ def haloctl_json(directory, prefix, problems, what):
     return answer, code
 
 
+def status_evidence(directory, problems):
+    """haloctl status on node1 before anything is broken (status.json, status.exit): both nodes'
+    facts read (node2's with halo-facts over ssh), every LUN shown served — health healthy or
+    degraded, a serving node, DRBD's state read on every node, its target, its portal addresses
+    up. The evidence that status works against both nodes of a real cluster."""
+    status, code = haloctl_json(directory, "status", problems, "haloctl status")
+    if status is None:
+        return None
+    if status.get("schema") != "halo.status/1":
+        problems.append(f"haloctl status answered schema {status.get('schema')!r}, not halo.status/1")
+    nodes = [n for n in status.get("nodes", []) if isinstance(n, dict)]
+    names = sorted(str(n.get("name")) for n in nodes)
+    unread = [str(n.get("name")) for n in nodes if not (isinstance(n.get("facts"), dict) and n["facts"].get("read") is True)]
+    if names != sorted(NODES):
+        problems.append(f"haloctl status shows the nodes {', '.join(names) or 'none'}, not {', '.join(NODES)}")
+    if unread:
+        problems.append(f"haloctl status could not read the facts of {', '.join(unread)}")
+    try:
+        luns = [f"lun{n}" for n in read_text(directory, "luns.txt").split()]
+    except Missing:
+        luns = []
+    shown = {lun.get("name"): lun for lun in status.get("luns", []) if isinstance(lun, dict)}
+    served = {}
+    for name in luns:
+        lun = shown.get(name)
+        if lun is None:
+            problems.append(f"haloctl status does not show {name}")
+            continue
+        served[name] = lun.get("node")
+        if lun.get("health") not in ("healthy", "degraded") or lun.get("node") is None:
+            problems.append(f"haloctl status has {name} {lun.get('health')} on {lun.get('node')}: {'; '.join(map(str, lun.get('problems', [])))}")
+        drbd = lun.get("drbd") if isinstance(lun.get("drbd"), dict) else {}
+        missing = [node for node in NODES if node not in drbd or str(drbd[node]).startswith("unknown")]
+        if missing:
+            problems.append(f"haloctl status lacks DRBD's state of {name} on {', '.join(missing)}")
+        portals = [p for p in lun.get("portals", []) if isinstance(p, dict)]
+        if not lun.get("target") or not portals or not all(p.get("up") is True for p in portals):
+            problems.append(f"haloctl status does not show {name}'s target and every portal address up "
+                            f"(target {lun.get('target')!r}, {sum(p.get('up') is True for p in portals)} of {len(portals)} up)")
+    return {"exitCode": code, "nodesRead": sorted(set(names) - set(unread)), "served": served}
+
+
 def health_evidence(directory, problems):
     """check-health before, with and after a setting broken on purpose (broken.txt): the finding
     (HEALTH_CHECK, warning or worse) absent before, present with it for every LUN and naming
@@ -418,6 +460,7 @@ def event(directory, stack, name, round_):
         result["haloctl"] = haloctl_evidence(directory, problems, stack)
     if name == "haloctl-health":
         result["health"] = health_evidence(directory, problems)
+        result["status"] = status_evidence(directory, problems)
     client = {}
     if name == "haloctl-rehearse":
         result["rehearsal"], client = rehearsal_evidence(directory, problems)
@@ -614,10 +657,13 @@ def own_evidence_parts(result):
     if result["event"] == "haloctl-health":
         health = result.get("health", {})
         broken = health.get("broken", {}) if isinstance(health.get("broken"), dict) else {}
+        status = result.get("status") or {}
+        served = ", ".join(f"{lun} on {node}" for lun, node in sorted((status.get("served") or {}).items())) or "none"
         return [f"check-health with {broken.get('what', '?')}: {HEALTH_CHECK} for {', '.join(broken.get('found', [])) or 'nothing'} "
                 f"(exit {broken.get('exitCode', '?')}; before {health.get('before', {}).get('exitCode', '?')}, "
                 f"after {health.get('after', {}).get('exitCode', '?')}), the move onto it refused "
-                f"(exit {health.get('moveRefused', {}).get('exitCode', '?')})"]
+                f"(exit {health.get('moveRefused', {}).get('exitCode', '?')}); status before: the facts of "
+                f"{', '.join(status.get('nodesRead', [])) or 'no node'} read, {served}"]
     moves = result.get("rehearsal", {}).get("moves", [])
     return [" then ".join(f"{m.get('from')} → {m.get('to')} {m.get('result')} in {seconds((m.get('totalMilliseconds') or 0) / 1000, 1)} s, "
                           f"unserved {seconds(None if m.get('unservedMilliseconds') is None else m['unservedMilliseconds'] / 1000, 1)} s"

@@ -697,13 +697,15 @@ e2e_restore_haloctl_move() {
 # e2e_event_haloctl_health — check-health finds a setting broken on purpose, and the repair:
 # node2's VLAN-29 interface set to MTU 1500 (every LUN has a portal address on VLAN 29; the client
 # logs in on VLAN 24, so no session crosses it, and the portal monitors run at depth 0, which does
-# not check MTUs). check-health before, with it broken (a portal.mtu warning for every LUN, exit
-# 1), after the repair (as before); meanwhile haloctl refuses to move LUN 1 onto node2
-# (move --dry-run). Its own evidence: no writers (analyze.py, OWN_EVIDENCE).
+# not check MTUs). status and check-health before (status: both nodes' facts read, every LUN
+# served), check-health with it broken (a portal.mtu warning for every LUN, exit 1), after the
+# repair (as before); meanwhile haloctl refuses to move LUN 1 onto node2 (move --dry-run). Its
+# own evidence: no writers (analyze.py, OWN_EVIDENCE).
 E2E_HEALTH_VLAN=29
 e2e_arm_haloctl_health() {
     e2e_haloctl_ready
     E2E_EXPECT_NODE=
+    e2e_haloctl_answer "$2/status" status
     e2e_haloctl_answer "$2/health-before" check-health
 }
 e2e_event_haloctl_health() {

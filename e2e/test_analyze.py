@@ -186,6 +186,23 @@ def health_answer(*warned, node="node2"):
                        "exitCode": 1 if warned else 0}) + "\n"
 
 
+def status_answer(unread=(), lun2_health="healthy"):
+    """haloctl status's JSON (halo.status/1, the fields analyze.py reads): lun1 on node1, lun2 on
+    node2, both nodes' facts read unless named in `unread`."""
+    def lun(n, node, health):
+        return {"name": f"lun{n}", "health": health, "node": node, "problems": [] if health == "healthy" else ["cannot read DRBD on node2"],
+                "drbd": {"node1": "Primary, UpToDate" if node == "node1" else "Secondary, UpToDate",
+                         "node2": "unknown (node2 did not answer in time)" if "node2" in unread else
+                                  ("Primary, UpToDate" if node == "node2" else "Secondary, UpToDate")},
+                "target": f"iqn.2026-11.lab.test:lun{n} enabled",
+                "portals": [{"address": f"198.19.{vlan}.5{n}", "interface": f"trunk.{vlan}", "up": True} for vlan in range(24, 30)]}
+    nodes = [{"name": node, "state": "online", "facts": {"error": f"{node} did not answer in time"} if node in unread else {"read": True},
+              "fencing": []} for node in ("node1", "node2")]
+    return json.dumps({"schema": "halo.status/1", "manager": "pacemaker", "health": "healthy",
+                       "luns": [lun(1, "node1", "healthy"), lun(2, "node2", lun2_health)], "nodes": nodes,
+                       "exitCode": 0}) + "\n"
+
+
 def own_evidence(name):
     """An event with evidence of its own: no writers of the run, nothing moves in DRBD's records."""
     event = Event(name=name)
@@ -206,6 +223,7 @@ def haloctl_health(**files):
     refused = {"schema": "halo.move/1", "checksPassed": [], "plan": [], "exitCode": 1,
                "refusals": ["trunk.29 on node2 has MTU 1500, below the serving node's 9000: large frames from the initiators would be lost"]}
     event.files = {"broken.txt": "node2 trunk.29 mtu 1500\n",
+                   "status.json": status_answer(), "status.exit": "0\n",
                    "health-before.json": health_answer(), "health-before.exit": "0\n",
                    "health-broken.json": health_answer("lun1", "lun2"), "health-broken.exit": "1\n",
                    "health-after.json": health_answer(), "health-after.exit": "0\n",
@@ -379,6 +397,20 @@ class AnalyzeTest(unittest.TestCase):
         self.assertEqual(results[0]["health"]["broken"]["found"], ["lun1", "lun2"])
         self.assertIn("portal.mtu for lun1, lun2 (exit 1; before 0, after 0), the move onto it refused (exit 1)", text)
         self.assertIn("— (nothing moves)", report)
+
+    def test_status_before_it_shows_both_nodes_facts_and_every_lun_served(self):
+        self.plan(events=["haloctl-health"])
+        status, text, _, results = self.analyze(haloctl_health())
+        self.assertEqual(status, 0, text)
+        self.assertEqual(results[0]["status"], {"exitCode": 0, "nodesRead": ["node1", "node2"], "served": {"lun1": "node1", "lun2": "node2"}})
+        self.assertIn("status before: the facts of node1, node2 read, lun1 on node1, lun2 on node2", text)
+
+    def test_status_without_the_other_nodes_facts_fails(self):
+        self.assertFails(haloctl_health(**{"status.json": status_answer(unread=("node2",), lun2_health="unknown"), "status.exit": "2\n"}),
+                         "could not read the facts of node2", "lacks DRBD's state of lun1 on node2", "has lun2 unknown")
+
+    def test_status_that_is_missing_fails_check_health(self):
+        self.assertFails(haloctl_health(**{"status.json": None}), "haloctl status", "missing or unreadable")
 
     def test_check_health_that_misses_the_broken_mtu_fails(self):
         self.assertFails(haloctl_health(**{"health-broken.json": health_answer("lun1"), "health-broken.exit": "1\n"}),
