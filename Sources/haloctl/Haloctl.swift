@@ -43,7 +43,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "haloctl's path on the other nodes.")
     var remoteHaloctl = "/usr/sbin/haloctl"
 
-    @Option(help: ArgumentHelp("What prints a node's facts for status, move and drain on the other nodes (halo-agent's static halo-facts; haloctl facts where it is missing): an argv split on spaces.",
+    @Option(help: ArgumentHelp("What prints a node's facts for status, move, drain and rehearse on the other nodes (halo-agent's static halo-facts; haloctl facts where it is missing): an argv split on spaces.",
                                valueName: "command"))
     var remoteFacts = ConnectionOptions.defaultRemoteFacts.joined(separator: " ")
 
@@ -65,6 +65,9 @@ struct ClusterOptions: ParsableArguments {
             options.remote = ConnectionOptions.remotePrefix(remote)
             options.remoteHaloctl = remoteHaloctl
             options.remoteFacts = ConnectionOptions.remotePrefix(remoteFacts)
+            guard !options.remoteFacts.isEmpty else {
+                throw ValidationError("--remote-facts must name a program (default: \(ConnectionOptions.defaultRemoteFacts.joined(separator: " ")))")
+            }
             guard let reading = PacemakerReading(rawValue: pacemakerRead) else {
                 throw ValidationError("--pacemaker-read must be library or tools, not \(pacemakerRead)")
             }

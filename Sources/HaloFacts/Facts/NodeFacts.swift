@@ -2,7 +2,7 @@ import HaloDRBD
 import HaloJSON
 
 /// Everything one node knows about itself, now: what haloctl collects on every node (`haloctl
-/// facts --output json`, locally or over ssh) and compares across the cluster.
+/// facts --output json` or halo-facts, locally or over ssh) and compares across the cluster.
 ///
 /// ```swift
 /// let facts = FactsCollector().collect(deadline: .after(.seconds(5)))

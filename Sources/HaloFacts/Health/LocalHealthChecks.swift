@@ -5,7 +5,7 @@ import HaloSystem
 /// on a node's own facts or on facts another node sent.
 ///
 /// ```swift
-/// let facts = FactsCollector().collect(deadline: .after(.seconds(5)))
+/// let facts = FactsCollector.withCorosync.collect(deadline: .after(.seconds(5)))  // HaloCtl's: corosync's part too
 /// let findings = LocalHealthChecks(expecting: .init(targetSoftware: .lio)).run(facts: facts)
 /// let worst = findings.map(\.severity).max() ?? .ok
 /// ```
