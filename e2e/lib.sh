@@ -218,14 +218,14 @@ e2e_halod_request() {
 e2e_halod_all_in_sync() { [ "$(e2e_halod_ask members)" = "${#LAB_NODES[@]}" ]; }
 
 # e2e_halod_toml — halod's configuration of the run's LUNs: the stacks of e2e/halo.crm (LUKS on
-# every node → DRBD promoted where the LUN is served → portal addresses on six VLANs, MTU 9000 →
-# LIO target) with the same monitors and timeouts, the same fencing (fence_halolab, power off:
-# the node stays down until the harness powers it on), each LUN preferring its home. The portal
-# is listed before the target and starts after it (docs/halod.md, "the order of a stack"): a stop
-# ends the sessions while the addresses are still there (the initiator sees the FIN at once), a
-# start brings the addresses up only once the target listens (an early reconnection attempt
-# meets silence and its SYN is retried within a second, instead of a reset that iscsid answers
-# with a 3 s pause).
+# every node → DRBD promoted where the LUN is served → LIO target → portal addresses on six VLANs,
+# MTU 9000) with the same monitors and timeouts, the same fencing (fence_halolab, power off: the
+# node stays down until the harness powers it on), each LUN preferring its home. The portal is
+# listed after the target (docs/halod.md, "the order of a stack"): a stop removes the addresses
+# before the target ends its sessions, so no FIN reaches the initiator and it does not try the
+# old node again (a reset there costs it 3 s); the new node brings the addresses up once its
+# target listens and then tickles the initiator's old connection, which fails at once, and with
+# DefaultTime2Wait 0 the initiator logs in right away.
 e2e_halod_toml() {
     local n v portals addresses vm id=1
     cat <<EOF
@@ -274,16 +274,15 @@ monitor = [{ interval = "10s", timeout = "20s" }]
 timeouts = { start = "240s", stop = "100s", promote = "90s", demote = "90s" }
 
 [[lun.resource]]
-id = "portal-lun$n"
-agent = "ocf:halo:portal"
-start_after = "target-lun$n"
-params = { addresses = "${addresses# }", mtu = 9000 }
+id = "target-lun$n"
+agent = "ocf:halo:lio"
+params = { iqn = "$(e2e_iqn "$n")", device_name = "lun$n", backing = "/dev/drbd$n", allowed_portals = "${portals# }", initiators = "iqn.2026-11.lab.test:client", session_parameters = "DefaultTime2Wait=0" }
 monitor = [{ interval = "10s", timeout = "20s" }]
 
 [[lun.resource]]
-id = "target-lun$n"
-agent = "ocf:halo:lio"
-params = { iqn = "$(e2e_iqn "$n")", device_name = "lun$n", backing = "/dev/drbd$n", allowed_portals = "${portals# }", initiators = "iqn.2026-11.lab.test:client" }
+id = "portal-lun$n"
+agent = "ocf:halo:portal"
+params = { addresses = "${addresses# }", mtu = 9000 }
 monitor = [{ interval = "10s", timeout = "20s" }]
 EOF
     done
@@ -342,6 +341,8 @@ e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 # e2e_login — the client logs in to each LUN's target through its VLAN-24 portal, and the
 # verifying writer is copied over. Prints nothing; sets E2E_DEV[n] to the client's disk.
 # E2E_NOOP=INTERVAL/TIMEOUT sets the sessions' NOP-Out timers (open-iscsi's default is 5/5).
+# The sessions offer DefaultTime2Wait 0, as docs/initiator-timeouts.md recommends (the targets
+# offer 0 too; the larger offer wins): E2E_T2W=2 measures open-iscsi's default instead.
 declare -A E2E_DEV
 e2e_login() {
     local n node noop=""
@@ -349,8 +350,9 @@ e2e_login() {
     lab_sh client "systemctl start iscsid" </dev/null
     for n in "${E2E_LUNS[@]}"; do
         node="iscsiadm -m node -T $(e2e_iqn "$n") -p $(e2e_portal "$n"):3260"
+        noop="$node -o update -n node.session.iscsi.DefaultTime2Wait -v ${E2E_T2W:-0} &&"
         [ -z "${E2E_NOOP:-}" ] ||
-            noop="$node -o update -n 'node.conn[0].timeo.noop_out_interval' -v ${E2E_NOOP%/*} &&
+            noop+=" $node -o update -n 'node.conn[0].timeo.noop_out_interval' -v ${E2E_NOOP%/*} &&
                 $node -o update -n 'node.conn[0].timeo.noop_out_timeout' -v ${E2E_NOOP#*/} &&"
         lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null && $noop
             $node --login >/dev/null" </dev/null

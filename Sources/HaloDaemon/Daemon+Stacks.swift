@@ -9,8 +9,8 @@ import HaloSystem
 extension Daemon {
     /// Reads the initiators connected to the portals of the LUNs whose stacks are up here
     /// (socket diagnostics, every facts interval) and reports the ones that changed. A LUN
-    /// still starting, or recovered here and not yet tickled, is not reported: its report
-    /// would replace the lost node's connections in the agreed state before the tickle read
+    /// still starting, or taken over here and not yet tickled, is not reported: its report
+    /// would replace the previous node's connections in the agreed state before the tickle read
     /// them (a stack counts as served from its first start, seconds before it is up).
     func watchConnections(now: ContinuousClock.Instant) {
         guard now >= nextConnectionsRead else { return }
@@ -43,8 +43,9 @@ extension Daemon {
         }
     }
 
-    /// After this node took a LUN whose node was lost: once its stack is up here, every
-    /// connection the lost node had is tickled, so its initiator reconnects at once.
+    /// After this node took a LUN over from another node (lost, moved away from, drained):
+    /// once its stack is up here, every connection the other node reported is tickled, so its
+    /// initiator reconnects at once — to this node's target, which listens by then.
     func tickleRecoveredLUNs() {
         guard configuration.local.tickleACKs, let state = machine.state else { return }
         for (name, stack) in stacks.stacks {
@@ -64,9 +65,9 @@ extension Daemon {
             }
             metrics.tickles(sent)
             if record.connections.isEmpty {
-                log.log(.info, "no initiator was connected to a recovered LUN as far as the lost node reported: nothing to tickle", ["halo.lun": name.rawValue])
+                log.log(.info, "no initiator was connected to a LUN taken over here as far as its previous node reported: nothing to tickle", ["halo.lun": name.rawValue])
             } else {
-                log.log(.notice, "tickled the initiators of a recovered LUN: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
+                log.log(.notice, "tickled the initiators of a LUN taken over here: they reconnect at once", ["halo.lun": name.rawValue, "halo.connections": String(sent)])
             }
         }
     }

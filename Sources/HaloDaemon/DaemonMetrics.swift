@@ -35,7 +35,7 @@ final class DaemonMetrics {
     /// Tickle ACKs sent after a recovery.
     func tickles(_ count: Int) {
         registry.makeCounter(descriptor: Self.name("tickle_connections", "total",
-            "Initiator connections this node tickled after taking a LUN whose node was lost.")).increment(by: Int64(count))
+            "Initiator connections this node tickled after taking a LUN over from another node.")).increment(by: Int64(count))
     }
 
     /// A fencing attempt's result, as every member applies it.

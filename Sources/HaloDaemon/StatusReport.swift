@@ -114,7 +114,7 @@ struct StatusReport {
             // DRBD's fence-peer handler outdated these nodes' copies: none is promoted before its
             // resync ends (the after-resync-target handler clears it).
             ("outdated", .array(record.outdated.sorted().map { .string(name($0)) })),
-            // The initiators' connections the serving node last reported: what a recovery tickles.
+            // The initiators' connections the serving node last reported: what a takeover tickles.
             ("initiatorConnections", .array(record.connections.map {
                 .string("\($0.client):\($0.clientPort) → \($0.portal):\($0.portalPort)")
             })),

@@ -102,7 +102,7 @@ struct StackPlannerTests {
         #expect(StackPlanner.isServing(stack, roles: Self.roles), "not probed yet counts as served")
     }
 
-    @Test("up here: every part where serving wants it, nothing running, nothing failed")
+    @Test("up here: every part where serving wants it, no action but a monitor running, nothing failed")
     func isUp() {
         var stack = LocalStack(lun: "lun1", count: 4)
         stack.resources = [.started, .promoted, .started, .started]
@@ -112,7 +112,9 @@ struct StackPlannerTests {
         #expect(StackPlanner.isServing(stack, roles: Self.roles), "though it counts as served")
         stack.resources = [.started, .promoted, .started, .started]
         stack.operation = StackStep(resource: 3, action: .monitor)
-        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "an action runs on it")
+        #expect(StackPlanner.isUp(stack, roles: Self.roles), "a monitor changes nothing")
+        stack.operation = StackStep(resource: 3, action: .stop)
+        #expect(!StackPlanner.isUp(stack, roles: Self.roles), "a stop runs on it")
         stack.operation = nil
         stack.resources = [.started, .promoted, .failed, .started]
         #expect(!StackPlanner.isUp(stack, roles: Self.roles), "a part failed")
@@ -120,15 +122,21 @@ struct StackPlannerTests {
         #expect(!StackPlanner.isUp(stack, roles: Self.roles), "a part not probed")
     }
 
-    @Test("a node owes a LUN's initiators a tickle only for a placement it took from a lost node, once")
+    @Test("a node owes a LUN's initiators a tickle only for a placement it took over from another node, once")
     func awaitsTickle() {
         var record = LUNRecord(owner: NodeID(2), reason: .recovered(from: NodeID(1)), since: 40)
         #expect(record.awaitsTickle(by: NodeID(2), tickled: nil))
-        #expect(record.awaitsTickle(by: NodeID(2), tickled: 12), "a tickle of an earlier recovery does not count")
+        #expect(record.awaitsTickle(by: NodeID(2), tickled: 12), "a tickle of an earlier placement does not count")
         #expect(!record.awaitsTickle(by: NodeID(2), tickled: 40))
         #expect(!record.awaitsTickle(by: NodeID(3), tickled: nil), "only the new owner tickles")
-        record.reason = .reassigned(from: NodeID(1))
-        #expect(!record.awaitsTickle(by: NodeID(2), tickled: nil), "a clean leave closed its connections itself")
+        for handover: PlacementReason in [.moved, .drained, .reassigned(from: NodeID(1)), .failedBack] {
+            record.reason = handover
+            #expect(record.awaitsTickle(by: NodeID(2), tickled: nil), "the previous node's connections are still open after \(handover)")
+        }
+        for first: PlacementReason in [.placed, .adopted] {
+            record.reason = first
+            #expect(!record.awaitsTickle(by: NodeID(2), tickled: nil), "no node served it before: \(first)")
+        }
     }
 
     struct OutcomeRow: CustomTestStringConvertible, Sendable {

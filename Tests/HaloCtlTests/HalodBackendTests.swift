@@ -32,7 +32,7 @@ struct HalodBackendTests {
         #expect(lun1.drbdResource == "r1")
         #expect(lun1.preferredNode == "node1")
         #expect(lun1.portals == [PortalEndpoint(address: "\(HalodCluster.portalAddress(1))/24", interface: "eth0")])
-        #expect(lun1.layers.map(\.id) == ["key-lun1", "dev-lun1", "portal-lun1", "target-lun1"])
+        #expect(lun1.layers.map(\.id) == ["key-lun1", "dev-lun1", "target-lun1", "portal-lun1"])
 
         // A move, watched to the end.
         let progress = Progress(silent: true)
@@ -41,9 +41,9 @@ struct HalodBackendTests {
         let report = try move.run(manager: manager, liveChecks: nil, progress: progress)
         #expect(report.exitCode == 0, "\(progress.lines)")
         #expect(report.outcome?.result == .moved)
-        #expect(report.plan?.steps == ["stop target-lun1 on node1", "stop portal-lun1 on node1", "demote dev-lun1 on node1",
+        #expect(report.plan?.steps == ["stop portal-lun1 on node1", "stop target-lun1 on node1", "demote dev-lun1 on node1",
                                        "promote dev-lun1 on node2", "start target-lun1 on node2", "start portal-lun1 on node2"],
-                "halod's own order: the portal listed before the target goes down after it and, with start_after, up after it too")
+                "halod's own order: the portal listed after the target goes down before it and up after it")
         #expect(cluster.owner(of: "lun1", at: 2) == "node2")
         #expect(cluster.addresses(on: 2).contains(HalodCluster.portalAddress(1)))
         #expect(!cluster.addresses(on: 1).contains(HalodCluster.portalAddress(1)))
@@ -122,5 +122,36 @@ struct HalodNodeStateTests {
         #expect(try state(#""state":"running","member":true,"inSync":false"#) == .pending)
         #expect(try state(#""state":"running","member":true,"inSync":true,"drained":true"#) == .drained)
         #expect(try state(#""state":"running","member":true,"inSync":true,"drained":false"#) == .online)
+    }
+}
+
+/// The move plan haloctl shows under halod, in the two orders docs/halod.md describes ("the
+/// order of a stack"): the seed's (the portal listed after the target), and the one for
+/// initiators that keep DefaultTime2Wait at 2 (the portal listed first, `start_after` the target).
+@Suite("haloctl's move plan under halod follows the stack's order")
+struct HalodMovePlanTests {
+    static func definition(portalFirst: Bool) throws -> LUNConfiguration {
+        let drbd = "[[lun.resource]]\nid = \"drbd-lun1\"\nagent = \"ocf:halo:drbd\"\nrole = \"promotable\"\nparams = { resource = \"r1\" }\n\n"
+        let target = "[[lun.resource]]\nid = \"target-lun1\"\nagent = \"ocf:halo:lio\"\nparams = { iqn = \"iqn.2026-11.test:lun1\" }\n\n"
+        let portal = "[[lun.resource]]\nid = \"portal-lun1\"\nagent = \"ocf:halo:portal\"\n"
+            + (portalFirst ? "start_after = \"target-lun1\"\n" : "") + "params = { addresses = \"198.18.41.101/24@eth0\" }\n\n"
+        let text = "[cluster]\nname = \"plan\"\n\n[fence_device.f]\nagent = \"fence_dummy\"\n\n"
+            + "[[node]]\nname = \"node1\"\nid = 1\nfence = [[\"f\"]]\n\n[[node]]\nname = \"node2\"\nid = 2\nfence = [[\"f\"]]\n\n"
+            + "[[lun]]\nname = \"lun1\"\nnodes = [\"node1\", \"node2\"]\n\n" + drbd + (portalFirst ? portal + target : target + portal)
+        return try #require(try ClusterConfiguration.load(text, file: "halod.toml").lun(LUNName("lun1")))
+    }
+
+    @Test("the seed's order: the addresses go first on the old node and come last on the new one")
+    func seedOrder() throws {
+        #expect(HalodManager.steps(of: try Self.definition(portalFirst: false), from: "node1", to: "node2")
+                == ["stop portal-lun1 on node1", "stop target-lun1 on node1", "demote drbd-lun1 on node1",
+                    "promote drbd-lun1 on node2", "start target-lun1 on node2", "start portal-lun1 on node2"])
+    }
+
+    @Test("the portal listed first with start_after: its addresses go after the target on the old node, still come after it on the new one")
+    func portalFirstWithStartAfter() throws {
+        #expect(HalodManager.steps(of: try Self.definition(portalFirst: true), from: "node1", to: "node2")
+                == ["stop target-lun1 on node1", "stop portal-lun1 on node1", "demote drbd-lun1 on node1",
+                    "promote drbd-lun1 on node2", "start target-lun1 on node2", "start portal-lun1 on node2"])
     }
 }

@@ -31,8 +31,8 @@ public final class HalodCluster: @unchecked Sendable {
         /// The same, and `portal-lunN`: ocf:halo:portal with 198.18.41.(100+N)/24 on eth0.
         case testAgentsAndPortal
         /// The seed layout's shape and order: `key-lunN` on every node (the test agent, role
-        /// everywhere: where LUKS below DRBD stands), `dev-lunN` (promotable), `portal-lunN`
-        /// (started after the target: `start_after`), `target-lunN`.
+        /// everywhere: where LUKS below DRBD stands), `dev-lunN` (promotable), `target-lunN`,
+        /// `portal-lunN` (started after the target, stopped before it).
         case seedShaped
     }
 
@@ -71,10 +71,9 @@ public final class HalodCluster: @unchecked Sendable {
             }
             text += "\n[[lun.resource]]\nid = \"dev-lun\(lun)\"\nagent = \"ocf:halo:drbd\"\nrole = \"promotable\"\n"
                 + "params = { control = \"\(directory)/control\", resource = \"r\(lun)\" }\n\(monitor)\n"
-            if stack == .seedShaped { text += portal.replacing("params = ", with: "start_after = \"target-lun\(lun)\"\nparams = ") }
             text += "\n[[lun.resource]]\nid = \"target-lun\(lun)\"\nagent = \"ocf:test:halotest\"\n"
                 + "params = { control = \"\(directory)/control\", identity = \"lun\(lun)\" }\n\(monitor)\n"
-            if stack == .testAgentsAndPortal { text += portal }
+            if stack == .testAgentsAndPortal || stack == .seedShaped { text += portal }
         }
         if stack != .none || metrics || !local.isEmpty {
             text += "\n[local]\n\(local)\n"

@@ -56,13 +56,26 @@ struct HalodStackTests {
               + "node1 demoted at +\(String((demoted ?? 0) - trigger).prefix(5)) s, node2 promoted at +\(String((promoted ?? 0) - trigger).prefix(5)) s")
     }
 
-    @Test("the seed's order on a move: the old target stops while the address is there; the new address appears only once the target runs")
-    func portalAfterTarget() throws {
-        let cluster = try HalodCluster(nodes: 2, stack: .seedShaped)
-        #expect(served(cluster, lun: 1, by: 1, among: [1, 2]), "\(cluster.log(1))")
+    /// The seed's order on a move, with an initiator (on node3) connected to lun1's portal on
+    /// node1: node1 removes the address before its target stops (the target's goodbye has no
+    /// address to leave from, so the initiator does not try node1 again), node2 brings it up
+    /// only once its target runs, then tickles the initiator's old connection, which fails at
+    /// once: the initiator reconnects to a target that listens.
+    @Test("the seed's order on a move: the old address goes before the target stops, the new one comes once the target runs, then the initiator is tickled")
+    func moveOrderAndTickle() throws {
+        let cluster = try HalodCluster(nodes: 3, stack: .seedShaped, local: "facts_interval = \"300ms\"")
+        let probe = "\(BuildProducts.repositoryRoot)/Tests/System/tcp-probe"
+        for node in [1, 2] { try cluster.launch([probe, "listen", "3260"], on: node) }
+        #expect(served(cluster, lun: 1, by: 1, among: [1, 2, 3]), "\(cluster.log(1))")
+        let out = "\(cluster.directory.path)/client.txt"
+        try cluster.launch([probe, "client", HalodCluster.portalAddress(1), "3260", out], on: 3)
+        #expect(cluster.wait(.seconds(20)) {
+            cluster.status(2)?["luns"]?.arrayValue?.first { $0["name"]?.stringValue == "lun1" }?["initiatorConnections"]?.arrayValue?.count == 1
+        }, "node1 reported the initiator's connection")
         // Every action of the target now takes 2 s: long enough to see which side of it the
         // portal's address changes on.
         try FileSystem.writeAtomically("\(cluster.directory.path)/control/slow-target-lun1", Array("2".utf8), permissions: 0o644)
+        let trigger = WallClock.now
         let answer = try cluster.request(.move(lun: "lun1", node: "node2"), at: 2)
         #expect(answer["ok"]?.boolValue == true, "\(answer)")
         let address = HalodCluster.portalAddress(1)
@@ -74,14 +87,27 @@ struct HalodStackTests {
             if upOnNode2 == nil && cluster.addresses(on: 2).contains(address) { upOnNode2 = WallClock.now }
             Pause.for(.milliseconds(50))
         }
-        #expect(served(cluster, lun: 1, by: 2, among: [1, 2]))
+        #expect(served(cluster, lun: 1, by: 2, among: [1, 2, 3]))
+        #expect(cluster.wait(.seconds(20)) {
+            (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self).contains("failed") } ?? false
+        }, "the initiator's old connection fails")
         let actions = cluster.agentActions
+        // The test agent logs an action when it ends; the target's take 2 s.
         let stopped = actions.last { $0.node == "node1" && $0.resource == "target-lun1" && $0.action == "stop" }?.time
         let started = actions.last { $0.node == "node2" && $0.resource == "target-lun1" && $0.action == "start" }?.time
         let (gone, up) = (try #require(goneFromNode1), try #require(upOnNode2))
         let (stop, start) = (try #require(stopped), try #require(started))
-        #expect(gone > stop, "node1's address went at +\(gone - stop) s of its target's stop: the sessions must end while it is there")
+        #expect(gone < stop - 1.5, "node1's address went \(gone - (stop - 2)) s after its target's stop began: the target's FIN would reach the initiator")
         #expect(up > start, "node2's address came up \(start - up) s before its target ran: an initiator would be refused")
+        let message = "tickled the initiators of a LUN taken over here: they reconnect at once"
+        let tickled = try #require(cluster.eventTime(message, at: 2, since: trigger - 1), "node2 tickled the initiator of the LUN it took over")
+        #expect(cluster.events(message, at: 2, since: trigger - 1).first?["data"]?["halo.connections"]?.stringValue == "1",
+                "node2 tickled the one connection node1 reported")
+        let lines = (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let failed = try #require(lines.split(separator: "\n").first { $0.hasPrefix("failed") }.flatMap { Double($0.split(separator: " ")[1]) })
+        #expect(failed >= tickled - 0.2, "the connection failed \(tickled - failed) s before the tickle: something else ended it")
+        print("halod move with an initiator: its connection failed \(String(failed - tickled).prefix(5)) s after node2's tickle, "
+              + "\(String(failed - up).prefix(5)) s after node2's address came up")
     }
 
     @Test("a killed node: fenced, then its LUN's stack starts on the next node")
@@ -227,7 +253,7 @@ struct HalodStackTests {
         }, "the initiator's old connection fails")
         let lines = (try? FileSystem.readBytes(out)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let failed = lines.split(separator: "\n").first { $0.hasPrefix("failed") }.flatMap { Double($0.split(separator: " ")[1]) } ?? .infinity
-        let message = "tickled the initiators of a recovered LUN: they reconnect at once"
+        let message = "tickled the initiators of a LUN taken over here: they reconnect at once"
         let tickled = cluster.eventTime(message, at: 2, since: servedAgain - 60)
         let count = cluster.events(message, at: 2, since: servedAgain - 60).first?["data"]?["halo.connections"]?.stringValue
         return (servedAgain, failed, tickled, count)

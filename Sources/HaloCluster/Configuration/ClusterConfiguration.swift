@@ -310,8 +310,8 @@ public struct LocalSettings: Sendable, Hashable {
     public var factsInterval: Duration = .seconds(5)
     /// Where the OCF agents are (`OCF_ROOT`): `resource.d/PROVIDER/TYPE`.
     public var ocfRoot: String = "/usr/lib/ocf"
-    /// Whether this node, taking a LUN whose node was lost, tickles the initiators' old
-    /// connections so they reconnect at once (on by default).
+    /// Whether this node, taking a LUN over from another node (lost, moved, drained), tickles
+    /// the initiators' old connections so they reconnect at once (on by default).
     public var tickleACKs = true
     /// Where Prometheus scrapes `/metrics` (host and port); nil: no metrics endpoint (the default).
     public var metrics: (host: String, port: UInt16)?

@@ -156,8 +156,9 @@ public struct LUNRecord: Sendable, Hashable {
     /// resync ends (the after-resync-target handler).
     public var outdated: Set<NodeID> = []
     /// The initiators' TCP connections to the LUN's portal addresses, as the serving node last
-    /// reported them: after a crash, the node that takes the LUN makes each fail at once (a
-    /// tickle ACK) so its initiator reconnects without waiting for a timeout.
+    /// reported them: the node that takes the LUN over (after a crash, a move, a drain) makes
+    /// each fail at once (a tickle ACK) so its initiator reconnects without waiting for a
+    /// timeout.
     public var connections: [ClientConnection] = []
 
     public init(owner: NodeID?, reason: PlacementReason, since: UInt64) {
@@ -167,12 +168,18 @@ public struct LUNRecord: Sendable, Hashable {
         self.pendingMove = nil
     }
 
-    /// Whether `node` still owes the initiators of this LUN a tickle: it took the LUN from a
-    /// lost node and has not tickled this placement yet (`tickled`: the `since` of the
-    /// placement it last tickled). Until it has, `connections` are the lost node's — the list
-    /// the tickle reads — and `node` must not replace them with its own (none yet).
+    /// Whether `node` still owes the initiators of this LUN a tickle: it took the LUN over
+    /// from another node (lost, moved away from, drained, left, failed back from) and has not
+    /// tickled this placement yet (`tickled`: the `since` of the placement it last tickled).
+    /// Until it has, `connections` are the previous node's — the list the tickle reads — and
+    /// `node` must not replace them with its own (none yet).
+    ///
+    /// After a planned handover the previous node's connections are usually still open on
+    /// the initiators' side: its stop removes the portal addresses before the target ends
+    /// its sessions (the order of a stack, docs/halod.md), so no FIN reaches the initiator,
+    /// which would otherwise try the portal again before this node's target listens.
     public func awaitsTickle(by node: NodeID, tickled: UInt64?) -> Bool {
-        guard owner == node, case .recovered = reason else { return false }
+        guard owner == node, reason.isHandover else { return false }
         return tickled != since
     }
 }
@@ -232,6 +239,15 @@ public enum PlacementReason: Sendable, Hashable {
     case waitingForFence(NodeID)
     /// No owner: why not.
     case unplaced(Unplaced)
+
+    /// Whether the owner took the LUN over from a node that served it (the initiators'
+    /// connections in the record are that node's).
+    public var isHandover: Bool {
+        switch self {
+        case .recovered, .reassigned, .moved, .drained, .failedBack: true
+        case .placed, .adopted, .waitingForFence, .unplaced: false
+        }
+    }
 }
 
 /// Why a LUN has no owner.
