@@ -165,6 +165,7 @@ LIO = """<resource-agent name="lio"><parameters>
   <parameter name="backing" required="1"><content type="string"/></parameter>
   <parameter name="allowed_portals" required="0"><content type="string"/></parameter>
   <parameter name="initiators" required="0"><content type="string"/></parameter>
+  <parameter name="session_parameters" required="0"><content type="string"/></parameter>
 </parameters><actions/></resource-agent>"""
 
 

@@ -46,7 +46,7 @@ extension Daemon {
     /// After this node took a LUN over from another node (lost, moved away from, drained):
     /// once its stack is up here, every connection the other node reported is tickled, so its
     /// initiator reconnects at once — to this node's target, which listens by then.
-    func tickleRecoveredLUNs() {
+    func tickleTakenOverLUNs() {
         guard configuration.local.tickleACKs, let state = machine.state else { return }
         for (name, stack) in stacks.stacks {
             guard let record = state.luns[name], record.awaitsTickle(by: corosync.localNode, tickled: tickled[name]),
@@ -82,7 +82,7 @@ extension Daemon {
             goals[name] = stopping != nil && goal == .serve ? .standby : goal
         }
         stacks.advance(goals: goals)
-        tickleRecoveredLUNs()
+        tickleTakenOverLUNs()
         watchConnections(now: .now)
         if let disks, stacks.isProbed {
             let current = LocalFacts(disks: disks, running: stacks.served)

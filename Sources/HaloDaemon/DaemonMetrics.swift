@@ -32,7 +32,7 @@ final class DaemonMetrics {
 
     func membershipChanged() { membershipChanges.increment() }
 
-    /// Tickle ACKs sent after a recovery.
+    /// Tickle ACKs sent after taking a LUN over.
     func tickles(_ count: Int) {
         registry.makeCounter(descriptor: Self.name("tickle_connections", "total",
             "Initiator connections this node tickled after taking a LUN over from another node.")).increment(by: Int64(count))
