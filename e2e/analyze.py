@@ -193,7 +193,7 @@ def haloctl_json(directory, prefix, problems, what):
     return answer, code
 
 
-def status_evidence(directory, problems):
+def status_evidence(directory, luns, problems):
     """haloctl status on node1 before anything is broken (status.json, status.exit): both nodes'
     facts read (node2's with halo-facts over ssh), every LUN shown served — health healthy or
     degraded, a serving node, DRBD's state read on every node, its target, its portal addresses
@@ -210,13 +210,9 @@ def status_evidence(directory, problems):
         problems.append(f"haloctl status shows the nodes {', '.join(names) or 'none'}, not {', '.join(NODES)}")
     if unread:
         problems.append(f"haloctl status could not read the facts of {', '.join(unread)}")
-    try:
-        luns = [f"lun{n}" for n in read_text(directory, "luns.txt").split()]
-    except Missing:
-        luns = []
     shown = {lun.get("name"): lun for lun in status.get("luns", []) if isinstance(lun, dict)}
     served = {}
-    for name in luns:
+    for name in (f"lun{n}" for n in luns):
         lun = shown.get(name)
         if lun is None:
             problems.append(f"haloctl status does not show {name}")
@@ -235,7 +231,7 @@ def status_evidence(directory, problems):
     return {"exitCode": code, "nodesRead": sorted(set(names) - set(unread)), "served": served}
 
 
-def health_evidence(directory, problems):
+def health_evidence(directory, luns, problems):
     """check-health before, with and after a setting broken on purpose (broken.txt): the finding
     (HEALTH_CHECK, warning or worse) absent before, present with it for every LUN and naming
     the node, gone after, and check-health's exit status at least 1 with it; haloctl refuses
@@ -256,10 +252,7 @@ def health_evidence(directory, problems):
     broken, broken_code = haloctl_json(directory, "health-broken", problems, "check-health with it broken")
     after, after_code = haloctl_json(directory, "health-after", problems, "check-health after")
     refused, refused_code = haloctl_json(directory, "move-refused", problems, "the move onto the broken node")
-    try:
-        luns = [f"lun{n}" for n in read_text(directory, "luns.txt").split()]
-    except Missing:
-        luns = []
+    luns = [f"lun{n}" for n in luns]
     if before is not None:
         evidence["before"] = {"exitCode": before_code, "found": found(before)}
         if found(before):
@@ -459,8 +452,9 @@ def event(directory, stack, name, round_):
     if name.startswith("haloctl-") and name != "haloctl-health":
         result["haloctl"] = haloctl_evidence(directory, problems, stack)
     if name == "haloctl-health":
-        result["health"] = health_evidence(directory, problems)
-        result["status"] = status_evidence(directory, problems)
+        # luns: read once above (a run without it is not judged at all).
+        result["health"] = health_evidence(directory, luns, problems)
+        result["status"] = status_evidence(directory, luns, problems)
     client = {}
     if name == "haloctl-rehearse":
         result["rehearsal"], client = rehearsal_evidence(directory, problems)

@@ -345,16 +345,16 @@ e2e_served_anywhere() { [ -n "$(e2e_served_where "$1")" ]; }
 # offer 0 too; the larger offer wins): E2E_T2W=2 measures open-iscsi's default instead.
 declare -A E2E_DEV
 e2e_login() {
-    local n node noop=""
+    local n node settings=""
     lab_copy client "${HALO_WRITER:?HALO_WRITER: path of the halo-writer binary}" /usr/local/bin/halo-writer
     lab_sh client "systemctl start iscsid" </dev/null
     for n in "${E2E_LUNS[@]}"; do
         node="iscsiadm -m node -T $(e2e_iqn "$n") -p $(e2e_portal "$n"):3260"
-        noop="$node -o update -n node.session.iscsi.DefaultTime2Wait -v ${E2E_T2W:-0} &&"
+        settings="$node -o update -n node.session.iscsi.DefaultTime2Wait -v ${E2E_T2W:-0} &&"
         [ -z "${E2E_NOOP:-}" ] ||
-            noop+=" $node -o update -n 'node.conn[0].timeo.noop_out_interval' -v ${E2E_NOOP%/*} &&
+            settings+=" $node -o update -n 'node.conn[0].timeo.noop_out_interval' -v ${E2E_NOOP%/*} &&
                 $node -o update -n 'node.conn[0].timeo.noop_out_timeout' -v ${E2E_NOOP#*/} &&"
-        lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null && $noop
+        lab_sh client "iscsiadm -m discovery -t st -p $(e2e_portal "$n") >/dev/null && $settings
             $node --login >/dev/null" </dev/null
     done
     for n in "${E2E_LUNS[@]}"; do
