@@ -495,8 +495,10 @@ def collect(out):
         plan = json.loads(read_file(os.path.join(out, "plan.json")))
         # An event that does not apply to a stack (the upgrade under halod) is not planned for it.
         skipped = {tuple(pair) for pair in plan.get("notApplicable", [])}
+        # Each event's rounds (`--events EVENT:N`); a plan from before they were per event has --repeat's.
+        rounds = {e: int(plan.get("rounds", {}).get(e, plan["repeat"])) for e in plan["events"]}
         planned = [(s, e, r) for s in plan["stacks"] for e in plan["events"] if (s, e) not in skipped
-                   for r in range(1, int(plan["repeat"]) + 1)]
+                   for r in range(1, rounds[e] + 1)]
     except (OSError, ValueError, KeyError, TypeError) as error:
         run_problems.append(f"no readable plan.json ({error}): which events should have run is unknown")
         planned = []

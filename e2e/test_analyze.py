@@ -263,11 +263,13 @@ class AnalyzeTest(unittest.TestCase):
         self.out = tempfile.mkdtemp(prefix="halo-analyze-test.")
         self.addCleanup(shutil.rmtree, self.out)
 
-    def plan(self, stacks=("halo",), events=("move",), repeat=1, backend="uml", not_applicable=()):
-        write_file(os.path.join(self.out, "plan.json"),
-                   json.dumps({"stacks": list(stacks), "events": list(events), "repeat": repeat,
-                               "backend": backend, "backendLabel": f"{backend.upper()} (test)",
-                               "notApplicable": [list(pair) for pair in not_applicable]}))
+    def plan(self, stacks=("halo",), events=("move",), repeat=1, backend="uml", not_applicable=(), rounds=None):
+        plan = {"stacks": list(stacks), "events": list(events), "repeat": repeat,
+                "backend": backend, "backendLabel": f"{backend.upper()} (test)",
+                "notApplicable": [list(pair) for pair in not_applicable]}
+        if rounds is not None:
+            plan["rounds"] = rounds
+        write_file(os.path.join(self.out, "plan.json"), json.dumps(plan))
 
     def run_tool(self, *args):
         return subprocess.run([sys.executable, ANALYZE, *args], capture_output=True, text=True)
@@ -631,6 +633,15 @@ class AnalyzeTest(unittest.TestCase):
         status, text, _, _ = self.analyze(Event())
         self.assertEqual(status, 1, text)
         self.assertIn("crash", text)
+
+    def test_an_events_own_rounds_are_planned_and_each_missing_round_fails(self):
+        # e2e/run --events move:3,crash --repeat 1: three moves, one crash.
+        self.plan(events=["move", "crash"], rounds={"move": 3, "crash": 1})
+        status, text, _, _ = self.analyze(Event(round_=1), Event(round_=2), Event(name="crash"))
+        self.assertEqual(status, 1, text)
+        self.assertIn("move #3: FAIL — no result", text)
+        self.assertNotIn("move #2: FAIL", text)
+        self.assertNotIn("crash #2", text)
 
     # --- item: the stall is measured in the event's window ---------------------------------------
 

@@ -161,10 +161,13 @@ struct DRBDEffects {
         return users.isEmpty ? "" : " — used by " + users.joined(separator: ", ")
     }
 
+    /// The state file caching the score last written for `instance`.
+    static func scoreCacheName(_ instance: String) -> String { "score-" + StateDirectory.plainName(instance) }
+
     /// Applies a score decision. `force` writes even when the cache says it is unchanged.
     func apply(_ decision: ScoreDecision, force: Bool) {
         guard writesPromotionScores else { return }
-        let cacheName = "score-\(instance.map { $0 == "/" ? "_" : $0 })"
+        let cacheName = Self.scoreCacheName(instance)
         let wanted: String
         switch decision {
         case .keep: return

@@ -15,13 +15,8 @@ import Logging
 enum Announcer {
     static let command = "portal-announce"
 
-    static func lockName(_ instance: String) -> String { "announce-\(sanitized(instance)).lock" }
-    static func pidName(_ instance: String) -> String { "announce-\(sanitized(instance)).pid" }
-
-    /// Instance names may contain `:` (clones) but never `/`; keep file names plain.
-    static func sanitized(_ instance: String) -> String {
-        String(instance.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
+    static func lockName(_ instance: String) -> String { "announce-\(StateDirectory.plainName(instance)).lock" }
+    static func pidName(_ instance: String) -> String { "announce-\(StateDirectory.plainName(instance)).pid" }
 
     /// The arguments of the announcer process.
     static func arguments(instance: String, state: StateDirectory, rounds: Int, interval: Duration,

@@ -132,3 +132,13 @@ struct DRBDDecisionTests {
         if case .success = result { #expect(valid) } else { #expect(!valid) }
     }
 }
+
+@Suite("The DRBD agent's state files")
+struct DRBDStateFileTests {
+    /// The score cache was once named after the instance's characters as a Swift array
+    /// (`score-["d", "r", …]`), seen in an strace in the lab.
+    @Test func theScoreCache_isNamedAfterTheInstance() {
+        #expect(DRBDEffects.scoreCacheName("drbd-lun1") == "score-drbd-lun1")
+        #expect(DRBDEffects.scoreCacheName("drbd-lun1:0") == "score-drbd-lun1_0")
+    }
+}
