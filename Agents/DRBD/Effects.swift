@@ -162,7 +162,7 @@ struct DRBDEffects {
     }
 
     /// The state file caching the score last written for `instance`.
-    static func scoreCacheName(_ instance: String) -> String { "score-" + StateDirectory.plainName(instance) }
+    static func scoreCacheName(_ instance: String) -> String { "score-" + PlainName.of(instance) }
 
     /// Applies a score decision. `force` writes even when the cache says it is unchanged.
     func apply(_ decision: ScoreDecision, force: Bool) {

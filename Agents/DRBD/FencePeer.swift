@@ -1,5 +1,6 @@
 import HaloDRBD
 import HaloPacemaker
+import HaloSystem
 
 /// DRBD's fence-peer handler for Pacemaker, as pure decisions over the CIB: which promotable
 /// clone runs a DRBD resource, the constraint that allows promotion only on nodes with
@@ -55,7 +56,7 @@ enum FencePeer {
 
     /// The constraint's id for `resource`.
     static func constraintID(_ resource: String) -> String {
-        "halo-fence-" + String(resource.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        "halo-fence-" + PlainName.of(resource)
     }
 
     /// The role name the CIB's schema accepts: `Promoted` from pacemaker-3.7 on, `Master` before.

@@ -15,8 +15,8 @@ import Logging
 enum Announcer {
     static let command = "portal-announce"
 
-    static func lockName(_ instance: String) -> String { "announce-\(StateDirectory.plainName(instance)).lock" }
-    static func pidName(_ instance: String) -> String { "announce-\(StateDirectory.plainName(instance)).pid" }
+    static func lockName(_ instance: String) -> String { "announce-\(PlainName.of(instance)).lock" }
+    static func pidName(_ instance: String) -> String { "announce-\(PlainName.of(instance)).pid" }
 
     /// The arguments of the announcer process.
     static func arguments(instance: String, state: StateDirectory, rounds: Int, interval: Duration,

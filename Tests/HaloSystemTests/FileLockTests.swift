@@ -45,12 +45,12 @@ struct FileLockTests {
     }
 
     @Test func instanceNames_becomePlainStateFileNames() throws {
-        #expect(StateDirectory.plainName("drbd-lun1") == "drbd-lun1")
-        #expect(StateDirectory.plainName("drbd-lun1:0") == "drbd-lun1_0")
-        #expect(StateDirectory.plainName("../a/b\nc") == ".._a_b_c")
+        #expect(PlainName.of("drbd-lun1") == "drbd-lun1")
+        #expect(PlainName.of("drbd-lun1:0") == "drbd-lun1_0")
+        #expect(PlainName.of("../a/b\nc") == ".._a_b_c")
         let directory = TemporaryDirectory()
         let state = StateDirectory(path: directory.file("state"))
-        try state.write("score-" + StateDirectory.plainName("x/../y:1"), [1])
+        try state.write("score-" + PlainName.of("x/../y:1"), [1])
         #expect(try FileSystem.directoryEntries(state.path) == ["score-x_.._y_1"])
     }
 }

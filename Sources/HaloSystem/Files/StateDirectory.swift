@@ -10,13 +10,6 @@ public struct StateDirectory: Sendable, Hashable {
         self.path = path
     }
 
-    /// `text` (a resource instance, which may contain `:` in a clone or anything an admin
-    /// typed) as part of a plain state file name: every character but letters, digits, `-`, `_`
-    /// and `.` becomes `_`.
-    public static func plainName(_ text: String) -> String {
-        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
-
     /// The full path of the state file `name`.
     /// - Precondition: `name` is a plain file name (no `/`, not `.` or `..`).
     public func path(_ name: String) -> String {
